@@ -1,0 +1,40 @@
+import { CliError } from './cli/cli-error.js';
+import { serveCommand } from './cli/serve-command.js';
+
+const USAGE = `Veil — an anonymizing privacy proxy
+
+Usage: veil <command> [options]
+
+Commands:
+  serve        Run the proxy headless (veil serve --help)
+`;
+
+type Command = (argv: string[]) => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new CliError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}.`);
+  await command(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`veil: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    process.stderr.write(`veil: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,360 @@
+import { z } from 'zod';
+import type { BlockInfo, ExchangeRecord } from '../traffic/exchange-record.js';
+import { blocklistSource, type Profile, profileSchema, type Settings } from './settings-schema.js';
+
+/**
+ * The one API. The Electron IPC, the WebSocket transport and the CLI carry exactly these
+ * commands and events; arguments are validated with these schemas at every boundary.
+ * The renderer imports this file's types only.
+ */
+
+export type { BlockInfo, ExchangeRecord, ReceiptEntry } from '../traffic/exchange-record.js';
+export type { Profile as PrivacyProfile, Settings, SettingsPatch, SiteRule } from './settings-schema.js';
+
+// ---------- payload types ----------
+
+/** A field-level validation error: `path` is the settings path, e.g. `proxy.port`. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type UpdateResult = { ok: true; settings: Settings } | { ok: false; errors: FieldError[] };
+
+export interface Counters {
+  requests: number;
+  blocked: number;
+  headersRemoved: number;
+  bytesUp: number;
+  bytesDown: number;
+  cacheHits: number;
+  /** Requests per second over the last few seconds. */
+  requestsPerSecond: number;
+}
+
+/** Something the user should see: a recovered settings file, a failed list update, a foreign proxy change. */
+export interface Notice {
+  id: string;
+  level: 'info' | 'warning' | 'error';
+  code: string;
+  message: string;
+  /** What the user can do about it, in words. */
+  action?: string;
+  at: number;
+}
+
+export interface SystemProxyState {
+  /** Whether Veil has the OS pointed at it now. */
+  active: boolean;
+  /** gnome | kde | macos | windows | unsupported */
+  platform: string;
+  mode: 'pac' | 'manual';
+  pacUrl?: string;
+  /** Set when the OS settings were changed by someone else while Veil was on. */
+  foreignChange?: string;
+  error?: string;
+}
+
+export interface Status {
+  running: boolean;
+  listening: { host: string; port: number } | null;
+  profile: string;
+  upstream: { name: string; reachable: boolean | null };
+  systemProxy: SystemProxyState;
+  counters: Counters;
+  trafficPaused: boolean;
+  notices: Notice[];
+  /** Last listener error (e.g. port in use), if any. */
+  error?: string;
+}
+
+export interface ProfileInfo extends Profile {
+  builtIn: boolean;
+}
+
+export interface BlocklistInfo {
+  id: string;
+  name: string;
+  enabled: boolean;
+  source: z.infer<typeof blocklistSource>;
+  format: string;
+  rules: number;
+  skipped: number;
+  lastUpdate: number | null;
+  lastError: string | null;
+  /** First skipped lines with reasons, for the report. */
+  skippedLines: Array<{ line: number; text: string; reason: string }>;
+}
+
+export interface BlocklistSuggestion {
+  name: string;
+  url: string;
+  format: 'hosts' | 'domains' | 'adblock';
+  description: string;
+}
+
+export interface LineError {
+  line: number;
+  message: string;
+}
+
+export type UserRulesResult = { ok: true } | { ok: false; block: LineError[]; allow: LineError[] };
+
+export interface BlockTestResult {
+  decision: 'block' | 'allow' | 'none';
+  /** The rule that decided, with its list and line. */
+  rule?: BlockInfo;
+  /** A sentence a person can read. */
+  explanation: string;
+}
+
+export interface BlocklistProgress {
+  id: string;
+  phase: 'download' | 'parse' | 'done' | 'error';
+  /** Bytes or lines done, and the total when known. */
+  done: number;
+  total: number | null;
+  message?: string;
+}
+
+export interface CacheStats {
+  enabled: boolean;
+  entries: number;
+  bytes: number;
+  maxBytes: number;
+  hits: number;
+  misses: number;
+  revalidations: number;
+  bytesSaved: number;
+}
+
+export interface TrafficBatch {
+  records: ExchangeRecord[];
+  /** Records this subscriber missed because it fell behind (it gets the newest). */
+  missed: number;
+}
+
+export interface PrivacyExplanation {
+  profile: string;
+  /** The site rule that applied, if any, e.g. `*.example.com`. */
+  siteRule: string | null;
+  /** One line per decision: `Cookie: blocked (third-party, profile standard)`. */
+  why: string[];
+}
+
+export interface UpstreamTestResult {
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
+
+export interface AuditStatus {
+  enabled: boolean;
+  path: string;
+  bytes: number;
+  files: number;
+}
+
+// ---------- argument schemas ----------
+
+export const trafficFilterSchema = z
+  .object({
+    host: z.string().optional(),
+    statusClass: z.enum(['1xx', '2xx', '3xx', '4xx', '5xx', 'error']).optional(),
+    blocked: z.boolean().optional(),
+    method: z.string().optional(),
+    text: z.string().optional(),
+  })
+  .strict();
+export type TrafficFilter = z.infer<typeof trafficFilterSchema>;
+
+const none = z.object({}).strict().optional();
+const id = z.object({ id: z.string().min(1) }).strict();
+
+/** Every command's argument schema. The key is the command's name. */
+export const commandArgs = {
+  'status.get': none,
+  'proxy.start': none,
+  'proxy.stop': none,
+
+  'settings.get': none,
+  /** A partial document; nested sections merge, arrays replace. */
+  'settings.update': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
+  /** Same checks as update, nothing saved: for validating a form before sending. */
+  'settings.validate': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
+
+  'privacy.profiles': none,
+  'privacy.setProfile': z.object({ profile: z.string().min(1) }).strict(),
+  'privacy.saveProfile': z.object({ profile: profileSchema }).strict(),
+  'privacy.deleteProfile': id,
+  'privacy.explain': z.object({ url: z.string().min(1), referer: z.string().optional() }).strict(),
+
+  'blocklist.list': none,
+  'blocklist.suggestions': none,
+  'blocklist.add': z
+    .object({
+      name: z.string().trim().min(1).optional(),
+      source: blocklistSource,
+      format: z.enum(['auto', 'hosts', 'domains', 'adblock']).optional(),
+    })
+    .strict(),
+  'blocklist.setEnabled': z.object({ id: z.string().min(1), enabled: z.boolean() }).strict(),
+  'blocklist.remove': id,
+  'blocklist.refresh': z.object({ id: z.string().min(1).optional() }).strict(),
+  'blocklist.setUserRules': z.object({ block: z.array(z.string()), allow: z.array(z.string()) }).strict(),
+  'blocklist.test': z.object({ url: z.string().min(1), referer: z.string().optional() }).strict(),
+
+  'cache.stats': none,
+  'cache.purge': z
+    .object({ host: z.string().min(1).optional() })
+    .strict()
+    .optional(),
+
+  'traffic.snapshot': z
+    .object({ filter: trafficFilterSchema.optional(), limit: z.number().int().min(1).max(1_000_000).optional() })
+    .strict()
+    .optional(),
+  'traffic.clear': none,
+  'traffic.pause': none,
+  'traffic.resume': none,
+  'traffic.exportHar': z.object({ filter: trafficFilterSchema.optional() }).strict().optional(),
+
+  'upstream.test': z.object({ url: z.string().min(1) }).strict(),
+
+  'system.state': none,
+  'system.enable': none,
+  'system.disable': none,
+
+  'audit.status': none,
+
+  'notices.dismiss': id,
+} as const;
+
+/** Every command's result type. */
+export interface CommandResults {
+  'status.get': Status;
+  'proxy.start': Status;
+  'proxy.stop': Status;
+  'settings.get': Settings;
+  'settings.update': UpdateResult;
+  'settings.validate': UpdateResult;
+  'privacy.profiles': ProfileInfo[];
+  'privacy.setProfile': UpdateResult;
+  'privacy.saveProfile': UpdateResult;
+  'privacy.deleteProfile': UpdateResult;
+  'privacy.explain': PrivacyExplanation;
+  'blocklist.list': BlocklistInfo[];
+  'blocklist.suggestions': BlocklistSuggestion[];
+  'blocklist.add': BlocklistInfo;
+  'blocklist.setEnabled': BlocklistInfo;
+  'blocklist.remove': { removed: boolean };
+  'blocklist.refresh': BlocklistInfo[];
+  'blocklist.setUserRules': UserRulesResult;
+  'blocklist.test': BlockTestResult;
+  'cache.stats': CacheStats;
+  'cache.purge': { removed: number };
+  'traffic.snapshot': { records: ExchangeRecord[]; total: number };
+  'traffic.clear': { cleared: number };
+  'traffic.pause': { paused: boolean };
+  'traffic.resume': { paused: boolean };
+  'traffic.exportHar': Har;
+  'upstream.test': UpstreamTestResult;
+  'system.state': SystemProxyState;
+  'system.enable': SystemProxyState;
+  'system.disable': SystemProxyState;
+  'audit.status': AuditStatus;
+  'notices.dismiss': { dismissed: boolean };
+}
+
+export type CommandName = keyof typeof commandArgs;
+export type CommandArgs<C extends CommandName> = z.input<(typeof commandArgs)[C]>;
+export type CommandResult<C extends CommandName> = CommandResults[C];
+
+/** Every event and its payload. */
+export interface VeilEvents {
+  status: Status;
+  settings: Settings;
+  traffic: TrafficBatch;
+  'blocklist.progress': BlocklistProgress;
+  notice: Notice;
+}
+export type EventName = keyof VeilEvents;
+export const eventNames: readonly EventName[] = ['status', 'settings', 'traffic', 'blocklist.progress', 'notice'];
+
+/** What both transports carry: the renderer's Bridge has this shape too. */
+export interface VeilApi {
+  invoke<C extends CommandName>(command: C, args?: CommandArgs<C>): Promise<CommandResult<C>>;
+  on<E extends EventName>(event: E, listener: (payload: VeilEvents[E]) => void): () => void;
+}
+
+/** A failure a command reports to its caller (invalid arguments, unknown id, …). */
+export interface CommandErrorPayload {
+  code: 'E_INVALID_ARGS' | 'E_UNKNOWN_COMMAND' | 'E_NOT_FOUND' | 'E_FAILED';
+  message: string;
+  errors?: FieldError[];
+}
+
+/** Validates a command's arguments; throws a CommandError naming each bad field. */
+export function parseCommandArgs<C extends CommandName>(command: C, args: unknown): z.output<(typeof commandArgs)[C]> {
+  const schema = commandArgs[command];
+  if (!schema) throw new CommandError({ code: 'E_UNKNOWN_COMMAND', message: `Unknown command ${String(command)}` });
+  const parsed = schema.safeParse(args ?? undefined);
+  if (!parsed.success) {
+    throw new CommandError({
+      code: 'E_INVALID_ARGS',
+      message: `Invalid arguments for ${command}`,
+      errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return parsed.data as z.output<(typeof commandArgs)[C]>;
+}
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commandArgs, name);
+}
+
+export class CommandError extends Error {
+  constructor(readonly payload: CommandErrorPayload) {
+    super(payload.message);
+    this.name = 'CommandError';
+  }
+}
+
+// ---------- HAR 1.2 (bodies omitted) ----------
+
+export interface HarHeader {
+  name: string;
+  value: string;
+}
+export interface HarEntry {
+  startedDateTime: string;
+  time: number;
+  request: {
+    method: string;
+    url: string;
+    httpVersion: string;
+    cookies: unknown[];
+    headers: HarHeader[];
+    queryString: Array<{ name: string; value: string }>;
+    headersSize: number;
+    bodySize: number;
+  };
+  response: {
+    status: number;
+    statusText: string;
+    httpVersion: string;
+    cookies: unknown[];
+    headers: HarHeader[];
+    content: { size: number; mimeType: string };
+    redirectURL: string;
+    headersSize: number;
+    bodySize: number;
+  };
+  cache: Record<string, never>;
+  timings: { blocked: number; dns: number; connect: number; send: number; wait: number; receive: number; ssl: number };
+  serverIPAddress?: string;
+  comment?: string;
+}
+export interface Har {
+  log: { version: '1.2'; creator: { name: string; version: string }; entries: HarEntry[] };
+}

@@ -1,0 +1,52 @@
+import type { ProxyEngine } from '../proxy/create-proxy.js';
+import type { ExchangePolicy } from '../proxy/exchange-policy.js';
+import type { Router } from '../proxy/proxy-options.js';
+import type { CommandArgs, CommandName, CommandResult, Notice, UpdateResult, VeilEvents } from './contract.js';
+import type { Settings, SettingsPatch } from './settings-schema.js';
+
+/** A command handler: arguments already validated by the contract's schema. */
+export type CommandHandler<C extends CommandName> = (
+  args: NonNullable<CommandArgs<C>> | undefined,
+) => Promise<CommandResult<C>>;
+
+export type CommandTable = { [C in CommandName]?: CommandHandler<C> };
+
+/** What the service lends a feature. */
+export interface ServiceHost {
+  /** The current settings (never mutate; update through `updateSettings`). */
+  settings(): Settings;
+  updateSettings(patch: SettingsPatch): Promise<UpdateResult>;
+  emit<E extends keyof VeilEvents>(event: E, payload: VeilEvents[E]): void;
+  /** Raises a notice the UI shows on Home (and Electron as a notification). */
+  notify(notice: Omit<Notice, 'id' | 'at'>): void;
+  /** The running engine, or null while the proxy is off. */
+  proxy(): ProxyEngine | null;
+  /** Recomposes the engine's policy from every feature's parts (after a feature's rules changed). */
+  refreshPolicy(): void;
+  /** Directory for Veil's own files (settings, lists, cache, journal). */
+  dataDir: string;
+}
+
+/**
+ * One area of Veil (privacy, blocklists, cache, traffic, system proxy, …) as the service sees it.
+ * Features never know each other; the service composes their policy parts in a fixed order.
+ */
+export interface Feature {
+  readonly name: string;
+  commands?: CommandTable;
+  /** Called at start and after every settings change, with the previous document (null at start). */
+  applySettings?(settings: Settings, previous: Settings | null): void | Promise<void>;
+  /** This feature's part of the per-request policy. */
+  policy?(): Partial<ExchangePolicy>;
+  /** The router, from the feature that owns routes. */
+  router?(): Router | null;
+  /** Called after the engine starts listening (e.g. to subscribe to its events). */
+  attach?(proxy: ProxyEngine): void;
+  /** Called before the engine stops, and on shutdown. */
+  detach?(): void;
+  /** Called once when the service shuts down; awaited with a deadline. */
+  dispose?(): Promise<void> | void;
+}
+
+/** Builds a feature from the host, once. */
+export type FeatureFactory = (host: ServiceHost) => Feature;

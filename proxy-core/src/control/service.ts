@@ -1,0 +1,324 @@
+import { EventEmitter } from 'node:events';
+import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
+import type { ExchangePolicy, RequestFacts } from '../proxy/exchange-policy.js';
+import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
+import {
+  type CommandArgs,
+  CommandError,
+  type CommandName,
+  type CommandResult,
+  type Counters,
+  type Notice,
+  parseCommandArgs,
+  type Status,
+  type UpdateResult,
+  type VeilApi,
+  type VeilEvents,
+} from './contract.js';
+import type { CommandHandler, Feature, FeatureFactory, ServiceHost } from './feature.js';
+import { builtInFeatures } from './features/index.js';
+import { mergeSettings, validateSettings } from './settings-merge.js';
+import type { Settings, SettingsPatch } from './settings-schema.js';
+import type { SettingsStore } from './settings-store.js';
+
+export interface ServiceOptions {
+  store: SettingsStore;
+  /** Veil's own files (lists, cache, journal). */
+  dataDir: string;
+  /** Settings applied on top of the stored document for this run only (CLI flags); never saved. */
+  overrides?: SettingsPatch;
+  /** Engine options the settings do not cover (tests shorten timeouts). */
+  engine?: Partial<ProxyOptions>;
+  /** Features to run; default: all built-in ones. */
+  features?: FeatureFactory[];
+}
+
+/** The service: owns the settings and the engine, answers the contract, emits its events. */
+export interface VeilService extends VeilApi {
+  /** Loads settings and starts the proxy if enabled. */
+  start(): Promise<Status>;
+  /** Stops everything; awaits features' cleanup up to `deadlineMs`. */
+  shutdown(deadlineMs?: number): Promise<void>;
+  /** Current settings with the run's overrides applied. */
+  readonly settings: Settings;
+}
+
+/** Creates the service. Nothing runs until `start()`. */
+export function createService(options: ServiceOptions): VeilService {
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  let stored: Settings | null = null;
+  let effective: Settings | null = null;
+  let proxy: ProxyEngine | null = null;
+  let listenError: string | undefined;
+  const notices: Notice[] = [];
+  let noticeSeq = 0;
+  let writeChain: Promise<unknown> = Promise.resolve();
+  const counters: Counters = {
+    requests: 0,
+    blocked: 0,
+    headersRemoved: 0,
+    bytesUp: 0,
+    bytesDown: 0,
+    cacheHits: 0,
+    requestsPerSecond: 0,
+  };
+  const recent: number[] = [];
+
+  const host: ServiceHost = {
+    settings: () => requireSettings(),
+    updateSettings: (patch) => update(patch as Record<string, unknown>, true),
+    emit,
+    notify(n) {
+      const notice: Notice = { ...n, id: `n${++noticeSeq}`, at: Date.now() };
+      notices.push(notice);
+      if (notices.length > 50) notices.shift();
+      emit('notice', notice);
+    },
+    proxy: () => proxy,
+    refreshPolicy,
+    dataDir: options.dataDir,
+  };
+  const features: Feature[] = (options.features ?? builtInFeatures).map((make) => make(host));
+  const handlers = new Map<string, CommandHandler<CommandName>>();
+  const own: { [C in CommandName]?: CommandHandler<C> } = {
+    'status.get': async () => status(),
+    'proxy.start': async () => {
+      await update({ proxy: { ...requireSettings().proxy, enabled: true } }, true);
+      return status();
+    },
+    'proxy.stop': async () => {
+      await update({ proxy: { ...requireSettings().proxy, enabled: false } }, true);
+      return status();
+    },
+    'settings.get': async () => requireSettings(),
+    'settings.update': async (args) => update(args!.patch, true),
+    'settings.validate': async (args) => update(args!.patch, false),
+    'notices.dismiss': async (args) => {
+      const i = notices.findIndex((n) => n.id === args!.id);
+      if (i >= 0) notices.splice(i, 1);
+      emit('status', status());
+      return { dismissed: i >= 0 };
+    },
+  };
+  for (const [name, fn] of Object.entries(own)) handlers.set(name, fn as CommandHandler<CommandName>);
+  for (const f of features) {
+    for (const [name, fn] of Object.entries(f.commands ?? {})) {
+      if (handlers.has(name)) throw new Error(`Command ${name} is answered twice (${f.name})`);
+      handlers.set(name, fn as CommandHandler<CommandName>);
+    }
+  }
+
+  function emit<E extends keyof VeilEvents>(event: E, payload: VeilEvents[E]): void {
+    if (events.listenerCount(event) > 0) events.emit(event, payload);
+  }
+
+  function requireSettings(): Settings {
+    if (!effective) throw new CommandError({ code: 'E_FAILED', message: 'The service has not started.' });
+    return effective;
+  }
+
+  function withOverrides(s: Settings): Settings {
+    if (!options.overrides) return s;
+    const merged = validateSettings(mergeSettings(s, options.overrides as Record<string, unknown>));
+    if (!merged.ok)
+      throw new Error(`Invalid option: ${merged.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    return merged.settings;
+  }
+
+  /** Validates, then (when `save`) persists and applies. Writes are serialized. */
+  function update(patch: Record<string, unknown>, save: boolean): Promise<UpdateResult> {
+    const run = async (): Promise<UpdateResult> => {
+      const base = stored ?? requireSettings();
+      const result = validateSettings(mergeSettings(base, patch));
+      if (!result.ok || !save) return result;
+      const previous = effective;
+      await options.store.save(result.settings);
+      stored = result.settings;
+      effective = withOverrides(result.settings);
+      await applySettings(effective, previous);
+      emit('settings', effective);
+      emit('status', status());
+      return { ok: true, settings: effective };
+    };
+    const next = writeChain.then(run, run);
+    writeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async function applySettings(next: Settings, previous: Settings | null): Promise<void> {
+    for (const f of features) await f.applySettings?.(next, previous);
+    refreshPolicy();
+    await reconcileProxy(next, previous);
+  }
+
+  function composedPolicy(): ExchangePolicy {
+    const parts = features.map((f) => f.policy?.() ?? {});
+    const pick = <K extends keyof ExchangePolicy>(k: K) =>
+      parts.map((p) => p[k]).filter((x): x is NonNullable<ExchangePolicy[K]> => !!x);
+    const profileFor = pick('profileFor');
+    const checkRequest = pick('checkRequest');
+    const rewriteRequest = pick('rewriteRequest');
+    const checkResponse = pick('checkResponse');
+    const rewriteResponse = pick('rewriteResponse');
+    const policy: ExchangePolicy = {};
+    if (profileFor.length) policy.profileFor = (f: RequestFacts) => profileFor[0]!(f);
+    if (checkRequest.length)
+      policy.checkRequest = (f) => {
+        for (const c of checkRequest) {
+          const d = c(f);
+          if (d) return d;
+        }
+        return null;
+      };
+    if (rewriteRequest.length) policy.rewriteRequest = (f, h) => rewriteRequest.flatMap((r) => r(f, h));
+    if (checkResponse.length)
+      policy.checkResponse = (f, s, h) => {
+        for (const c of checkResponse) {
+          const d = c(f, s, h);
+          if (d) return d;
+        }
+        return null;
+      };
+    if (rewriteResponse.length) policy.rewriteResponse = (f, s, h) => rewriteResponse.flatMap((r) => r(f, s, h));
+    return policy;
+  }
+
+  function composedRouter(): Router | null {
+    for (const f of features) {
+      const r = f.router?.();
+      if (r) return r;
+    }
+    return null;
+  }
+
+  function refreshPolicy(): void {
+    if (!proxy) return;
+    proxy.setPolicy(composedPolicy());
+    const router = composedRouter();
+    if (router) proxy.setRouter(router);
+  }
+
+  function engineOptions(s: Settings): ProxyOptions {
+    const router = composedRouter();
+    return {
+      ...options.engine,
+      port: s.proxy.port,
+      host: s.proxy.listen,
+      allowedClients: s.proxy.allowedClients,
+      allowPrivateDestinations: s.proxy.allowPrivateDestinations,
+      allowedConnectPorts: s.proxy.allowedConnectPorts,
+      allowTrace: s.proxy.allowTrace,
+      ...(s.proxy.proxyAuth ? { proxyAuth: s.proxy.proxyAuth } : {}),
+      policy: composedPolicy(),
+      ...(router ? { router } : {}),
+    };
+  }
+
+  function listenChanged(a: Settings, b: Settings): boolean {
+    return JSON.stringify(a.proxy) !== JSON.stringify(b.proxy);
+  }
+
+  /** Starts, stops or rebinds the engine to match the settings; a failed rebind keeps the old listener. */
+  async function reconcileProxy(next: Settings, previous: Settings | null): Promise<void> {
+    if (!next.proxy.enabled) {
+      if (proxy) await stopProxy();
+      return;
+    }
+    if (proxy && previous && !listenChanged(next, previous)) return;
+    const fresh = createProxy(engineOptions(next));
+    try {
+      await fresh.listen();
+      listenError = undefined;
+    } catch (err) {
+      listenError = (err as Error).message;
+      host.notify({
+        level: 'error',
+        code: 'E_LISTEN',
+        message: listenError,
+        action: proxy
+          ? 'Veil keeps its previous address. Choose another port in Settings.'
+          : 'Choose another port in Settings.',
+      });
+      await fresh.close();
+      return;
+    }
+    const old = proxy;
+    if (old) {
+      for (const f of features) f.detach?.();
+      await old.close();
+    }
+    proxy = fresh;
+    fresh.on('exchange', (r) => {
+      counters.requests++;
+      if (r.blocked) counters.blocked++;
+      counters.headersRemoved += r.receipt.length;
+      counters.bytesUp += r.bytesUp;
+      counters.bytesDown += r.bytesDown;
+      if (r.cache === 'hit') counters.cacheHits++;
+      recent.push(Date.now());
+    });
+    fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
+    for (const f of features) f.attach?.(fresh);
+  }
+
+  async function stopProxy(): Promise<void> {
+    const old = proxy;
+    if (!old) return;
+    for (const f of features) f.detach?.();
+    proxy = null;
+    await old.close();
+  }
+
+  function status(): Status {
+    const s = requireSettings();
+    const now = Date.now();
+    while (recent.length && recent[0]! < now - 5000) recent.shift();
+    counters.requestsPerSecond = Math.round((recent.length / 5) * 10) / 10;
+    const st: Status = {
+      running: proxy !== null,
+      listening: proxy?.address ?? null,
+      profile: s.privacy.profile,
+      upstream: { name: s.upstream.default ?? 'direct', reachable: null },
+      systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
+      counters: { ...counters },
+      trafficPaused: false,
+      notices: [...notices],
+    };
+    if (listenError) st.error = listenError;
+    return st;
+  }
+
+  return {
+    get settings() {
+      return requireSettings();
+    },
+    async start() {
+      const loaded = await options.store.load();
+      stored = loaded.settings;
+      effective = withOverrides(loaded.settings);
+      for (const n of loaded.notices) host.notify(n);
+      await applySettings(effective, null);
+      if (listenError && !proxy) throw new Error(listenError);
+      return status();
+    },
+    async shutdown(deadlineMs = 5000) {
+      await stopProxy();
+      const all = Promise.allSettled(features.map((f) => f.dispose?.()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, deadlineMs)))]);
+      clearTimeout(timer);
+    },
+    async invoke<C extends CommandName>(command: C, args?: CommandArgs<C>): Promise<CommandResult<C>> {
+      const parsed = parseCommandArgs(command, args);
+      const handler = handlers.get(command) as CommandHandler<C> | undefined;
+      if (!handler)
+        throw new CommandError({ code: 'E_UNKNOWN_COMMAND', message: `${command} is not available in this build.` });
+      return handler(parsed as Parameters<CommandHandler<C>>[0]);
+    },
+    on(event, listener) {
+      events.on(event, listener as (p: unknown) => void);
+      return () => events.off(event, listener as (p: unknown) => void);
+    },
+  };
+}

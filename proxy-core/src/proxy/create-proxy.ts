@@ -1,0 +1,227 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { ExchangeRecord } from '../traffic/exchange-record.js';
+import { AccessControl, isLoopbackHost } from './access-control.js';
+import { openTunnel } from './connect-tunnel.js';
+import { createDirectUpstream } from './direct-upstream.js';
+import type { EngineContext } from './engine-context.js';
+import { rawErrorResponse, renderErrorPage } from './error-page.js';
+import type { ExchangePolicy } from './exchange-policy.js';
+import { forwardHttp } from './http-forward.js';
+import { ProxyError } from './proxy-error.js';
+import { DEFAULT_TIMEOUTS, type ProxyOptions, type Router } from './proxy-options.js';
+import { forwardUpgrade } from './websocket-forward.js';
+
+export interface ProxyEngineError {
+  code: string;
+  message: string;
+}
+
+interface ProxyEvents {
+  exchange: ExchangeRecord;
+  error: ProxyEngineError;
+}
+
+export type ProxyEventName = keyof ProxyEvents;
+
+/** The running engine. Promise-only; events are plain objects. */
+export interface ProxyEngine {
+  /** Binds the listener; rejects with a readable error when the port is taken. */
+  listen(): Promise<{ host: string; port: number }>;
+  /** Stops accepting, lets in-flight exchanges finish for up to `drainMs`, then closes the rest. */
+  close(): Promise<void>;
+  /** The bound address, once listening. */
+  readonly address: { host: string; port: number } | null;
+  /** Open client connections. */
+  readonly connectionCount: number;
+  /** Subscribes; returns the unsubscribe function. */
+  on<E extends ProxyEventName>(event: E, listener: (payload: ProxyEvents[E]) => void): () => void;
+  /** Replaces the rules for the next request; exchanges in flight keep theirs. */
+  setPolicy(policy: ExchangePolicy): void;
+  /** Replaces the route selection for the next request. */
+  setRouter(router: Router): void;
+}
+
+/** Creates a forward proxy engine. Nothing listens until `listen()`. */
+export function createProxy(options: ProxyOptions = {}): ProxyEngine {
+  const host = options.host ?? '127.0.0.1';
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const maxConnections = options.maxConnections ?? 4096;
+  const direct = createDirectUpstream();
+  const listeners: { [E in ProxyEventName]: Set<(p: ProxyEvents[E]) => void> } = {
+    exchange: new Set(),
+    error: new Set(),
+  };
+  let bound: { host: string; port: number } | null = null;
+  let seq = 0;
+  const sockets = new Set<Socket>();
+  const localAddresses = collectLocalAddresses();
+
+  const ctx: EngineContext = {
+    policy: options.policy ?? {},
+    router: options.router ?? (() => direct),
+    access: new AccessControl({
+      listenHost: host,
+      allowedClients: options.allowedClients ?? [],
+      allowPrivateDestinations: options.allowPrivateDestinations ?? false,
+      ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
+    }),
+    timeouts,
+    allowedConnectPorts: new Set(options.allowedConnectPorts ?? [443, 8443]),
+    allowTrace: options.allowTrace ?? false,
+    isSelf(targetHost, targetPort) {
+      if (!bound || targetPort !== bound.port) return false;
+      const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
+      return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
+    },
+    nextId: () => ++seq,
+    sink: {
+      wanted: () => listeners.exchange.size > 0,
+      emit: (record) => {
+        for (const l of listeners.exchange) l(record);
+      },
+    },
+    reportError(code, message) {
+      for (const l of listeners.error) l({ code, message });
+    },
+  };
+
+  const server = createServer({
+    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: 0,
+    keepAliveTimeout: timeouts.clientIdleMs,
+    // Never the lenient parser: it lets request smuggling shapes through.
+    insecureHTTPParser: false,
+    joinDuplicateHeaders: false,
+    noDelay: true,
+  });
+  server.maxConnections = maxConnections;
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const target = req.url ?? '';
+    if (target.startsWith('/') || target === '*') {
+      if (options.localHandler?.(req, res)) return;
+      answerOriginForm(res);
+      return;
+    }
+    forwardHttp(ctx, req, res);
+  }
+
+  server.on('request', onRequest);
+  // Forward the expectation instead of promising 100 Continue on the origin's behalf.
+  server.on('checkContinue', onRequest);
+  server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    void openTunnel(ctx, req, socket, head);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    void forwardUpgrade(ctx, req, socket, head);
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('drop', () => {
+    ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection refused: ${maxConnections} connections already open.`);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const failure = clientErrorFor(err);
+    if (failure && socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      socket.end(rawErrorResponse(failure));
+    } else {
+      socket.destroy();
+    }
+  });
+
+  return {
+    async listen() {
+      server.listen(options.port ?? 8899, host);
+      try {
+        await once(server, 'listening');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${host} is already in use.`);
+        if (code === 'EADDRNOTAVAIL') throw new Error(`${host} is not an address of this machine.`);
+        if (code === 'EACCES') throw new Error(`Not allowed to listen on ${host}:${options.port}.`);
+        throw err;
+      }
+      const addr = server.address() as AddressInfo;
+      bound = { host: addr.address, port: addr.port };
+      return bound;
+    },
+    async close() {
+      if (!server.listening) {
+        direct.close();
+        return;
+      }
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => {
+        for (const s of sockets) s.destroy();
+      }, timeouts.drainMs);
+      // tunnels and upgraded sockets are not tracked by the server's idle logic
+      await closed;
+      clearTimeout(deadline);
+      direct.close();
+      bound = null;
+    },
+    get address() {
+      return bound;
+    },
+    get connectionCount() {
+      return sockets.size;
+    },
+    on(event, listener) {
+      const set = listeners[event] as Set<typeof listener>;
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    setPolicy(policy) {
+      ctx.policy = policy;
+    },
+    setRouter(router) {
+      ctx.router = router;
+    },
+  };
+}
+
+/** What a client sees when its request could not be parsed. */
+function clientErrorFor(err: NodeJS.ErrnoException): ProxyError | null {
+  switch (err.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return null;
+    case 'HPE_HEADER_OVERFLOW':
+      return new ProxyError('E_HEADERS_TOO_LARGE', 431, 'The request headers are larger than Veil accepts.');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'HPE_HEADER_TIMEOUT':
+      return new ProxyError('E_HEADER_TIMEOUT', 408, 'The request headers did not arrive in time.');
+    default:
+      return new ProxyError('E_BAD_REQUEST', 400, `The request is malformed (${err.code ?? 'parse error'}).`);
+  }
+}
+
+function answerOriginForm(res: ServerResponse): void {
+  const body = renderErrorPage(
+    400,
+    'This is Veil, a privacy proxy',
+    'Your client sent a request as if Veil were a web server. Veil is a proxy: set it as the HTTP and HTTPS proxy of your browser or system instead of opening its address directly.',
+    'For example: curl -x http://127.0.0.1:8899 http://example.com/',
+  );
+  res.writeHead(400, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(body);
+}
+
+function collectLocalAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) out.add(a.address.toLowerCase());
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+import { Agent } from 'node:http';
+import { type LookupFunction, connect as netConnect, type Socket } from 'node:net';
+import { ProxyError } from './proxy-error.js';
+import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
+
+export interface DirectUpstreamOptions {
+  /** Idle pooled sockets kept per origin. */
+  maxFreeSockets?: number;
+  /** Custom resolver (tests count lookups through it). */
+  lookup?: LookupFunction;
+}
+
+/** Straight to the origin, with pooled keep-alive sockets. */
+export function createDirectUpstream(options: DirectUpstreamOptions = {}): Upstream {
+  // pooled: at small response sizes, upstream handshakes dominate the cost of an exchange
+  const agent = new Agent({
+    keepAlive: true,
+    maxFreeSockets: options.maxFreeSockets ?? 256,
+    scheduling: 'lifo',
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  });
+  return {
+    name: 'direct',
+    httpTarget(host: string, port: number, path: string): HttpTarget {
+      return { agent, host, port, path };
+    },
+    connect(host, port, timeoutMs) {
+      return dialTcp(host, port, timeoutMs, options.lookup);
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** A TCP connection with DNS and connect timings, failing with a timeout after `timeoutMs`. */
+export function dialTcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  lookup?: LookupFunction,
+): Promise<{ socket: Socket; timings: DialTimings }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let resolvedAt = start;
+    const socket = netConnect({ host, port, ...(lookup ? { lookup } : {}) });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ProxyError('E_UPSTREAM_TIMEOUT', 504, `${host}:${port} did not accept a connection in time.`));
+    }, timeoutMs);
+    socket.once('lookup', () => {
+      resolvedAt = performance.now();
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      const now = performance.now();
+      resolve({ socket, timings: { dns: resolvedAt - start, connect: now - resolvedAt } });
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}

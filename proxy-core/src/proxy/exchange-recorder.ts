@@ -1,0 +1,91 @@
+import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from '../traffic/exchange-record.js';
+import { type HeaderList, toPairs } from './header-list.js';
+
+/** Where finished records go; `wanted()` is false while nobody listens. */
+export interface RecordSink {
+  wanted(): boolean;
+  emit(record: ExchangeRecord): void;
+}
+
+/**
+ * Collects what happens to one exchange and emits its record once, at the end.
+ * The record itself is built only when someone listens, so an unobserved engine pays little.
+ */
+export class ExchangeRecorder {
+  readonly startedAt = Date.now();
+  private readonly t0 = performance.now();
+  /** Target host, once the request target parsed. */
+  host = '';
+  status = 0;
+  bytesUp = 0;
+  bytesDown = 0;
+  dns = 0;
+  connect = 0;
+  firstByte = 0;
+  route = 'direct';
+  cache?: CacheResult;
+  blocked?: BlockInfo;
+  error?: string;
+  profile?: string;
+  requestHeaders: HeaderList = [];
+  forwardedRequestHeaders: HeaderList = [];
+  responseHeaders: HeaderList = [];
+  forwardedResponseHeaders: HeaderList = [];
+  receipt: ReceiptEntry[] = [];
+  private done = false;
+
+  constructor(
+    private readonly id: number,
+    private readonly kind: ExchangeRecord['kind'],
+    private readonly method: string,
+    private readonly url: string,
+    private readonly clientAddress: string,
+    private readonly httpVersion: string,
+    private readonly sink: RecordSink,
+  ) {}
+
+  markFirstByte(): void {
+    if (this.firstByte === 0) this.firstByte = performance.now() - this.t0;
+  }
+
+  /** Emits the record; later calls do nothing. */
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    if (!this.sink.wanted()) return;
+    const record: ExchangeRecord = {
+      id: this.id,
+      startedAt: this.startedAt,
+      clientAddress: this.clientAddress,
+      method: this.method,
+      url: this.url,
+      host: this.host,
+      kind: this.kind,
+      httpVersion: this.httpVersion,
+      status: this.status,
+      bytesUp: this.bytesUp,
+      bytesDown: this.bytesDown,
+      timings: {
+        dns: round(this.dns),
+        connect: round(this.connect),
+        firstByte: round(this.firstByte),
+        total: round(performance.now() - this.t0),
+      },
+      route: this.route,
+      requestHeaders: toPairs(this.requestHeaders),
+      forwardedRequestHeaders: toPairs(this.forwardedRequestHeaders),
+      responseHeaders: toPairs(this.responseHeaders),
+      forwardedResponseHeaders: toPairs(this.forwardedResponseHeaders),
+      receipt: this.receipt,
+    };
+    if (this.cache) record.cache = this.cache;
+    if (this.blocked) record.blocked = this.blocked;
+    if (this.error) record.error = this.error;
+    if (this.profile) record.profile = this.profile;
+    this.sink.emit(record);
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

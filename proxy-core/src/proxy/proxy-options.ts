@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { Upstream } from './upstream.js';
+
+export interface ProxyTimeouts {
+  /** A client must send its request headers within this (slowloris guard); 408 after. */
+  headersMs: number;
+  /** Idle keep-alive connections from clients are closed after this. */
+  clientIdleMs: number;
+  /** Connecting to the origin or upstream proxy; 504 after. */
+  upstreamConnectMs: number;
+  /** Upstream silent (no response bytes) for this long; 504 before the response starts, cut after. */
+  upstreamIdleMs: number;
+  /** A CONNECT tunnel with no bytes either way for this long is closed. */
+  tunnelIdleMs: number;
+  /** On close, in-flight exchanges get this long to finish. */
+  drainMs: number;
+}
+
+export interface ProxyOptions {
+  /** 0 picks a free port. Default 8899. */
+  port?: number;
+  /** Default 127.0.0.1: Veil is never an open proxy by accident. */
+  host?: string;
+  /** Ports CONNECT may reach. Default 443 and 8443. */
+  allowedConnectPorts?: number[];
+  /** TRACE is refused (405) unless this is set. */
+  allowTrace?: boolean;
+  /** Client CIDRs allowed when `host` is not loopback. */
+  allowedClients?: string[];
+  /** `user:password`; when set, clients must authenticate (407). */
+  proxyAuth?: string;
+  /** Let exposed Veil reach loopback and link-local destinations. */
+  allowPrivateDestinations?: boolean;
+  /** Open client connections at most; more are refused. Default 4096. */
+  maxConnections?: number;
+  /** Request header bytes at most; 431 beyond. Default 16 KiB. */
+  maxHeaderSize?: number;
+  timeouts?: Partial<ProxyTimeouts>;
+  /** Rules applied to each exchange; replaceable live with `setPolicy`. */
+  policy?: ExchangePolicy;
+  /** Routes requests; default: direct. Replaceable live with `setRouter`. */
+  router?: Router;
+  /**
+   * Origin-form requests (`GET /path`) that Veil itself answers, e.g. the PAC file.
+   * Return true when handled; otherwise the client is told this is a proxy.
+   */
+  localHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+/** Picks the way out for one request. */
+export type Router = (facts: RequestFacts) => Upstream;
+
+export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
+  headersMs: 10_000,
+  clientIdleMs: 5_000,
+  upstreamConnectMs: 10_000,
+  upstreamIdleMs: 60_000,
+  tunnelIdleMs: 300_000,
+  drainMs: 5_000,
+};

@@ -1,0 +1,35 @@
+import type { Agent } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Where the engine should send an HTTP request, given the route. */
+export interface HttpTarget {
+  agent: Agent;
+  /** Host and port to connect to: the origin, or the upstream HTTP proxy. */
+  host: string;
+  port: number;
+  /** Request target: origin-form for direct/SOCKS, absolute-form for an HTTP upstream. */
+  path: string;
+  /** Extra headers for the hop (e.g. Proxy-Authorization to an HTTP upstream). */
+  extraHeaders?: string[];
+}
+
+/** Connection timings for the record (0 when a pooled socket was reused). */
+export interface DialTimings {
+  dns: number;
+  connect: number;
+}
+
+/**
+ * One way out of Veil: direct, through SOCKS5, or through an HTTP proxy. Each route is
+ * fail-closed: when it cannot reach its upstream it throws, it never goes direct instead.
+ */
+export interface Upstream {
+  /** Shown in records and the UI, credentials removed: `direct`, `socks5h://127.0.0.1:9050`. */
+  readonly name: string;
+  /** Where to send a plain HTTP request for origin `host:port` and `path`. */
+  httpTarget(host: string, port: number, path: string): HttpTarget;
+  /** A connected byte stream to `host:port` (CONNECT tunnels and WebSocket upgrades). */
+  connect(host: string, port: number, timeoutMs: number): Promise<{ socket: Duplex; timings: DialTimings }>;
+  /** Frees pooled sockets. */
+  close(): void;
+}

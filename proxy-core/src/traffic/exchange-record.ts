@@ -1,0 +1,81 @@
+/**
+ * The plain, serializable record of one exchange. It crosses IPC and WebSocket unchanged,
+ * so it holds only strings, numbers, booleans, arrays and plain objects.
+ */
+
+/** One header Veil removed, replaced or added, and the rule that did it. */
+export interface ReceiptEntry {
+  direction: 'request' | 'response';
+  action: 'removed' | 'replaced' | 'added';
+  /** Header name as the peer spelled it. */
+  header: string;
+  /** The value before (absent for `added`). */
+  oldValue?: string;
+  /** The value after (absent for `removed`). */
+  newValue?: string;
+  /** The rule's id and human name, e.g. `standard/forwarding-headers`. */
+  rule: string;
+}
+
+/** Why a request or response was refused. */
+export interface BlockInfo {
+  /** What stopped it: a blocklist rule, a content filter or an access rule. */
+  kind: 'blocklist' | 'content-filter' | 'access';
+  /** The rule text as written, e.g. `||ads.example.com^`. */
+  rule: string;
+  /** The list (or filter) name. */
+  list: string;
+  /** 1-based line of the rule in its list, when it has one. */
+  line?: number;
+}
+
+export type CacheResult = 'hit' | 'miss' | 'revalidated' | 'stale' | 'bypass' | 'uncacheable';
+
+export interface ExchangeTimings {
+  /** Milliseconds spent resolving the name (0 on a reused connection). */
+  dns: number;
+  /** Milliseconds to a connected socket (0 on a reused connection). */
+  connect: number;
+  /** Milliseconds from the request's arrival to the first response byte from upstream. */
+  firstByte: number;
+  /** Milliseconds from the request's arrival to the end of the exchange. */
+  total: number;
+}
+
+export interface ExchangeRecord {
+  /** Unique within a running engine, increasing. */
+  id: number;
+  /** Epoch milliseconds when the request arrived. */
+  startedAt: number;
+  clientAddress: string;
+  method: string;
+  /** The absolute URL, or host:port for CONNECT. */
+  url: string;
+  host: string;
+  /** `http`, `connect` (a tunnel) or `websocket`. */
+  kind: 'http' | 'connect' | 'websocket';
+  /** HTTP version the client spoke, e.g. `1.1`. */
+  httpVersion: string;
+  /** 0 when no response was sent (client left early). */
+  status: number;
+  bytesUp: number;
+  bytesDown: number;
+  timings: ExchangeTimings;
+  /** `direct`, or the upstream proxy (credentials removed). */
+  route: string;
+  cache?: CacheResult;
+  blocked?: BlockInfo;
+  /** Error code when the exchange failed, e.g. `E_UPSTREAM_DNS`. */
+  error?: string;
+  /** Request headers as the client sent them. */
+  requestHeaders: Array<[string, string]>;
+  /** Request headers as Veil forwarded them. */
+  forwardedRequestHeaders: Array<[string, string]>;
+  /** Response headers as upstream sent them. */
+  responseHeaders: Array<[string, string]>;
+  /** Response headers as Veil sent them to the client. */
+  forwardedResponseHeaders: Array<[string, string]>;
+  receipt: ReceiptEntry[];
+  /** The privacy profile applied, e.g. `standard`. */
+  profile?: string;
+}
