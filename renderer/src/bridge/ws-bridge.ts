@@ -21,9 +21,12 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
+// The wire format is proxy-core/src/control/ws-protocol.ts (its constants are repeated here as literals:
+// the renderer imports types only).
 type ServerMessage =
-  | { id: number; result: unknown }
-  | { id: number; error: { code: string; message: string; errors?: unknown } }
+  | { hello: { protocol: number; events: EventName[] } }
+  | { id: number | string | null; result: unknown }
+  | { id: number | string | null; error: { code: string; message: string; errors?: unknown } }
   | { event: EventName; payload: unknown };
 
 const MAX_BACKOFF_MS = 10_000;
@@ -47,8 +50,11 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
-      options.onState?.('open');
+      // Nothing is pushed before a subscribe; after a reconnect the subscriptions start over.
+      const events = [...listeners].filter(([, set]) => set.size > 0).map(([name]) => name);
+      if (events.length) ws.send(JSON.stringify({ subscribe: events }));
       for (const message of queue.splice(0)) ws.send(message);
+      options.onState?.('open');
     };
     ws.onmessage = (ev) => receive(String(ev.data));
     ws.onclose = () => {
@@ -78,10 +84,12 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
     } catch {
       return;
     }
+    if ('hello' in msg) return;
     if ('event' in msg) {
       for (const l of listeners.get(msg.event) ?? []) (l as (p: unknown) => void)(msg.payload);
       return;
     }
+    if (typeof msg.id !== 'number') return;
     const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);
@@ -106,7 +114,7 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
           reject(new BridgeError({ code: 'E_TIMEOUT', message: `Veil did not answer ${command} in time.` }));
         }, timeoutMs);
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-        send(JSON.stringify({ id, command, args }));
+        send(JSON.stringify(args === undefined ? { id, command } : { id, command, args }));
       });
     },
     on<E extends EventName>(event: E, listener: (payload: VeilEvents[E]) => void) {
@@ -115,8 +123,12 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
         set = new Set();
         listeners.set(event, set);
       }
+      if (set.size === 0 && socket?.readyState === Impl.OPEN) socket.send(JSON.stringify({ subscribe: [event] }));
       set.add(listener as (payload: never) => void);
-      return () => set.delete(listener as (payload: never) => void);
+      return () => {
+        set.delete(listener as (payload: never) => void);
+        if (set.size === 0 && socket?.readyState === Impl.OPEN) socket.send(JSON.stringify({ unsubscribe: [event] }));
+      };
     },
     close() {
       closed = true;

@@ -66,6 +66,10 @@ export function AddListForm() {
       <form
         onSubmit={(e) => {
           e.preventDefault();
+          if (kind === 'url' && !/^https?:\/\/[^/\s]+/i.test(value.trim())) {
+            setError('Enter the full address of the list, starting with https://');
+            return;
+          }
           void submit({ ...(name.trim() ? { name: name.trim() } : {}), source: source() });
         }}
       >
@@ -102,7 +106,8 @@ export function AddListForm() {
             ) : (
               <input
                 id={id}
-                type={kind === 'url' ? 'url' : 'text'}
+                type="text"
+                inputMode={kind === 'url' ? 'url' : undefined}
                 className="mono"
                 aria-describedby={describedBy}
                 aria-invalid={invalid}

@@ -184,7 +184,7 @@ function EditRow({
         </select>
       </td>
       <td className="actions">
-        <button type="button" className="primary" onClick={() => void onSave()}>
+        <button type="button" className="primary" aria-label="Save site rule" onClick={() => void onSave()}>
           Save
         </button>
         <button type="button" onClick={() => setEditing(null)}>

@@ -10,7 +10,7 @@ import { SectionCard } from './section-card.js';
 export function UpstreamSection() {
   const form = useSectionForm('upstream');
   const url = form.value('default') ?? '';
-  const [test, setTest] = useState<UpstreamTestResult | { error: string } | null>(null);
+  const [test, setTest] = useState<UpstreamTestResult | { failed: string } | null>(null);
   const [testing, setTesting] = useState(false);
 
   const runTest = async () => {
@@ -19,7 +19,7 @@ export function UpstreamSection() {
     try {
       setTest(await bridge().invoke('upstream.test', { url }));
     } catch (err) {
-      setTest({ error: errorMessage(err) });
+      setTest({ failed: errorMessage(err) });
     } finally {
       setTesting(false);
     }
@@ -51,9 +51,9 @@ export function UpstreamSection() {
         )}
       </Field>
       {test && (
-        <p className={'error' in test || !test.ok ? 'field-error' : 'field-ok'} role="status">
-          {'error' in test
-            ? test.error
+        <p className={'failed' in test || !test.ok ? 'field-error' : 'field-ok'} role="status">
+          {'failed' in test
+            ? test.failed
             : test.ok
               ? `Reachable in ${test.ms} ms.`
               : `Not reachable: ${test.error ?? 'no answer'}.`}
