@@ -49,7 +49,6 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   const host = options.host ?? '127.0.0.1';
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxConnections = options.maxConnections ?? 4096;
-  const direct = createDirectUpstream();
   const listeners: { [E in ProxyEventName]: Set<(p: ProxyEvents[E]) => void> } = {
     exchange: new Set(),
     error: new Set(),
@@ -58,16 +57,19 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   let seq = 0;
   const sockets = new Set<Socket>();
   const localAddresses = collectLocalAddresses();
+  const access = new AccessControl({
+    listenHost: host,
+    allowedClients: options.allowedClients ?? [],
+    allowPrivateDestinations: options.allowPrivateDestinations ?? false,
+    ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
+  });
+  const guardedLookup = access.guardsDestinations ? access.guardLookup(options.lookup) : options.lookup;
+  const direct = createDirectUpstream(guardedLookup ? { lookup: guardedLookup } : {});
 
   const ctx: EngineContext = {
     policy: options.policy ?? {},
     router: options.router ?? (() => direct),
-    access: new AccessControl({
-      listenHost: host,
-      allowedClients: options.allowedClients ?? [],
-      allowPrivateDestinations: options.allowPrivateDestinations ?? false,
-      ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
-    }),
+    access,
     timeouts,
     allowedConnectPorts: new Set(options.allowedConnectPorts ?? [443, 8443]),
     allowTrace: options.allowTrace ?? false,
@@ -92,6 +94,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     headersTimeout: timeouts.headersMs,
     requestTimeout: 0,
+    // Node checks header timeouts on this interval (30 s by default), which would let slowloris
+    // clients stay far longer than headersMs.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
     keepAliveTimeout: timeouts.clientIdleMs,
     // Never the lenient parser: it lets request smuggling shapes through.
     insecureHTTPParser: false,

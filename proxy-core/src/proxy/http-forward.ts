@@ -187,7 +187,12 @@ function sendUpstream(
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
   const target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
-  const outHeaders = target.extraHeaders ? forwarded.concat(target.extraHeaders) : forwarded;
+  let outHeaders = target.extraHeaders ? forwarded.concat(target.extraHeaders) : forwarded;
+  // Transfer-Encoding is hop-by-hop and was stripped; a chunked body must be re-framed for the
+  // next hop, or its bytes would reach the origin unframed (a smuggling vector on pooled sockets).
+  const chunked = getHeader(req.rawHeaders, 'transfer-encoding') !== undefined;
+  if (chunked) outHeaders = outHeaders.concat('Transfer-Encoding', 'chunked');
+  const hasBody = chunked || (getHeader(req.rawHeaders, 'content-length') ?? '0') !== '0';
   let upReq: ClientRequest;
   try {
     upReq = httpRequest({
@@ -213,7 +218,11 @@ function sendUpstream(
   const t0 = performance.now();
 
   upReq.on('socket', (socket) => {
-    if (!socket.connecting) return; // reused from the pool: no DNS, no connect
+    if (!socket.connecting) {
+      // reused from the pool: no DNS, no connect; the timeout now measures upstream silence
+      upReq.setTimeout(ctx.timeouts.upstreamIdleMs);
+      return;
+    }
     socket.once('lookup', () => {
       rec.dns = performance.now() - t0;
     });
@@ -280,15 +289,23 @@ function sendUpstream(
     });
   });
 
-  req.on('data', (chunk: Buffer) => {
-    rec.bytesUp += chunk.length;
-    if (!upReq.write(chunk)) req.pause();
-  });
-  upReq.on('drain', () => req.resume());
-  req.on('end', () => {
+  if (!hasBody) {
+    // no body to stream: send the head at once instead of waiting a tick for 'end'
     clientDone = true;
     upReq.end();
-  });
+    req.resume();
+  } else {
+    req.on('data', (chunk: Buffer) => {
+      rec.bytesUp += chunk.length;
+      if (!upReq.write(chunk)) req.pause();
+    });
+    upReq.on('drain', () => req.resume());
+    req.on('end', () => {
+      clientDone = true;
+      if (req.rawTrailers.length > 0) upReq.addTrailers(pairsOf(req.rawTrailers));
+      upReq.end();
+    });
+  }
   res.on('close', () => {
     if (!res.writableFinished) {
       // the client left mid-exchange: free the upstream socket instead of reading into the void
