@@ -133,7 +133,12 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const failure = clientErrorFor(err);
-    if (failure && socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+    const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (failure && pending && !pending.headersSent && socket.writable) {
+      // the body broke its framing mid-exchange: answer 400 on this response and close;
+      // the forwarder sees the request end incomplete and aborts the upstream side
+      answerAndClose(pending, failure);
+    } else if (failure && !pending && socket.writable) {
       socket.end(rawErrorResponse(failure));
     } else {
       socket.destroy();
@@ -206,6 +211,18 @@ function clientErrorFor(err: NodeJS.ErrnoException): ProxyError | null {
     default:
       return new ProxyError('E_BAD_REQUEST', 400, `The request is malformed (${err.code ?? 'parse error'}).`);
   }
+}
+
+function answerAndClose(res: ServerResponse, failure: ProxyError): void {
+  const body = renderErrorPage(failure.status, 'Veil could not handle this request', failure.message);
+  res.shouldKeepAlive = false;
+  res.writeHead(failure.status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(body, () => res.socket?.destroy());
 }
 
 function answerOriginForm(res: ServerResponse): void {

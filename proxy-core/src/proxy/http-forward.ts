@@ -6,6 +6,7 @@ import { ExchangeRecorder } from './exchange-recorder.js';
 import { getHeader, type HeaderList, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
+import { checkRequestFraming } from './request-framing.js';
 
 // A 1x1 transparent GIF: blocked images answer with it so pages keep their layout (Privoxy's handle-as-image).
 const BLANK_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -23,6 +24,7 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
   );
   rec.requestHeaders = req.rawHeaders;
   try {
+    const hasBody = checkRequestFraming(req.rawHeaders);
     ctx.access.checkClient(req.socket.remoteAddress, getHeader(req.rawHeaders, 'proxy-authorization'));
     const url = parseTarget(req.url ?? '');
     const port = Number(url.port) || 80;
@@ -61,7 +63,7 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
     setHeader(forwarded, 'Host', url.host);
     if (ctx.policy.rewriteRequest) rec.receipt.push(...ctx.policy.rewriteRequest(facts, forwarded));
     rec.forwardedRequestHeaders = forwarded;
-    sendUpstream(ctx, req, res, rec, facts, forwarded);
+    sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody);
   } catch (err) {
     sendError(ctx, res, rec, err);
   }
@@ -183,6 +185,7 @@ function sendUpstream(
   rec: ExchangeRecorder,
   facts: RequestFacts,
   forwarded: HeaderList,
+  hasBody: boolean,
 ): void {
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
@@ -190,9 +193,9 @@ function sendUpstream(
   let outHeaders = target.extraHeaders ? forwarded.concat(target.extraHeaders) : forwarded;
   // Transfer-Encoding is hop-by-hop and was stripped; a chunked body must be re-framed for the
   // next hop, or its bytes would reach the origin unframed (a smuggling vector on pooled sockets).
-  const chunked = getHeader(req.rawHeaders, 'transfer-encoding') !== undefined;
-  if (chunked) outHeaders = outHeaders.concat('Transfer-Encoding', 'chunked');
-  const hasBody = chunked || (getHeader(req.rawHeaders, 'content-length') ?? '0') !== '0';
+  if (hasBody && getHeader(req.rawHeaders, 'transfer-encoding') !== undefined) {
+    outHeaders = outHeaders.concat('Transfer-Encoding', 'chunked');
+  }
   let upReq: ClientRequest;
   try {
     upReq = httpRequest({
@@ -306,6 +309,13 @@ function sendUpstream(
       upReq.end();
     });
   }
+  req.on('close', () => {
+    // the client's body ended early or broke its framing: never let the origin see it complete
+    if (!req.complete && !upReq.destroyed) {
+      rec.error ??= 'E_CLIENT_GONE';
+      upReq.destroy();
+    }
+  });
   res.on('close', () => {
     if (!res.writableFinished) {
       // the client left mid-exchange: free the upstream socket instead of reading into the void
