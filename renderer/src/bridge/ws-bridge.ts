@@ -58,6 +58,8 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
       options.onState?.('open');
     };
     ws.onmessage = (ev) => receive(String(ev.data));
+    // A refused or failed connection is followed by close, which does the retrying.
+    ws.onerror = () => {};
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
