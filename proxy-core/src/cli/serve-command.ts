@@ -2,9 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
+import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
+import { builtInFeatures } from '../control/features/index.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
+import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
 export const SERVE_USAGE = `Usage: veil serve [options]
@@ -14,6 +17,7 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   -h, --help            Show this help
 `;
@@ -21,6 +25,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
 export interface ServeArgs {
   configPath: string;
   overrides: SettingsPatch;
+  /** `--blocklist` sources, added for this run on top of the configured lists. */
+  blocklists: string[];
   help: boolean;
 }
 
@@ -38,6 +44,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
         config: { type: 'string' },
+        blocklist: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -63,6 +70,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
+    blocklists: Array.isArray(values.blocklist) ? values.blocklist : [],
     help: values.help === true,
   };
 }
@@ -76,7 +84,16 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   const dataDir = dirname(args.configPath);
   await mkdir(dataDir, { recursive: true });
-  const service = createService({ store: createFileStore(args.configPath), dataDir, overrides: args.overrides });
+  const runLists = await runListEntries(args.blocklists);
+  const features = runLists.length
+    ? builtInFeatures.map((f) => (f === blocklistFeature ? blocklistFeatureWith({ runLists }) : f))
+    : undefined;
+  const service = createService({
+    store: createFileStore(args.configPath),
+    dataDir,
+    overrides: args.overrides,
+    ...(features ? { features } : {}),
+  });
   let status: Awaited<ReturnType<typeof service.start>>;
   try {
     status = await service.start();
