@@ -24,6 +24,8 @@ export function normalizeHost(raw: string): { host: string } | { error: string }
   let host = raw.toLowerCase();
   if (host.endsWith('.')) host = host.slice(0, -1);
   if (!HOST_CHARS.test(host)) {
+    // domainToASCII parses a whole URL host: `a.com/path` would come back as `a.com`
+    if (/[/:?#@\s[\]\\%*^|$,]/.test(host)) return { error: 'not a valid host name' };
     const ascii = domainToASCII(host);
     if (!ascii || !HOST_CHARS.test(ascii)) return { error: 'not a valid host name' };
     host = ascii;

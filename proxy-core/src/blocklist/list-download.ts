@@ -100,7 +100,7 @@ function send(
     }
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${target.host} did not answer within ${timeoutMs} ms`)));
     req.once('response', resolve);
-    req.once('error', reject);
+    req.once('error', (err) => reject(new Error(`could not download from ${target.host}: ${err.message}`)));
     req.end();
   });
 }
