@@ -3,11 +3,14 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
+import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
+import { builtInFeatures } from '../control/features/index.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import { startUiServer, type UiServer } from '../control/ui-server.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
 /** The built renderer, next to the compiled CLI (dist/proxy-core/src/cli → dist/renderer). */
@@ -24,6 +27,7 @@ export const SERVE_USAGE = `Usage: veil serve [options]
   --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
                         or http://[user:pass@]host:port (fails closed when it is down);
                         "direct" for none
+  --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
@@ -33,6 +37,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
 export interface ServeArgs {
   configPath: string;
   overrides: SettingsPatch;
+  /** `--blocklist` sources, added for this run on top of the configured lists. */
+  blocklists: string[];
   help: boolean;
   /** The web UI's port when `--ui` is on (0 picks one), or null without `--ui`. */
   uiPort: number | null;
@@ -56,6 +62,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         config: { type: 'string' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
+        blocklist: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -106,6 +113,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
+    blocklists: Array.isArray(values.blocklist) ? values.blocklist : [],
     help: values.help === true,
     uiPort,
   };
@@ -120,7 +128,16 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   const dataDir = dirname(args.configPath);
   await mkdir(dataDir, { recursive: true });
-  const service = createService({ store: createFileStore(args.configPath), dataDir, overrides: args.overrides });
+  const runLists = await runListEntries(args.blocklists);
+  const features = runLists.length
+    ? builtInFeatures.map((f) => (f === blocklistFeature ? blocklistFeatureWith({ runLists }) : f))
+    : undefined;
+  const service = createService({
+    store: createFileStore(args.configPath),
+    dataDir,
+    overrides: args.overrides,
+    ...(features ? { features } : {}),
+  });
   let status: Awaited<ReturnType<typeof service.start>>;
   try {
     status = await service.start();
