@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
 import { createService } from '../control/service.js';
@@ -14,6 +14,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --cache-size MB       Response cache size in MB (default 256; 0 turns the cache off)
+  --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   -h, --help            Show this help
 `;
@@ -37,6 +39,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        'cache-size': { type: 'string' },
+        'cache-dir': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -60,11 +64,33 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   }
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
+  const cache = parseCacheFlags(values);
+  if (cache) overrides.cache = cache;
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
     help: values.help === true,
   };
+}
+
+/** `--cache-size` and `--cache-dir` as a cache settings patch (undefined when neither is given). */
+function parseCacheFlags(values: Record<string, unknown>): SettingsPatch['cache'] {
+  const cache: NonNullable<SettingsPatch['cache']> = {};
+  const size = values['cache-size'];
+  if (typeof size === 'string') {
+    const mb = Number(size);
+    if (!/^\d+(\.\d+)?$/.test(size) || mb > 64 * 1024) {
+      throw new CliError(`--cache-size takes megabytes from 0 (off) to 65536, not "${size}".`);
+    }
+    cache.maxSizeMb = mb;
+    cache.enabled = mb > 0;
+  }
+  const dir = values['cache-dir'];
+  if (typeof dir === 'string') {
+    if (!dir.trim()) throw new CliError('--cache-dir takes a directory, e.g. --cache-dir ~/.cache/veil.');
+    cache.dir = resolve(dir);
+  }
+  return Object.keys(cache).length ? cache : undefined;
 }
 
 /** `veil serve`: runs until SIGINT/SIGTERM, then drains and exits 0. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
 import type { Upstream } from './upstream.js';
 
@@ -39,6 +40,8 @@ export interface ProxyOptions {
   timeouts?: Partial<ProxyTimeouts>;
   /** Rules applied to each exchange; replaceable live with `setPolicy`. */
   policy?: ExchangePolicy;
+  /** The response cache (cache/); replaceable live with `setCache`. Default: none. */
+  cache?: ExchangeCache;
   /** Routes requests; default: direct. Replaceable live with `setRouter`. */
   router?: Router;
   /**
