@@ -49,6 +49,8 @@ export interface ResponseCache extends ExchangeCache {
   /** Swaps the store (resize, move to disk); returns the old one for the caller to close. */
   setStore(store: CacheStore): CacheStore;
   configure(options: { maxEntryBytes?: number; exposed?: boolean }): void;
+  /** Requests waiting for another request's miss to the same URL (collapsed). */
+  readonly waiting: number;
 }
 
 /** A stored entry that must be revalidated before it is used, with its body read ahead. */
@@ -75,6 +77,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   const Policy: PolicyClass = clockedPolicy(now);
   const collapser = new MissCollapser();
   const counts = { hits: 0, misses: 0, revalidations: 0, bytesSaved: 0 };
+  let waiting = 0;
 
   function handle(ex: CacheExchange): void {
     const { method } = ex.facts;
@@ -138,7 +141,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       }
       const pending = collapsible && !waited ? collapser.pending(q.url) : undefined;
       if (pending) {
-        await pending;
+        waiting++;
+        await pending.finally(() => waiting--);
         waited = true;
         continue;
       }
@@ -282,6 +286,9 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     handle,
     get store() {
       return store;
+    },
+    get waiting() {
+      return waiting;
     },
     stats: () => ({
       entries: store.entries,
