@@ -47,8 +47,20 @@ export async function openDiskStore(dir: string, maxBytes: number): Promise<Cach
     else await unlink(join(dir, v.file)).catch(() => {});
   }
 
+  const writing = new Set<Promise<void>>();
+
   async function put(entry: StoredEntry, body: Buffer): Promise<void> {
     if (closed || !index.fits(entry)) return;
+    const p = store(entry, body);
+    writing.add(p);
+    try {
+      await p;
+    } finally {
+      writing.delete(p);
+    }
+  }
+
+  async function store(entry: StoredEntry, body: Buffer): Promise<void> {
     const file = `${sha256(entry.key).slice(0, 40)}-${Date.now().toString(36)}-${(++seq).toString(36)}${SUFFIX}`;
     await writeEntryFile(join(dir, file), entry, body);
     await syncDir(dir);
@@ -88,6 +100,7 @@ export async function openDiskStore(dir: string, maxBytes: number): Promise<Cach
     dump: () => index.values().map((v) => ({ entry: v.entry, body: () => read(v.entry) })),
     async close() {
       closed = true;
+      await Promise.allSettled([...writing]);
     },
   };
 }

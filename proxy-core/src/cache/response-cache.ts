@@ -51,6 +51,8 @@ export interface ResponseCache extends ExchangeCache {
   configure(options: { maxEntryBytes?: number; exposed?: boolean }): void;
   /** Requests waiting for another request's miss to the same URL (collapsed). */
   readonly waiting: number;
+  /** Resolves once every store write begun so far has finished (before a store is closed). */
+  flush(): Promise<void>;
 }
 
 /** A stored entry that must be revalidated before it is used, with its body read ahead. */
@@ -78,6 +80,17 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   const collapser = new MissCollapser();
   const counts = { hits: 0, misses: 0, revalidations: 0, bytesSaved: 0 };
   let waiting = 0;
+  const writes = new Set<Promise<void>>();
+
+  /** Stores an entry, tracked so `flush()` can wait for it; failures only cost the entry. */
+  function write(entry: StoredEntry, body: Buffer, then: () => void): void {
+    const p = store.put(entry, body).catch(() => {});
+    writes.add(p);
+    void p.finally(() => {
+      writes.delete(p);
+      then();
+    });
+  }
 
   function handle(ex: CacheExchange): void {
     const { method } = ex.facts;
@@ -182,7 +195,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       teeBody(body, maxEntryBytes, (copy) => {
         if (!copy) return release();
         const entry = makeEntry(q, status, statusMessage ?? '', headers, verdict, copy.length);
-        store.put(entry, copy).then(release, release);
+        write(entry, copy, release);
       });
       return undefined;
     };
@@ -230,7 +243,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       policy: merged.toObject(),
       storedAt: now(),
     };
-    if (mayStoreCookies(entry.headers)) store.put(entry, stale.body).then(release, release);
+    if (mayStoreCookies(entry.headers)) write(entry, stale.body, release);
     else {
       store.remove(entry.key);
       release();
@@ -289,6 +302,9 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     },
     get waiting() {
       return waiting;
+    },
+    async flush() {
+      while (writes.size > 0) await Promise.allSettled([...writes]);
     },
     stats: () => ({
       entries: store.entries,

@@ -56,6 +56,7 @@ export function cacheFeature(host: ServiceHost): Feature {
     cache = null;
     storeShape = '';
     install();
+    await old?.flush();
     await old?.store.close();
   }
 
@@ -72,6 +73,7 @@ export function cacheFeature(host: ServiceHost): Feature {
       } else if (shape !== storeShape) {
         const wasMemory = storeInMemory;
         // close first: a disk store reopened on the same directory must not share it with the old index
+        await cache.flush();
         if (!wasMemory) await cache.store.close();
         const next = await openStore(c);
         const old = cache.setStore(next);
