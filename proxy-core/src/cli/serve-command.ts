@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
@@ -28,6 +28,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         or http://[user:pass@]host:port (fails closed when it is down);
                         "direct" for none
   --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
+  --cache-size MB       Response cache size in MB (default 256; 0 turns the cache off)
+  --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
@@ -59,6 +61,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         'proxy-auth': { type: 'string' },
         profile: { type: 'string' },
         upstream: { type: 'string' },
+        'cache-size': { type: 'string' },
+        'cache-dir': { type: 'string' },
         config: { type: 'string' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
@@ -110,6 +114,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     }
     overrides.upstream = { default: upstream === 'direct' ? null : upstream };
   }
+  const cache = parseCacheFlags(values);
+  if (cache) overrides.cache = cache;
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
@@ -117,6 +123,26 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     help: values.help === true,
     uiPort,
   };
+}
+
+/** `--cache-size` and `--cache-dir` as a cache settings patch (undefined when neither is given). */
+function parseCacheFlags(values: Record<string, unknown>): SettingsPatch['cache'] {
+  const cache: NonNullable<SettingsPatch['cache']> = {};
+  const size = values['cache-size'];
+  if (typeof size === 'string') {
+    const mb = Number(size);
+    if (!/^\d+(\.\d+)?$/.test(size) || mb > 64 * 1024) {
+      throw new CliError(`--cache-size takes megabytes from 0 (off) to 65536, not "${size}".`);
+    }
+    cache.maxSizeMb = mb;
+    cache.enabled = mb > 0;
+  }
+  const dir = values['cache-dir'];
+  if (typeof dir === 'string') {
+    if (!dir.trim()) throw new CliError('--cache-dir takes a directory, e.g. --cache-dir ~/.cache/veil.');
+    cache.dir = resolve(dir);
+  }
+  return Object.keys(cache).length ? cache : undefined;
 }
 
 /** `veil serve`: runs until SIGINT/SIGTERM, then drains and exits 0. */

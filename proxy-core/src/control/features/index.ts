@@ -2,6 +2,7 @@ import { auditFeature } from '../../traffic/audit-feature.js';
 import { trafficFeature } from '../../traffic/traffic-feature.js';
 import type { FeatureFactory } from '../feature.js';
 import { blocklistFeature } from './blocklist-feature.js';
+import { cacheFeature } from './cache-feature.js';
 import { privacyFeature } from './privacy-feature.js';
 import { routingFeature } from './routing-feature.js';
 
@@ -12,4 +13,5 @@ export const builtInFeatures: FeatureFactory[] = [
   blocklistFeature,
   privacyFeature,
   routingFeature,
+  cacheFeature,
 ];
