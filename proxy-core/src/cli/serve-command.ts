@@ -14,6 +14,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --system-proxy        Point the system proxy at Veil while it runs (PAC; restored on exit,
+                        and by a watchdog or the next start if Veil is killed)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   -h, --help            Show this help
 `;
@@ -38,6 +40,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
         config: { type: 'string' },
+        'system-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -60,6 +63,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   }
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
+  if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
@@ -90,6 +94,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const { host, port } = status.listening;
     const shown = host.includes(':') ? `[${host}]` : host;
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
+  }
+  if (service.settings.systemProxy.enabled) {
+    const sp = await service.invoke('system.state');
+    const where = sp.pacUrl ? ` (PAC ${sp.pacUrl})` : '';
+    process.stdout.write(
+      sp.active
+        ? `System proxy: on, ${sp.platform}${where}\n`
+        : `System proxy: off${sp.error ? ` — ${sp.error}` : ''}\n`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => {

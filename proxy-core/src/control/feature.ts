@@ -1,7 +1,15 @@
 import type { ProxyEngine } from '../proxy/create-proxy.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { Router } from '../proxy/proxy-options.js';
-import type { CommandArgs, CommandName, CommandResult, Notice, UpdateResult, VeilEvents } from './contract.js';
+import type {
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  Notice,
+  SystemProxyState,
+  UpdateResult,
+  VeilEvents,
+} from './contract.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
 
 /** A command handler: arguments already validated by the contract's schema. */
@@ -44,6 +52,8 @@ export interface Feature {
   attach?(proxy: ProxyEngine): void;
   /** Called before the engine stops, and on shutdown. */
   detach?(): void;
+  /** The system proxy's state for `status.systemProxy`, from the feature that owns it. */
+  systemProxyState?(): SystemProxyState;
   /** Called once when the service shuts down; awaited with a deadline. */
   dispose?(): Promise<void> | void;
 }

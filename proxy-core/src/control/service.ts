@@ -280,7 +280,11 @@ export function createService(options: ServiceOptions): VeilService {
       listening: proxy?.address ?? null,
       profile: s.privacy.profile,
       upstream: { name: s.upstream.default ?? 'direct', reachable: null },
-      systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
+      systemProxy: features.find((f) => f.systemProxyState)?.systemProxyState?.() ?? {
+        active: false,
+        platform: 'unsupported',
+        mode: s.systemProxy.mode,
+      },
       counters: { ...counters },
       trafficPaused: false,
       notices: [...notices],

@@ -1,4 +1,5 @@
 import type { FeatureFactory } from '../feature.js';
+import { systemFeature } from './system-feature.js';
 
 /** Every feature the service runs by default, in policy order (content filters and blocklists before privacy). */
-export const builtInFeatures: FeatureFactory[] = [];
+export const builtInFeatures: FeatureFactory[] = [systemFeature];
