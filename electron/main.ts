@@ -72,7 +72,9 @@ function runApp(): void {
   const rendererUrl = process.env.VEIL_RENDERER_URL ?? `${APP_ORIGIN}/index.html`;
   const origins = [
     APP_ORIGIN,
-    ...(process.env.VEIL_RENDERER_URL ? [new URL(process.env.VEIL_RENDERER_URL)].map((u) => `${u.protocol}//${u.host}`) : []),
+    ...(process.env.VEIL_RENDERER_URL
+      ? [new URL(process.env.VEIL_RENDERER_URL)].map((u) => `${u.protocol}//${u.host}`)
+      : []),
   ];
   const names: ContractNames = {
     commands: Object.keys(commandArgs) as ContractNames['commands'],
