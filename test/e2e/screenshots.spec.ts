@@ -12,7 +12,7 @@ test('screenshots of every screen, light and dark', async ({ ui, veil, echo }) =
 
   // Some traffic worth looking at: pages, a 404 and (when blocklists are built in) a blocked tracker.
   await openScreen(ui, 'Blocklists');
-  await ui.getByRole('textbox', { name: 'Block', exact: true }).fill('||127.0.0.1^$third-party\nads.tracker.test');
+  await ui.getByRole('textbox', { name: 'Block', exact: true }).fill('ads.tracker.test\n||doubleclick.example^');
   await ui.getByRole('button', { name: 'Save rules' }).click();
   const paths = ['/', '/index.html', '/static/app.js', '/api/profile?id=42', '/images/logo.png', '/missing'];
   for (const [i, path] of paths.entries()) {

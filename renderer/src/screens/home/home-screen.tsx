@@ -2,7 +2,7 @@ import { Notices } from '../../components/notices.js';
 import { RateGraph } from '../../components/rate-graph.js';
 import { StateBox } from '../../components/state-box.js';
 import { Switch } from '../../components/switch.js';
-import { formatBytes, formatCount, formatPercent } from '../../lib/format.js';
+import { formatBytes, formatCount, formatPercent, plural } from '../../lib/format.js';
 import { loadStatus, setProxyRunning, setSystemProxy } from '../../store/proxy-actions.js';
 import { useVeil } from '../../store/store.js';
 
@@ -37,9 +37,10 @@ export function HomeScreen() {
           <h1 className="hero-title">{status.running ? 'Veil is on' : 'Veil is off'}</h1>
           <p className="hero-summary">
             {status.running
-              ? `${formatCount(counters.requests)} requests, ${formatCount(counters.blocked)} blocked, ${formatCount(
+              ? `${plural(counters.requests, 'request')}, ${formatCount(counters.blocked)} blocked, ${plural(
                   counters.headersRemoved,
-                )} identifying headers removed.`
+                  'identifying header',
+                )} removed.`
               : 'Traffic sent to Veil is refused until you turn it on.'}
           </p>
           {where && (
