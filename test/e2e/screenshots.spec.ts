@@ -40,7 +40,10 @@ test('screenshots of every screen, light and dark', async ({ ui, veil, echo }) =
     }
   }
 
-  // The smallest size the window is meant for.
+  // Full HD and the smallest size the window is meant for.
+  await ui.setViewportSize({ width: 1920, height: 1080 });
+  await openScreen(ui, 'Settings');
+  await ui.screenshot({ path: `${OUT}/settings-1920x1080.png` });
   await ui.emulateMedia({ colorScheme: 'light' });
   await ui.setViewportSize({ width: 800, height: 600 });
   await openScreen(ui, 'Traffic');

@@ -90,7 +90,7 @@ export function HomeScreen() {
         </div>
       </section>
 
-      <section className="counters" aria-label="Counters">
+      <section className="card counters" aria-label="Counters">
         <dl>
           <Counter label="Requests" value={formatCount(counters.requests)} />
           <Counter label="Blocked" value={formatCount(counters.blocked)} />
