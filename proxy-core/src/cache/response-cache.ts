@@ -157,6 +157,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         waiting++;
         await pending.finally(() => waiting--);
         waited = true;
+        // the client gave up while it waited: nothing to answer, nothing to fetch
+        if (ex.res.destroyed) {
+          ex.rec.error ??= 'E_CLIENT_GONE';
+          ex.rec.finish();
+          return;
+        }
         continue;
       }
       goUpstream(ex, q, stale, collapsible);
