@@ -3,10 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
+import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
+import { builtInFeatures } from '../control/features/index.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import { startUiServer, type UiServer } from '../control/ui-server.js';
+import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
 /** The built renderer, next to the compiled CLI (dist/proxy-core/src/cli → dist/renderer). */
@@ -19,6 +23,11 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --profile NAME        Privacy profile: strict, standard (default), transparent or a custom id
+  --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
+                        or http://[user:pass@]host:port (fails closed when it is down);
+                        "direct" for none
+  --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
   --cache-size MB       Response cache size in MB (default 256; 0 turns the cache off)
   --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
@@ -30,6 +39,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
 export interface ServeArgs {
   configPath: string;
   overrides: SettingsPatch;
+  /** `--blocklist` sources, added for this run on top of the configured lists. */
+  blocklists: string[];
   help: boolean;
   /** The web UI's port when `--ui` is on (0 picks one), or null without `--ui`. */
   uiPort: number | null;
@@ -48,11 +59,14 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        profile: { type: 'string' },
+        upstream: { type: 'string' },
         'cache-size': { type: 'string' },
         'cache-dir': { type: 'string' },
         config: { type: 'string' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
+        blocklist: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -83,11 +97,29 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   }
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
+  if (typeof values.profile === 'string') {
+    if (!/^[a-z0-9-]+$/.test(values.profile)) {
+      throw new CliError(
+        `--profile takes a profile id such as strict, standard or transparent, not "${values.profile}".`,
+      );
+    }
+    overrides.privacy = { profile: values.profile };
+  }
+  if (typeof values.upstream === 'string') {
+    const upstream = values.upstream.trim();
+    if (upstream !== 'direct' && !/^(socks5h?|socks|http):\/\/([^@/\s]+@)?[^/\s:]+(:\d+)?\/?$/i.test(upstream)) {
+      throw new CliError(
+        `--upstream takes socks5://host:port, socks5h://host:port or http://host:port (user:pass@ allowed), not "${redactUpstreamUrl(upstream)}".`,
+      );
+    }
+    overrides.upstream = { default: upstream === 'direct' ? null : upstream };
+  }
   const cache = parseCacheFlags(values);
   if (cache) overrides.cache = cache;
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
+    blocklists: Array.isArray(values.blocklist) ? values.blocklist : [],
     help: values.help === true,
     uiPort,
   };
@@ -122,7 +154,16 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   const dataDir = dirname(args.configPath);
   await mkdir(dataDir, { recursive: true });
-  const service = createService({ store: createFileStore(args.configPath), dataDir, overrides: args.overrides });
+  const runLists = await runListEntries(args.blocklists);
+  const features = runLists.length
+    ? builtInFeatures.map((f) => (f === blocklistFeature ? blocklistFeatureWith({ runLists }) : f))
+    : undefined;
+  const service = createService({
+    store: createFileStore(args.configPath),
+    dataDir,
+    overrides: args.overrides,
+    ...(features ? { features } : {}),
+  });
   let status: Awaited<ReturnType<typeof service.start>>;
   try {
     status = await service.start();
