@@ -9,6 +9,8 @@ import { createProxy } from '../../proxy-core/src/proxy/create-proxy.js';
 export interface CacheBenchRow {
   name: string;
   requestsPerSecond: number;
+  /** CPU time of this process (client, Veil and origin together) per request: steadier than req/s on a busy machine. */
+  cpuMicrosPerRequest: number;
   requests: number;
   errors: number;
 }
@@ -20,20 +22,28 @@ export interface CacheBenchOptions {
   concurrency?: number;
   /** Response body bytes. Default 16 KiB. */
   bodyBytes?: number;
+  /** The origin answers after this long, standing for an application's own work. Default 2 ms. */
+  originDelayMs?: number;
 }
 
 /**
  * Requests per second for the same 16 KiB resource: straight to a local origin, through Veil
- * as cache hits, and through Veil as misses (the origin marks that copy no-store).
+ * as cache hits, and through Veil as misses (the origin marks that copy no-store). Everything
+ * runs in this process on loopback, so the figures compare paths, not machines.
  */
 export async function cacheScenario(options: CacheBenchOptions = {}): Promise<CacheBenchRow[]> {
   const seconds = options.seconds ?? 3;
   const concurrency = options.concurrency ?? 16;
   const body = Buffer.alloc(options.bodyBytes ?? 16 * 1024, 'v');
+  const delay = options.originDelayMs ?? 2;
   const origin = createServer((req, res) => {
     const cacheControl = req.url === '/miss' ? 'no-store' : 'max-age=3600';
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': cacheControl });
-    res.end(body);
+    const answer = (): void => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': cacheControl });
+      res.end(body);
+    };
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
   });
   origin.keepAliveTimeout = 30_000;
   origin.listen(0, '127.0.0.1');
@@ -82,6 +92,7 @@ async function measure(
   for (let i = 0; i < concurrency; i++) await one();
   let requests = 0;
   let errors = 0;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -93,18 +104,30 @@ async function measure(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return { name, requestsPerSecond: Math.round(requests / elapsed), requests, errors };
+  return {
+    name,
+    requestsPerSecond: Math.round(requests / elapsed),
+    cpuMicrosPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, requests)),
+    requests,
+    errors,
+  };
 }
 
 /** Prints the rows as a table. */
-export function printCacheRows(rows: CacheBenchRow[]): void {
-  console.log('cache: requests/s for one 16 KiB resource (keep-alive, same machine)');
+export function printCacheRows(rows: CacheBenchRow[], originDelayMs = 2): void {
+  console.log(
+    `cache: requests/s for one 16 KiB resource (keep-alive, loopback, origin answers after ${originDelayMs} ms)`,
+  );
   for (const r of rows) {
-    console.log(`  ${r.name.padEnd(20)} ${String(r.requestsPerSecond).padStart(8)} req/s  (${r.errors} errors)`);
+    const rate = String(r.requestsPerSecond).padStart(8);
+    const cpu = String(r.cpuMicrosPerRequest).padStart(6);
+    console.log(`  ${r.name.padEnd(20)} ${rate} req/s ${cpu} µs CPU/request  (${r.errors} errors)`);
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printCacheRows(await cacheScenario());
+  const originDelayMs = Number(process.env.CACHE_BENCH_ORIGIN_MS ?? 2);
+  printCacheRows(await cacheScenario({ originDelayMs }), originDelayMs);
 }
