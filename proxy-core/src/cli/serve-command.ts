@@ -30,6 +30,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
   --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
   --cache-size MB       Response cache size in MB (default 256; 0 turns the cache off)
   --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
+  --system-proxy        Point the system proxy at Veil while it runs (PAC; restored on exit,
+                        and by a watchdog or the next start if Veil is killed)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
@@ -67,6 +69,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
         blocklist: { type: 'string', multiple: true },
+        'system-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -116,6 +119,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   }
   const cache = parseCacheFlags(values);
   if (cache) overrides.cache = cache;
+  if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
@@ -193,6 +197,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
+  if (service.settings.systemProxy.enabled) {
+    const sp = await service.invoke('system.state');
+    const where = sp.pacUrl ? ` (PAC ${sp.pacUrl})` : '';
+    process.stdout.write(
+      sp.active
+        ? `System proxy: on, ${sp.platform}${where}\n`
+        : `System proxy: off${sp.error ? ` — ${sp.error}` : ''}\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -5,6 +5,7 @@ import { blocklistFeature } from './blocklist-feature.js';
 import { cacheFeature } from './cache-feature.js';
 import { privacyFeature } from './privacy-feature.js';
 import { routingFeature } from './routing-feature.js';
+import { systemFeature } from './system-feature.js';
 
 /** Every feature the service runs by default, in policy order (content filters and blocklists before privacy). */
 export const builtInFeatures: FeatureFactory[] = [
@@ -14,4 +15,5 @@ export const builtInFeatures: FeatureFactory[] = [
   privacyFeature,
   routingFeature,
   cacheFeature,
+  systemFeature,
 ];
