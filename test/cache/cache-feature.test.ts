@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,19 @@ describe('the cache feature in the service', () => {
     expect((await service!.invoke('cache.stats')).entries).toBe(1);
     expect((await readdir(join(dataDir, 'http-cache'))).filter((n) => n.endsWith('.entry'))).toHaveLength(1);
     await send(port, `${origin.base}/moved`);
+    expect(origin.hits).toBe(1);
+  });
+
+  it('falls back to memory with a notice naming the directory when the disk store cannot open', async () => {
+    await cookieOrigin();
+    const { port } = await startService();
+    const blocked = join(dataDir, 'a-file');
+    await writeFile(blocked, 'not a directory');
+    await service!.invoke('settings.update', { patch: { cache: { dir: join(blocked, 'cache') } } });
+    const notices = (await service!.invoke('status.get')).notices;
+    expect(notices.find((n) => n.code === 'E_CACHE_DIR')?.message).toContain(join(blocked, 'cache'));
+    await send(port, `${origin.base}/fallback`);
+    await send(port, `${origin.base}/fallback`);
     expect(origin.hits).toBe(1);
   });
 
