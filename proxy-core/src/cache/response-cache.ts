@@ -245,6 +245,13 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     }
     body.resume();
     counts.revalidations++;
+    if (!result.matches) {
+      // a 304 for a validator Veil did not send (a confused origin): answer once from the old copy, keep nothing
+      store.remove(stale.entry.key);
+      release();
+      counts.bytesSaved += serveStored(ex, stale.entry, stale.policy, stale.body, 'revalidated', q.conditionals);
+      return 'answered';
+    }
     const cookies = getHeaderAll(headers, 'set-cookie');
     const replaced = cookies.length > 0 ? cookies : undefined;
     const merged = result.policy;
