@@ -163,7 +163,8 @@ describe('error answers', () => {
       await expect
         .poll(() => sink.connections > 0 && (sink.server as { _connections?: number })._connections, { timeout: 5000 })
         .toBe(0);
-      expect((await proxy.nextRecord((r) => r.url.endsWith('/up'))).error).toBe('E_CLIENT_GONE');
+      const rec = await proxy.nextRecord((r) => r.url.endsWith('/up'));
+      expect(rec.error, JSON.stringify(rec)).toBe('E_CLIENT_GONE');
     } finally {
       await sink.close();
     }

@@ -5,6 +5,7 @@ import { defaultConfigPath } from '../config-paths.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
+import { isLoopbackHost } from '../proxy/access-control.js';
 import { CliError } from './cli-error.js';
 
 export const SERVE_USAGE = `Usage: veil serve [options]
@@ -14,6 +15,9 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --allow-private-destinations
+                        Let network clients reach loopback and link-local addresses
+  --connect-ports LIST  Ports CONNECT may reach, comma-separated (default 443,8443)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   -h, --help            Show this help
 `;
@@ -37,6 +41,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        'allow-private-destinations': { type: 'boolean' },
+        'connect-ports': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -58,6 +64,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     if (!values['proxy-auth'].includes(':')) throw new CliError('--proxy-auth takes user:password.');
     proxy.proxyAuth = values['proxy-auth'];
   }
+  if (values['allow-private-destinations'] === true) proxy.allowPrivateDestinations = true;
+  if (typeof values['connect-ports'] === 'string') proxy.allowedConnectPorts = parsePorts(values['connect-ports']);
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
   return {
@@ -65,6 +73,18 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     overrides,
     help: values.help === true,
   };
+}
+
+function parsePorts(list: string): number[] {
+  const ports = list.split(',').map((p) => p.trim());
+  for (const p of ports) {
+    if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) {
+      throw new CliError(
+        `--connect-ports takes ports from 1 to 65535 separated by commas (e.g. 443,8443), not "${list}".`,
+      );
+    }
+  }
+  return ports.map(Number);
 }
 
 /** `veil serve`: runs until SIGINT/SIGTERM, then drains and exits 0. */
@@ -83,6 +103,17 @@ export async function serveCommand(argv: string[]): Promise<void> {
   } catch (err) {
     await service.shutdown(1000);
     throw new CliError((err as Error).message);
+  }
+  if (status.error) {
+    await service.shutdown(1000);
+    throw new CliError(`${status.error} Choose another port with --port.`);
+  }
+  const proxySection = service.settings.proxy;
+  if (status.listening && !isLoopbackHost(status.listening.host) && proxySection.allowedClients.length === 0) {
+    await service.shutdown(1000);
+    throw new CliError(
+      `Listening on ${status.listening.host} exposes Veil to the network: add --allow-client CIDR (e.g. 192.168.1.0/24) for the clients that may use it.`,
+    );
   }
   if (!status.listening) {
     process.stdout.write('Veil is off (proxy.enabled is false in the settings).\n');

@@ -9,7 +9,7 @@ import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
 import { rawErrorResponse, renderErrorPage } from './error-page.js';
 import type { ExchangePolicy } from './exchange-policy.js';
-import { forwardHttp } from './http-forward.js';
+import { abortExchange, forwardHttp } from './http-forward.js';
 import { ProxyError } from './proxy-error.js';
 import { DEFAULT_TIMEOUTS, type ProxyOptions, type Router } from './proxy-options.js';
 import { forwardUpgrade } from './websocket-forward.js';
@@ -134,6 +134,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const failure = clientErrorFor(err);
     const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (pending) abortExchange(pending, failure?.code ?? 'E_CLIENT_GONE');
     if (failure && pending && !pending.headersSent && socket.writable) {
       // the body broke its framing mid-exchange: answer 400 on this response and close;
       // the forwarder sees the request end incomplete and aborts the upstream side
@@ -171,8 +172,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const deadline = setTimeout(() => {
         for (const s of sockets) s.destroy();
       }, timeouts.drainMs);
-      // tunnels and upgraded sockets are not tracked by the server's idle logic
       await closed;
+      // tunnels and upgraded sockets left the server's books: wait for them too, within the deadline
+      await Promise.all([...sockets].map((s) => (s.destroyed ? undefined : once(s, 'close'))));
       clearTimeout(deadline);
       direct.close();
       bound = null;
@@ -202,6 +204,7 @@ function clientErrorFor(err: NodeJS.ErrnoException): ProxyError | null {
   switch (err.code) {
     case 'ECONNRESET':
     case 'EPIPE':
+    case 'HPE_INVALID_EOF_STATE': // the client left mid-request: nobody to answer
       return null;
     case 'HPE_HEADER_OVERFLOW':
       return new ProxyError('E_HEADERS_TOO_LARGE', 431, 'The request headers are larger than Veil accepts.');
