@@ -3,7 +3,7 @@ import type { EngineContext } from './engine-context.js';
 import { errorPageFor, renderErrorPage } from './error-page.js';
 import type { BlockDecision, RequestFacts } from './exchange-policy.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
-import { getHeader, type HeaderList, setHeader } from './header-list.js';
+import { getHeader, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
 import { checkRequestFraming } from './request-framing.js';
@@ -258,6 +258,9 @@ function sendUpstream(
     const status = upRes.statusCode ?? 502;
     rec.responseHeaders = upRes.rawHeaders;
     const headers = stripHopByHop(upRes.rawHeaders);
+    // a response framed by Transfer-Encoding is re-framed for the client; a Content-Length
+    // sent along with it describes nothing and would desynchronize the client's connection
+    if (getHeader(upRes.rawHeaders, 'transfer-encoding') !== undefined) removeHeader(headers, 'content-length');
     const blocked = ctx.policy.checkResponse?.(facts, status, headers);
     if (blocked) {
       upRes.destroy();
