@@ -62,6 +62,15 @@ export const scenario: BenchScenario = {
       );
       services.push(veil);
       proxies.push({ name: 'veil', service: veil });
+      const naivePort = await freePort();
+      const naive = await startService(
+        'naive-node',
+        process.execPath,
+        [libFile('naive-proxy.js'), String(naivePort)],
+        naivePort,
+      );
+      services.push(naive);
+      proxies.push({ name: 'naive-node', service: naive });
       for (const peer of PEERS) {
         if (!(await peerInstalled(peer))) {
           notes.push(`${peer.name}: not installed, skipped (apt-get install ${peer.pkg}).`);
@@ -158,6 +167,7 @@ export const scenario: BenchScenario = {
         for (const e of results[t.name]!.errors) notes.push(`${t.name}: ${e}`);
       }
       notes.push('Peak RSS is the process high-water mark (VmHWM) after the c=500 run, before the large bodies.');
+      notes.push('naive-node is the 30-line http.request + pipe proxy of the issue, for what Node alone costs.');
       return {
         tables: [
           {
