@@ -152,14 +152,15 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
 
   return {
     async listen() {
-      server.listen(options.port ?? 8899, host);
+      const port = options.port ?? 8899;
+      server.listen(port, host);
       try {
         await once(server, 'listening');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${host} is already in use.`);
+        if (code === 'EADDRINUSE') throw new Error(`Port ${port} on ${host} is already in use.`);
         if (code === 'EADDRNOTAVAIL') throw new Error(`${host} is not an address of this machine.`);
-        if (code === 'EACCES') throw new Error(`Not allowed to listen on ${host}:${options.port}.`);
+        if (code === 'EACCES') throw new Error(`Not allowed to listen on ${host}:${port}.`);
         throw err;
       }
       const addr = server.address() as AddressInfo;
