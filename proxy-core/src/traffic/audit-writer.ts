@@ -60,7 +60,10 @@ export class AuditWriter {
   /** Appends one line (no newline needed). Never throws, never waits. */
   write(line: string): void {
     if (this.closed) return;
-    const text = `${line}\n`;
+    this.enqueue(`${line}\n`);
+  }
+
+  private enqueue(text: string): void {
     const bytes = Buffer.byteLength(text);
     if (this.busy || !this.stream) {
       this.hold(text, bytes);
@@ -144,7 +147,7 @@ export class AuditWriter {
         const queued = this.pending;
         this.pending = [];
         this.pendingBytes = 0;
-        for (const text of queued) this.write(text.slice(0, -1));
+        for (const text of queued) this.enqueue(text);
       });
   }
 
@@ -179,7 +182,8 @@ export class AuditWriter {
     }
     this.size = 0;
     this.openedAt = this.now();
-    if (!this.closed) this.openStream();
+    // also while closing: lines held during the rotation still go to the fresh file before it closes
+    this.openStream();
   }
 }
 
