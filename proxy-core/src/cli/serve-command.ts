@@ -7,6 +7,7 @@ import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import { startUiServer, type UiServer } from '../control/ui-server.js';
+import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import { CliError } from './cli-error.js';
 
 /** The built renderer, next to the compiled CLI (dist/proxy-core/src/cli → dist/renderer). */
@@ -19,6 +20,10 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --profile NAME        Privacy profile: strict, standard (default), transparent or a custom id
+  --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
+                        or http://[user:pass@]host:port (fails closed when it is down);
+                        "direct" for none
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
@@ -46,6 +51,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        profile: { type: 'string' },
+        upstream: { type: 'string' },
         config: { type: 'string' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
@@ -79,6 +86,23 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   }
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
+  if (typeof values.profile === 'string') {
+    if (!/^[a-z0-9-]+$/.test(values.profile)) {
+      throw new CliError(
+        `--profile takes a profile id such as strict, standard or transparent, not "${values.profile}".`,
+      );
+    }
+    overrides.privacy = { profile: values.profile };
+  }
+  if (typeof values.upstream === 'string') {
+    const upstream = values.upstream.trim();
+    if (upstream !== 'direct' && !/^(socks5h?|socks|http):\/\/([^@/\s]+@)?[^/\s:]+(:\d+)?\/?$/i.test(upstream)) {
+      throw new CliError(
+        `--upstream takes socks5://host:port, socks5h://host:port or http://host:port (user:pass@ allowed), not "${redactUpstreamUrl(upstream)}".`,
+      );
+    }
+    overrides.upstream = { default: upstream === 'direct' ? null : upstream };
+  }
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
