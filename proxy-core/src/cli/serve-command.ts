@@ -150,6 +150,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
+  // headless, stderr is where a recovered settings file or a migration gets noticed
+  for (const n of status.notices) {
+    process.stderr.write(`veil: ${n.level}: ${n.message}${n.action ? ` ${n.action}` : ''}\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
