@@ -140,6 +140,21 @@ describe('audit writer', () => {
     expect((await lines(path)).map((l) => l.n)).toEqual([3]);
   });
 
+  it('bounds what waits in memory: drops lines past the bound and says so in the log', async () => {
+    const path = join(dir, 'audit.ndjson');
+    const writer = new AuditWriter({ path, maxBytes: 100, maxAgeMs: 60_000, keep: 50, maxPendingBytes: 150 });
+    await writer.open();
+    // the second line starts a rotation; while it runs, lines wait in memory up to 150 bytes
+    for (let i = 1; i <= 40; i++) writer.write(JSON.stringify({ i, pad: 'p'.repeat(40) }));
+    expect(writer.dropped).toBeGreaterThan(30);
+    await writer.close();
+    const all: Array<Record<string, unknown>> = [];
+    for (const name of (await readdir(dir)).sort().reverse()) all.push(...(await lines(join(dir, name))));
+    const note = all.find((l) => 'dropped' in l);
+    expect(note?.dropped).toBeGreaterThan(30);
+    expect(all.filter((l) => 'i' in l).length + Number(note?.dropped)).toBe(40);
+  });
+
   it('reports its files and bytes', async () => {
     const path = join(dir, 'audit.ndjson');
     const writer = new AuditWriter({ path, maxBytes: 50, maxAgeMs: 60_000, keep: 5 });
