@@ -65,3 +65,22 @@ it('a WebSocket client that stops reading gets the newest records and a missed c
   expect(ids.every((v, i) => i === 0 || v > ids[i - 1]!)).toBe(true);
   await c.close();
 }, 60_000);
+
+it('closes quickly even when a client never answers the close handshake', async () => {
+  const t = await tempDir();
+  cleanup = t.cleanup;
+  service = createService({ store: createMemoryStore(), dataDir: t.dir, overrides: { proxy: { enabled: false } } });
+  await service.start();
+  ui = await startUiServer({ service, staticDir: t.dir, token: 'tok' });
+  const c = await connect(`ws://127.0.0.1:${ui.port}/ws?token=tok`);
+  await c.next((m) => 'hello' in m);
+  (c.ws as unknown as { _socket: Socket })._socket.pause();
+  const closing = ui.close();
+  const outcome = await Promise.race([
+    closing.then(() => 'closed'),
+    new Promise((r) => setTimeout(() => r('still waiting after 15 s'), 15_000)),
+  ]);
+  expect(outcome).toBe('closed');
+  c.ws.terminate();
+  ui = undefined as unknown as UiServer;
+}, 30_000);
