@@ -1,6 +1,8 @@
+import { auditFeature } from '../../traffic/audit-feature.js';
+import { trafficFeature } from '../../traffic/traffic-feature.js';
 import type { FeatureFactory } from '../feature.js';
 import { privacyFeature } from './privacy-feature.js';
 import { routingFeature } from './routing-feature.js';
 
 /** Every feature the service runs by default, in policy order (content filters and blocklists before privacy). */
-export const builtInFeatures: FeatureFactory[] = [privacyFeature, routingFeature];
+export const builtInFeatures: FeatureFactory[] = [trafficFeature, auditFeature, privacyFeature, routingFeature];
