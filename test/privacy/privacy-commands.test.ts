@@ -40,11 +40,19 @@ describe('privacy commands', () => {
     const saved = await veil.service.invoke('privacy.saveProfile', { profile: mine });
     expect(saved.ok).toBe(true);
     const listed = await veil.service.invoke('privacy.profiles');
-    expect(listed.at(-1)).toMatchObject({ id: 'my-standard', builtIn: false, userAgent: 'remove', referer: 'origin-when-cross-site' });
+    expect(listed.at(-1)).toMatchObject({
+      id: 'my-standard',
+      builtIn: false,
+      userAgent: 'remove',
+      referer: 'origin-when-cross-site',
+    });
 
     const unknown = await veil.service.invoke('privacy.setProfile', { profile: 'nope' });
     expect(unknown.ok).toBe(false);
-    if (!unknown.ok) expect(unknown.errors[0]!.message).toMatch(/No profile "nope"\. Use one of: transparent, standard, strict, my-standard/);
+    if (!unknown.ok)
+      expect(unknown.errors[0]!.message).toMatch(
+        /No profile "nope"\. Use one of: transparent, standard, strict, my-standard/,
+      );
 
     expect((await veil.service.invoke('privacy.setProfile', { profile: 'my-standard' })).ok).toBe(true);
     const recorded = veil.nextRecord();
@@ -64,7 +72,11 @@ describe('privacy commands', () => {
     await expect(veil.service.invoke('privacy.deleteProfile', { id: 'ghost' })).rejects.toThrow(/no custom profile/);
     await veil.service.invoke('privacy.setProfile', { profile: 'strict' });
     expect((await veil.service.invoke('privacy.deleteProfile', { id: 'my-standard' })).ok).toBe(true);
-    expect((await veil.service.invoke('privacy.profiles')).map((p) => p.id)).toEqual(['transparent', 'standard', 'strict']);
+    expect((await veil.service.invoke('privacy.profiles')).map((p) => p.id)).toEqual([
+      'transparent',
+      'standard',
+      'strict',
+    ]);
   });
 
   it('rejects a site rule naming a profile that does not exist', async () => {
@@ -78,17 +90,30 @@ describe('privacy commands', () => {
 
 describe('upstream URLs and the serve flags', () => {
   it('parses every scheme spelling and never shows credentials', () => {
-    expect(parseUpstreamUrl('socks5h://tor:9050')).toMatchObject({ kind: 'socks5', host: 'tor', port: 9050, name: 'socks5h://tor:9050' });
+    expect(parseUpstreamUrl('socks5h://tor:9050')).toMatchObject({
+      kind: 'socks5',
+      host: 'tor',
+      port: 9050,
+      name: 'socks5h://tor:9050',
+    });
     expect(parseUpstreamUrl('socks://10.0.0.1')).toMatchObject({ kind: 'socks5', port: 1080 });
     const withAuth = parseUpstreamUrl('http://al%40ice:p%3Ass@proxy.lan:3128');
-    expect(withAuth).toMatchObject({ kind: 'http', username: 'al@ice', password: 'p:ss', name: 'http://***@proxy.lan:3128' });
+    expect(withAuth).toMatchObject({
+      kind: 'http',
+      username: 'al@ice',
+      password: 'p:ss',
+      name: 'http://***@proxy.lan:3128',
+    });
     expect(() => parseUpstreamUrl('ftp://x:1')).toThrow(/not supported/);
     expect(redactUpstreamUrl('socks5://u:secret@h:1')).toBe('socks5://***@h:1');
   });
 
   it('maps --profile and --upstream to settings overrides, with a clear error for bad values', () => {
     const args = parseServeArgs(['--profile', 'strict', '--upstream', 'socks5h://127.0.0.1:9050']);
-    expect(args.overrides).toMatchObject({ privacy: { profile: 'strict' }, upstream: { default: 'socks5h://127.0.0.1:9050' } });
+    expect(args.overrides).toMatchObject({
+      privacy: { profile: 'strict' },
+      upstream: { default: 'socks5h://127.0.0.1:9050' },
+    });
     expect(parseServeArgs(['--upstream', 'direct']).overrides.upstream).toEqual({ default: null });
     expect(() => parseServeArgs(['--upstream', 'ftp://u:pw@x'])).toThrow(/--upstream takes .* not "ftp:\/\/\*\*\*@x"/);
     expect(() => parseServeArgs(['--profile', 'Strict!'])).toThrow(/--profile takes a profile id/);
