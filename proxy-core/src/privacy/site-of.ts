@@ -73,7 +73,7 @@ const AUTHORITY = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[^\]/?#]*\]|[^:/?#]
 /** Scheme, host (lower-case, IPv6 without brackets) and port of an absolute URL, or null. */
 export function splitUrl(url: string): { scheme: string; host: string; port: string } | null {
   const m = AUTHORITY.exec(url);
-  if (!m || !m[2]) return null;
+  if (!m?.[2]) return null;
   return { scheme: m[1]!.toLowerCase(), host: normalizeHost(m[2]), port: m[3] ?? '' };
 }
 
