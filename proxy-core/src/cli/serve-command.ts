@@ -1,13 +1,16 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
+import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
+import { builtInFeatures } from '../control/features/index.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import { startUiServer, type UiServer } from '../control/ui-server.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
 /** The built renderer, next to the compiled CLI (dist/proxy-core/src/cli → dist/renderer). */
@@ -24,6 +27,11 @@ export const SERVE_USAGE = `Usage: veil serve [options]
   --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
                         or http://[user:pass@]host:port (fails closed when it is down);
                         "direct" for none
+  --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
+  --cache-size MB       Response cache size in MB (default 256; 0 turns the cache off)
+  --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
+  --system-proxy        Point the system proxy at Veil while it runs (PAC; restored on exit,
+                        and by a watchdog or the next start if Veil is killed)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
@@ -33,6 +41,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
 export interface ServeArgs {
   configPath: string;
   overrides: SettingsPatch;
+  /** `--blocklist` sources, added for this run on top of the configured lists. */
+  blocklists: string[];
   help: boolean;
   /** The web UI's port when `--ui` is on (0 picks one), or null without `--ui`. */
   uiPort: number | null;
@@ -53,9 +63,13 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         'proxy-auth': { type: 'string' },
         profile: { type: 'string' },
         upstream: { type: 'string' },
+        'cache-size': { type: 'string' },
+        'cache-dir': { type: 'string' },
         config: { type: 'string' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
+        blocklist: { type: 'string', multiple: true },
+        'system-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -103,12 +117,36 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     }
     overrides.upstream = { default: upstream === 'direct' ? null : upstream };
   }
+  const cache = parseCacheFlags(values);
+  if (cache) overrides.cache = cache;
+  if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
+    blocklists: Array.isArray(values.blocklist) ? values.blocklist : [],
     help: values.help === true,
     uiPort,
   };
+}
+
+/** `--cache-size` and `--cache-dir` as a cache settings patch (undefined when neither is given). */
+function parseCacheFlags(values: Record<string, unknown>): SettingsPatch['cache'] {
+  const cache: NonNullable<SettingsPatch['cache']> = {};
+  const size = values['cache-size'];
+  if (typeof size === 'string') {
+    const mb = Number(size);
+    if (!/^\d+(\.\d+)?$/.test(size) || mb > 64 * 1024) {
+      throw new CliError(`--cache-size takes megabytes from 0 (off) to 65536, not "${size}".`);
+    }
+    cache.maxSizeMb = mb;
+    cache.enabled = mb > 0;
+  }
+  const dir = values['cache-dir'];
+  if (typeof dir === 'string') {
+    if (!dir.trim()) throw new CliError('--cache-dir takes a directory, e.g. --cache-dir ~/.cache/veil.');
+    cache.dir = resolve(dir);
+  }
+  return Object.keys(cache).length ? cache : undefined;
 }
 
 /** `veil serve`: runs until SIGINT/SIGTERM, then drains and exits 0. */
@@ -120,7 +158,16 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   const dataDir = dirname(args.configPath);
   await mkdir(dataDir, { recursive: true });
-  const service = createService({ store: createFileStore(args.configPath), dataDir, overrides: args.overrides });
+  const runLists = await runListEntries(args.blocklists);
+  const features = runLists.length
+    ? builtInFeatures.map((f) => (f === blocklistFeature ? blocklistFeatureWith({ runLists }) : f))
+    : undefined;
+  const service = createService({
+    store: createFileStore(args.configPath),
+    dataDir,
+    overrides: args.overrides,
+    ...(features ? { features } : {}),
+  });
   let status: Awaited<ReturnType<typeof service.start>>;
   try {
     status = await service.start();
@@ -150,6 +197,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
+  if (service.settings.systemProxy.enabled) {
+    const sp = await service.invoke('system.state');
+    const where = sp.pacUrl ? ` (PAC ${sp.pacUrl})` : '';
+    process.stdout.write(
+      sp.active
+        ? `System proxy: on, ${sp.platform}${where}\n`
+        : `System proxy: off${sp.error ? ` — ${sp.error}` : ''}\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -84,6 +84,12 @@ export interface BlocklistInfo {
   lastError: string | null;
   /** First skipped lines with reasons, for the report. */
   skippedLines: Array<{ line: number; text: string; reason: string }>;
+  /** Requests this list blocked since Veil started. */
+  hits?: number;
+  /** The list's busiest rules since Veil started, by line. */
+  topRules?: Array<{ line: number; hits: number }>;
+  /** Added for this run only (`veil serve --blocklist`), not saved in the settings. */
+  runOnly?: boolean;
 }
 
 export interface BlocklistSuggestion {
