@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
 import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
@@ -7,8 +8,12 @@ import { builtInFeatures } from '../control/features/index.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
+import { startUiServer, type UiServer } from '../control/ui-server.js';
 import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
+
+/** The built renderer, next to the compiled CLI (dist/proxy-core/src/cli → dist/renderer). */
+const RENDERER_DIR = fileURLToPath(new URL('../../../renderer/', import.meta.url));
 
 export const SERVE_USAGE = `Usage: veil serve [options]
 
@@ -19,6 +24,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
   --proxy-auth U:P      Require Basic proxy authentication
   --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
+  --ui                  Serve the web UI on its own loopback port and print its address (with a token)
+  --ui-port N           Port for the web UI (default 0: a free one); implies --ui
   -h, --help            Show this help
 `;
 
@@ -28,6 +35,8 @@ export interface ServeArgs {
   /** `--blocklist` sources, added for this run on top of the configured lists. */
   blocklists: string[];
   help: boolean;
+  /** The web UI's port when `--ui` is on (0 picks one), or null without `--ui`. */
+  uiPort: number | null;
 }
 
 /** Parses `veil serve` flags into config path and per-run overrides; throws CliError with the fix. */
@@ -45,6 +54,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         'proxy-auth': { type: 'string' },
         config: { type: 'string' },
         blocklist: { type: 'string', multiple: true },
+        ui: { type: 'boolean' },
+        'ui-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -65,6 +76,14 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     if (!values['proxy-auth'].includes(':')) throw new CliError('--proxy-auth takes user:password.');
     proxy.proxyAuth = values['proxy-auth'];
   }
+  let uiPort: number | null = values.ui === true ? 0 : null;
+  if (values['ui-port'] !== undefined) {
+    const n = Number(values['ui-port']);
+    if (!/^\d+$/.test(String(values['ui-port'])) || n > 65535) {
+      throw new CliError(`--ui-port must be a number from 0 to 65535, not "${values['ui-port']}".`);
+    }
+    uiPort = n;
+  }
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
   return {
@@ -72,6 +91,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     overrides,
     blocklists: Array.isArray(values.blocklist) ? values.blocklist : [],
     help: values.help === true,
+    uiPort,
   };
 }
 
@@ -98,8 +118,22 @@ export async function serveCommand(argv: string[]): Promise<void> {
   try {
     status = await service.start();
   } catch (err) {
-    await service.shutdown(1000);
-    throw new CliError((err as Error).message);
+    // with the UI the user can fix the port there; without it there is nothing to run
+    if (args.uiPort === null) {
+      await service.shutdown(1000);
+      throw new CliError((err as Error).message);
+    }
+    process.stderr.write(`veil: ${(err as Error).message} Fix it in the UI (Settings).\n`);
+    status = await service.invoke('status.get');
+  }
+  let ui: UiServer | null = null;
+  if (args.uiPort !== null) {
+    try {
+      ui = await startUiServer({ service, port: args.uiPort, staticDir: RENDERER_DIR });
+    } catch (err) {
+      await service.shutdown(1000);
+      throw new CliError((err as Error).message);
+    }
   }
   if (!status.listening) {
     process.stdout.write('Veil is off (proxy.enabled is false in the settings).\n');
@@ -108,6 +142,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const shown = host.includes(':') ? `[${host}]` : host;
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
   }
+  if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -117,5 +152,6 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await ui?.close();
   await service.shutdown(5000);
 }

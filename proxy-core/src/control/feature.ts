@@ -1,7 +1,16 @@
 import type { ProxyEngine } from '../proxy/create-proxy.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { Router } from '../proxy/proxy-options.js';
-import type { CommandArgs, CommandName, CommandResult, Notice, UpdateResult, VeilEvents } from './contract.js';
+import type {
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  EventName,
+  Notice,
+  Status,
+  UpdateResult,
+  VeilEvents,
+} from './contract.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
 
 /** A command handler: arguments already validated by the contract's schema. */
@@ -21,6 +30,8 @@ export interface ServiceHost {
   notify(notice: Omit<Notice, 'id' | 'at'>): void;
   /** The running engine, or null while the proxy is off. */
   proxy(): ProxyEngine | null;
+  /** Emits a fresh `status` event (after a feature changed what it contributes to the status). */
+  statusChanged(): void;
   /** Recomposes the engine's policy from every feature's parts (after a feature's rules changed). */
   refreshPolicy(): void;
   /** Directory for Veil's own files (settings, lists, cache, journal). */
@@ -44,9 +55,30 @@ export interface Feature {
   attach?(proxy: ProxyEngine): void;
   /** Called before the engine stops, and on shutdown. */
   detach?(): void;
+  /** Fields this feature owns in `status.get` (e.g. `trafficPaused`), merged over the service's own. */
+  status?(): Partial<Status>;
+  /**
+   * Events this feature delivers itself, one subscription per listener (e.g. `traffic`, which gives each
+   * listener its own bounded queue). The service's `on(event)` goes here instead of its emitter.
+   */
+  events?: { [E in EventName]?: EventSource<E> };
   /** Called once when the service shuts down; awaited with a deadline. */
   dispose?(): Promise<void> | void;
 }
 
 /** Builds a feature from the host, once. */
 export type FeatureFactory = (host: ServiceHost) => Feature;
+
+/** Options a transport passes when it subscribes to an event for one connection. */
+export interface SubscribeOptions {
+  /** False while the subscriber cannot take more (its socket's buffer is full); see traffic-feed.ts. */
+  ready?: () => boolean;
+  /** Most payload items held for this subscriber while it is not ready. */
+  maxQueue?: number;
+}
+
+/** Subscribes one listener; returns its unsubscribe function. */
+export type EventSource<E extends EventName> = (
+  listener: (payload: VeilEvents[E]) => void,
+  options?: SubscribeOptions,
+) => () => void;
