@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
@@ -9,6 +9,7 @@ import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import { startUiServer, type UiServer } from '../control/ui-server.js';
+import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
@@ -22,7 +23,15 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --profile NAME        Privacy profile: strict, standard (default), transparent or a custom id
+  --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
+                        or http://[user:pass@]host:port (fails closed when it is down);
+                        "direct" for none
   --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
+  --cache-size MB       Response cache size in MB (default 256; 0 turns the cache off)
+  --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
+  --system-proxy        Point the system proxy at Veil while it runs (PAC; restored on exit,
+                        and by a watchdog or the next start if Veil is killed)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
@@ -52,10 +61,15 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        profile: { type: 'string' },
+        upstream: { type: 'string' },
+        'cache-size': { type: 'string' },
+        'cache-dir': { type: 'string' },
         config: { type: 'string' },
-        blocklist: { type: 'string', multiple: true },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
+        blocklist: { type: 'string', multiple: true },
+        'system-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -86,6 +100,26 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   }
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
+  if (typeof values.profile === 'string') {
+    if (!/^[a-z0-9-]+$/.test(values.profile)) {
+      throw new CliError(
+        `--profile takes a profile id such as strict, standard or transparent, not "${values.profile}".`,
+      );
+    }
+    overrides.privacy = { profile: values.profile };
+  }
+  if (typeof values.upstream === 'string') {
+    const upstream = values.upstream.trim();
+    if (upstream !== 'direct' && !/^(socks5h?|socks|http):\/\/([^@/\s]+@)?[^/\s:]+(:\d+)?\/?$/i.test(upstream)) {
+      throw new CliError(
+        `--upstream takes socks5://host:port, socks5h://host:port or http://host:port (user:pass@ allowed), not "${redactUpstreamUrl(upstream)}".`,
+      );
+    }
+    overrides.upstream = { default: upstream === 'direct' ? null : upstream };
+  }
+  const cache = parseCacheFlags(values);
+  if (cache) overrides.cache = cache;
+  if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
@@ -93,6 +127,26 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     help: values.help === true,
     uiPort,
   };
+}
+
+/** `--cache-size` and `--cache-dir` as a cache settings patch (undefined when neither is given). */
+function parseCacheFlags(values: Record<string, unknown>): SettingsPatch['cache'] {
+  const cache: NonNullable<SettingsPatch['cache']> = {};
+  const size = values['cache-size'];
+  if (typeof size === 'string') {
+    const mb = Number(size);
+    if (!/^\d+(\.\d+)?$/.test(size) || mb > 64 * 1024) {
+      throw new CliError(`--cache-size takes megabytes from 0 (off) to 65536, not "${size}".`);
+    }
+    cache.maxSizeMb = mb;
+    cache.enabled = mb > 0;
+  }
+  const dir = values['cache-dir'];
+  if (typeof dir === 'string') {
+    if (!dir.trim()) throw new CliError('--cache-dir takes a directory, e.g. --cache-dir ~/.cache/veil.');
+    cache.dir = resolve(dir);
+  }
+  return Object.keys(cache).length ? cache : undefined;
 }
 
 /** `veil serve`: runs until SIGINT/SIGTERM, then drains and exits 0. */
@@ -143,6 +197,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
+  if (service.settings.systemProxy.enabled) {
+    const sp = await service.invoke('system.state');
+    const where = sp.pacUrl ? ` (PAC ${sp.pacUrl})` : '';
+    process.stdout.write(
+      sp.active
+        ? `System proxy: on, ${sp.platform}${where}\n`
+        : `System proxy: off${sp.error ? ` — ${sp.error}` : ''}\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -151,6 +151,9 @@ export interface PrivacyExplanation {
 export interface UpstreamTestResult {
   ok: boolean;
   ms: number;
+  /** The upstream tested, credentials removed. */
+  name?: string;
+  /** Why it failed, naming the proxy and the fix. */
   error?: string;
 }
 
@@ -225,7 +228,11 @@ export const commandArgs = {
   'traffic.resume': none,
   'traffic.exportHar': z.object({ filter: trafficFilterSchema.optional() }).strict().optional(),
 
-  'upstream.test': z.object({ url: z.string().min(1) }).strict(),
+  /**
+   * Tests an upstream proxy URL (saved or not). With `target` (`host:port`) Veil opens a real
+   * connection to it through the proxy; without, it checks reachability and the SOCKS5 login.
+   */
+  'upstream.test': z.object({ url: z.string().min(1), target: z.string().min(1).optional() }).strict(),
 
   'system.state': none,
   'system.enable': none,

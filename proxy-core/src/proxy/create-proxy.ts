@@ -8,6 +8,7 @@ import { openTunnel } from './connect-tunnel.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
 import { rawErrorResponse, renderErrorPage } from './error-page.js';
+import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import { forwardHttp } from './http-forward.js';
 import { ProxyError } from './proxy-error.js';
@@ -42,6 +43,8 @@ export interface ProxyEngine {
   setPolicy(policy: ExchangePolicy): void;
   /** Replaces the route selection for the next request. */
   setRouter(router: Router): void;
+  /** Installs (or with null removes) the response cache for the next request. */
+  setCache(cache: ExchangeCache | null): void;
 }
 
 /** Creates a forward proxy engine. Nothing listens until `listen()`. */
@@ -68,6 +71,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
 
   const ctx: EngineContext = {
     policy: options.policy ?? {},
+    cache: options.cache ?? null,
     router: options.router ?? (() => direct),
     access,
     timeouts,
@@ -193,6 +197,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
     setRouter(router) {
       ctx.router = router;
+    },
+    setCache(cache) {
+      ctx.cache = cache;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { type ClientRequest, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { EngineContext } from './engine-context.js';
 import { errorPageFor, renderErrorPage } from './error-page.js';
+import type { ResponseTap } from './exchange-cache.js';
 import type { BlockDecision, RequestFacts } from './exchange-policy.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
 import { getHeader, type HeaderList, setHeader } from './header-list.js';
@@ -63,6 +64,21 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
     setHeader(forwarded, 'Host', url.host);
     if (ctx.policy.rewriteRequest) rec.receipt.push(...ctx.policy.rewriteRequest(facts, forwarded));
     rec.forwardedRequestHeaders = forwarded;
+    // [cache hook] the response cache answers from its store or forwards (possibly later, after a collapsed miss)
+    const cache = ctx.cache;
+    if (cache) {
+      const policy = ctx.policy;
+      const forward = (tap?: ResponseTap): void => {
+        try {
+          sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody, tap);
+        } catch (err) {
+          sendError(ctx, res, rec, err);
+        }
+      };
+      const fail = (err: unknown): void => sendError(ctx, res, rec, err);
+      cache.handle({ req, res, rec, facts, policy, forwarded, forward, fail });
+      return;
+    }
     sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody);
   } catch (err) {
     sendError(ctx, res, rec, err);
@@ -186,6 +202,7 @@ function sendUpstream(
   facts: RequestFacts,
   forwarded: HeaderList,
   hasBody: boolean,
+  tap?: ResponseTap,
 ): void {
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
@@ -258,6 +275,8 @@ function sendUpstream(
       return;
     }
     if (ctx.policy.rewriteResponse) rec.receipt.push(...ctx.policy.rewriteResponse(facts, status, headers));
+    // [cache hook] a 304 that revalidated a stored entry is answered by the cache; kept bodies are teed
+    if (tap?.(status, upRes.statusMessage, headers, upRes) === 'answered') return;
     rec.forwardedResponseHeaders = headers;
     rec.status = status;
     try {

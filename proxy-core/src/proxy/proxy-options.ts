@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
 import type { Upstream } from './upstream.js';
 
@@ -45,6 +46,8 @@ export interface ProxyOptions {
   lookup?: LookupFunction;
   /** Rules applied to each exchange; replaceable live with `setPolicy`. */
   policy?: ExchangePolicy;
+  /** The response cache (cache/); replaceable live with `setCache`. Default: none. */
+  cache?: ExchangeCache;
   /** Routes requests; default: direct. Replaceable live with `setRouter`. */
   router?: Router;
   /**

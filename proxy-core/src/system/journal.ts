@@ -1,0 +1,57 @@
+import { readFile, rm } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
+import type { PlatformName, ProxySnapshot } from './platform.js';
+
+/**
+ * What Veil must undo: the user's settings from before Veil changed them (`previous`) and
+ * what Veil set (`applied`, null while the change is in progress). Written atomically before
+ * anything changes, removed once the settings are back.
+ */
+export interface Journal {
+  version: 1;
+  platform: PlatformName;
+  /** The process that made the change; a journal whose owner still runs is not replayed. */
+  ownerPid: number;
+  watchdogPid?: number;
+  previous: ProxySnapshot;
+  applied: ProxySnapshot | null;
+  at: number;
+}
+
+/** The journal's file name inside Veil's data directory. */
+export const JOURNAL_FILE = 'system-proxy.journal.json';
+
+/** Reads the journal; null when there is none. A damaged journal throws with its path. */
+export async function readJournal(path: string): Promise<Journal | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const j = JSON.parse(text) as Journal;
+  if (j.version !== 1 || typeof j.previous !== 'object' || !j.previous) {
+    throw new Error(`${path} is not a Veil system proxy journal; move it away to continue.`);
+  }
+  return j;
+}
+
+/** Writes the journal atomically (fsync, rename) so a crash leaves the old or the new one, never half. */
+export async function writeJournal(path: string, journal: Journal): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function removeJournal(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+/** Whether a process with this id is running. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
