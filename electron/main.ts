@@ -14,7 +14,7 @@ import { CONTRACT_ARG, type ContractNames } from './bridge-types.js';
 import { registerIpc } from './ipc.js';
 import { trustedOrigins } from './ipc-handlers.js';
 import { applyLaunchAtLogin } from './launch-at-login.js';
-import { APP_ORIGIN } from './security-policy.js';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY } from './security-policy.js';
 import { createVeilTray } from './tray.js';
 import { createMainWindow } from './window.js';
 
@@ -125,6 +125,12 @@ function runApp(): void {
   app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
+    // The app protocol sends the CSP itself; this covers anything else the session loads (a dev server).
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+      });
+    });
     serveRenderer(join(appRoot, 'dist', 'renderer'));
     powerMonitor.on('shutdown', () => app.quit());
 
