@@ -163,6 +163,15 @@ function runApp(): void {
     };
     syncLogin(service.settings.app.launchAtLogin);
     service.on('settings', (s) => syncLogin(s.app.launchAtLogin));
+    if (process.env.VEIL_E2E === '1') {
+      // Read-only probes for the Playwright _electron suite (a tray is invisible to page automation).
+      Object.assign(globalThis, {
+        veilE2E: {
+          trayAlive: () => !!tray && !tray.tray.isDestroyed(),
+          trayMenuLabels: () => tray?.menu()?.items.map((i) => i.label) ?? [],
+        },
+      });
+    }
     // Starts to the tray; `--show` (or a second launch) opens the window.
     if (process.argv.includes('--show')) openWindow();
   });
