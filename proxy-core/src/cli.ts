@@ -1,3 +1,4 @@
+import { blocklistCommand } from './cli/blocklist-command.js';
 import { CliError } from './cli/cli-error.js';
 import { serveCommand } from './cli/serve-command.js';
 
@@ -7,12 +8,14 @@ Usage: veil <command> [options]
 
 Commands:
   serve        Run the proxy headless (veil serve --help)
+  blocklist    Test a URL against the blocklists (veil blocklist --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  blocklist: blocklistCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -24,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command) throw new CliError(`Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}.`);
   await command(rest);
-  return 0;
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,11 +1,20 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
+import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
+import { builtInFeatures } from '../control/features/index.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
+import { startUiServer, type UiServer } from '../control/ui-server.js';
+import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
+
+/** The built renderer, next to the compiled CLI (dist/proxy-core/src/cli → dist/renderer). */
+const RENDERER_DIR = fileURLToPath(new URL('../../../renderer/', import.meta.url));
 
 export const SERVE_USAGE = `Usage: veil serve [options]
 
@@ -14,16 +23,29 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --profile NAME        Privacy profile: strict, standard (default), transparent or a custom id
+  --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
+                        or http://[user:pass@]host:port (fails closed when it is down);
+                        "direct" for none
+  --blocklist FILE_OR_URL  Add a blocklist for this run, any supported format (repeatable)
+  --cache-size MB       Response cache size in MB (default 256; 0 turns the cache off)
+  --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
   --system-proxy        Point the system proxy at Veil while it runs (PAC; restored on exit,
                         and by a watchdog or the next start if Veil is killed)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
+  --ui                  Serve the web UI on its own loopback port and print its address (with a token)
+  --ui-port N           Port for the web UI (default 0: a free one); implies --ui
   -h, --help            Show this help
 `;
 
 export interface ServeArgs {
   configPath: string;
   overrides: SettingsPatch;
+  /** `--blocklist` sources, added for this run on top of the configured lists. */
+  blocklists: string[];
   help: boolean;
+  /** The web UI's port when `--ui` is on (0 picks one), or null without `--ui`. */
+  uiPort: number | null;
 }
 
 /** Parses `veil serve` flags into config path and per-run overrides; throws CliError with the fix. */
@@ -39,7 +61,14 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        profile: { type: 'string' },
+        upstream: { type: 'string' },
+        'cache-size': { type: 'string' },
+        'cache-dir': { type: 'string' },
         config: { type: 'string' },
+        ui: { type: 'boolean' },
+        'ui-port': { type: 'string' },
+        blocklist: { type: 'string', multiple: true },
         'system-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -61,14 +90,63 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     if (!values['proxy-auth'].includes(':')) throw new CliError('--proxy-auth takes user:password.');
     proxy.proxyAuth = values['proxy-auth'];
   }
+  let uiPort: number | null = values.ui === true ? 0 : null;
+  if (values['ui-port'] !== undefined) {
+    const n = Number(values['ui-port']);
+    if (!/^\d+$/.test(String(values['ui-port'])) || n > 65535) {
+      throw new CliError(`--ui-port must be a number from 0 to 65535, not "${values['ui-port']}".`);
+    }
+    uiPort = n;
+  }
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
+  if (typeof values.profile === 'string') {
+    if (!/^[a-z0-9-]+$/.test(values.profile)) {
+      throw new CliError(
+        `--profile takes a profile id such as strict, standard or transparent, not "${values.profile}".`,
+      );
+    }
+    overrides.privacy = { profile: values.profile };
+  }
+  if (typeof values.upstream === 'string') {
+    const upstream = values.upstream.trim();
+    if (upstream !== 'direct' && !/^(socks5h?|socks|http):\/\/([^@/\s]+@)?[^/\s:]+(:\d+)?\/?$/i.test(upstream)) {
+      throw new CliError(
+        `--upstream takes socks5://host:port, socks5h://host:port or http://host:port (user:pass@ allowed), not "${redactUpstreamUrl(upstream)}".`,
+      );
+    }
+    overrides.upstream = { default: upstream === 'direct' ? null : upstream };
+  }
+  const cache = parseCacheFlags(values);
+  if (cache) overrides.cache = cache;
   if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
+    blocklists: Array.isArray(values.blocklist) ? values.blocklist : [],
     help: values.help === true,
+    uiPort,
   };
+}
+
+/** `--cache-size` and `--cache-dir` as a cache settings patch (undefined when neither is given). */
+function parseCacheFlags(values: Record<string, unknown>): SettingsPatch['cache'] {
+  const cache: NonNullable<SettingsPatch['cache']> = {};
+  const size = values['cache-size'];
+  if (typeof size === 'string') {
+    const mb = Number(size);
+    if (!/^\d+(\.\d+)?$/.test(size) || mb > 64 * 1024) {
+      throw new CliError(`--cache-size takes megabytes from 0 (off) to 65536, not "${size}".`);
+    }
+    cache.maxSizeMb = mb;
+    cache.enabled = mb > 0;
+  }
+  const dir = values['cache-dir'];
+  if (typeof dir === 'string') {
+    if (!dir.trim()) throw new CliError('--cache-dir takes a directory, e.g. --cache-dir ~/.cache/veil.');
+    cache.dir = resolve(dir);
+  }
+  return Object.keys(cache).length ? cache : undefined;
 }
 
 /** `veil serve`: runs until SIGINT/SIGTERM, then drains and exits 0. */
@@ -80,13 +158,36 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   const dataDir = dirname(args.configPath);
   await mkdir(dataDir, { recursive: true });
-  const service = createService({ store: createFileStore(args.configPath), dataDir, overrides: args.overrides });
+  const runLists = await runListEntries(args.blocklists);
+  const features = runLists.length
+    ? builtInFeatures.map((f) => (f === blocklistFeature ? blocklistFeatureWith({ runLists }) : f))
+    : undefined;
+  const service = createService({
+    store: createFileStore(args.configPath),
+    dataDir,
+    overrides: args.overrides,
+    ...(features ? { features } : {}),
+  });
   let status: Awaited<ReturnType<typeof service.start>>;
   try {
     status = await service.start();
   } catch (err) {
-    await service.shutdown(1000);
-    throw new CliError((err as Error).message);
+    // with the UI the user can fix the port there; without it there is nothing to run
+    if (args.uiPort === null) {
+      await service.shutdown(1000);
+      throw new CliError((err as Error).message);
+    }
+    process.stderr.write(`veil: ${(err as Error).message} Fix it in the UI (Settings).\n`);
+    status = await service.invoke('status.get');
+  }
+  let ui: UiServer | null = null;
+  if (args.uiPort !== null) {
+    try {
+      ui = await startUiServer({ service, port: args.uiPort, staticDir: RENDERER_DIR });
+    } catch (err) {
+      await service.shutdown(1000);
+      throw new CliError((err as Error).message);
+    }
   }
   if (!status.listening) {
     process.stdout.write('Veil is off (proxy.enabled is false in the settings).\n');
@@ -95,6 +196,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const shown = host.includes(':') ? `[${host}]` : host;
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
   }
+  if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
   if (service.settings.systemProxy.enabled) {
     const sp = await service.invoke('system.state');
     const where = sp.pacUrl ? ` (PAC ${sp.pacUrl})` : '';
@@ -113,5 +215,6 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await ui?.close();
   await service.shutdown(5000);
 }

@@ -84,6 +84,12 @@ export interface BlocklistInfo {
   lastError: string | null;
   /** First skipped lines with reasons, for the report. */
   skippedLines: Array<{ line: number; text: string; reason: string }>;
+  /** Requests this list blocked since Veil started. */
+  hits?: number;
+  /** The list's busiest rules since Veil started, by line. */
+  topRules?: Array<{ line: number; hits: number }>;
+  /** Added for this run only (`veil serve --blocklist`), not saved in the settings. */
+  runOnly?: boolean;
 }
 
 export interface BlocklistSuggestion {
@@ -145,6 +151,9 @@ export interface PrivacyExplanation {
 export interface UpstreamTestResult {
   ok: boolean;
   ms: number;
+  /** The upstream tested, credentials removed. */
+  name?: string;
+  /** Why it failed, naming the proxy and the fix. */
   error?: string;
 }
 
@@ -219,7 +228,11 @@ export const commandArgs = {
   'traffic.resume': none,
   'traffic.exportHar': z.object({ filter: trafficFilterSchema.optional() }).strict().optional(),
 
-  'upstream.test': z.object({ url: z.string().min(1) }).strict(),
+  /**
+   * Tests an upstream proxy URL (saved or not). With `target` (`host:port`) Veil opens a real
+   * connection to it through the proxy; without, it checks reachability and the SOCKS5 login.
+   */
+  'upstream.test': z.object({ url: z.string().min(1), target: z.string().min(1).optional() }).strict(),
 
   'system.state': none,
   'system.enable': none,

@@ -5,8 +5,9 @@ import type {
   CommandArgs,
   CommandName,
   CommandResult,
+  EventName,
   Notice,
-  SystemProxyState,
+  Status,
   UpdateResult,
   VeilEvents,
 } from './contract.js';
@@ -29,6 +30,8 @@ export interface ServiceHost {
   notify(notice: Omit<Notice, 'id' | 'at'>): void;
   /** The running engine, or null while the proxy is off. */
   proxy(): ProxyEngine | null;
+  /** Emits a fresh `status` event (after a feature changed what it contributes to the status). */
+  statusChanged(): void;
   /** Recomposes the engine's policy from every feature's parts (after a feature's rules changed). */
   refreshPolicy(): void;
   /** Directory for Veil's own files (settings, lists, cache, journal). */
@@ -52,11 +55,30 @@ export interface Feature {
   attach?(proxy: ProxyEngine): void;
   /** Called before the engine stops, and on shutdown. */
   detach?(): void;
-  /** The system proxy's state for `status.systemProxy`, from the feature that owns it. */
-  systemProxyState?(): SystemProxyState;
+  /** Fields this feature owns in `status.get` (e.g. `trafficPaused`), merged over the service's own. */
+  status?(): Partial<Status>;
+  /**
+   * Events this feature delivers itself, one subscription per listener (e.g. `traffic`, which gives each
+   * listener its own bounded queue). The service's `on(event)` goes here instead of its emitter.
+   */
+  events?: { [E in EventName]?: EventSource<E> };
   /** Called once when the service shuts down; awaited with a deadline. */
   dispose?(): Promise<void> | void;
 }
 
 /** Builds a feature from the host, once. */
 export type FeatureFactory = (host: ServiceHost) => Feature;
+
+/** Options a transport passes when it subscribes to an event for one connection. */
+export interface SubscribeOptions {
+  /** False while the subscriber cannot take more (its socket's buffer is full); see traffic-feed.ts. */
+  ready?: () => boolean;
+  /** Most payload items held for this subscriber while it is not ready. */
+  maxQueue?: number;
+}
+
+/** Subscribes one listener; returns its unsubscribe function. */
+export type EventSource<E extends EventName> = (
+  listener: (payload: VeilEvents[E]) => void,
+  options?: SubscribeOptions,
+) => () => void;

@@ -8,6 +8,7 @@ import {
   type CommandName,
   type CommandResult,
   type Counters,
+  type EventName,
   type Notice,
   parseCommandArgs,
   type Status,
@@ -15,7 +16,7 @@ import {
   type VeilApi,
   type VeilEvents,
 } from './contract.js';
-import type { CommandHandler, Feature, FeatureFactory, ServiceHost } from './feature.js';
+import type { CommandHandler, EventSource, Feature, FeatureFactory, ServiceHost, SubscribeOptions } from './feature.js';
 import { builtInFeatures } from './features/index.js';
 import { mergeSettings, validateSettings } from './settings-merge.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
@@ -41,6 +42,12 @@ export interface VeilService extends VeilApi {
   shutdown(deadlineMs?: number): Promise<void>;
   /** Current settings with the run's overrides applied. */
   readonly settings: Settings;
+  /** `on()` for transports: one subscription per connection, with backpressure (see SubscribeOptions). */
+  subscribe<E extends EventName>(
+    event: E,
+    listener: (payload: VeilEvents[E]) => void,
+    options?: SubscribeOptions,
+  ): () => void;
 }
 
 /** Creates the service. Nothing runs until `start()`. */
@@ -76,6 +83,9 @@ export function createService(options: ServiceOptions): VeilService {
       emit('notice', notice);
     },
     proxy: () => proxy,
+    statusChanged: () => {
+      if (effective) emit('status', status());
+    },
     refreshPolicy,
     dataDir: options.dataDir,
   };
@@ -111,6 +121,19 @@ export function createService(options: ServiceOptions): VeilService {
 
   function emit<E extends keyof VeilEvents>(event: E, payload: VeilEvents[E]): void {
     if (events.listenerCount(event) > 0) events.emit(event, payload);
+  }
+
+  function subscribe<E extends EventName>(
+    event: E,
+    listener: (payload: VeilEvents[E]) => void,
+    opts?: SubscribeOptions,
+  ): () => void {
+    for (const f of features) {
+      const source = f.events?.[event] as EventSource<E> | undefined;
+      if (source) return source(listener, opts);
+    }
+    events.on(event, listener as (p: unknown) => void);
+    return () => events.off(event, listener as (p: unknown) => void);
   }
 
   function requireSettings(): Settings {
@@ -219,6 +242,11 @@ export function createService(options: ServiceOptions): VeilService {
     return JSON.stringify(a.proxy) !== JSON.stringify(b.proxy);
   }
 
+  /** Same fixed address: the new listener cannot bind beside the old one, so the old one goes first. */
+  function sameFixedAddress(a: Settings, b: Settings): boolean {
+    return a.proxy.port !== 0 && a.proxy.port === b.proxy.port && a.proxy.listen === b.proxy.listen;
+  }
+
   /** Starts, stops or rebinds the engine to match the settings; a failed rebind keeps the old listener. */
   async function reconcileProxy(next: Settings, previous: Settings | null): Promise<void> {
     if (!next.proxy.enabled) {
@@ -226,6 +254,9 @@ export function createService(options: ServiceOptions): VeilService {
       return;
     }
     if (proxy && previous && !listenChanged(next, previous)) return;
+    // The engine takes access options only at creation, so a change of those restarts it on the same port;
+    // a change of address binds the new one first and keeps the old one if that fails.
+    if (proxy && previous && sameFixedAddress(next, previous)) await stopProxy();
     const fresh = createProxy(engineOptions(next));
     try {
       await fresh.listen();
@@ -280,16 +311,13 @@ export function createService(options: ServiceOptions): VeilService {
       listening: proxy?.address ?? null,
       profile: s.privacy.profile,
       upstream: { name: s.upstream.default ?? 'direct', reachable: null },
-      systemProxy: features.find((f) => f.systemProxyState)?.systemProxyState?.() ?? {
-        active: false,
-        platform: 'unsupported',
-        mode: s.systemProxy.mode,
-      },
+      systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
       counters: { ...counters },
       trafficPaused: false,
       notices: [...notices],
     };
     if (listenError) st.error = listenError;
+    for (const f of features) Object.assign(st, f.status?.());
     return st;
   }
 
@@ -321,8 +349,8 @@ export function createService(options: ServiceOptions): VeilService {
       return handler(parsed as Parameters<CommandHandler<C>>[0]);
     },
     on(event, listener) {
-      events.on(event, listener as (p: unknown) => void);
-      return () => events.off(event, listener as (p: unknown) => void);
+      return subscribe(event, listener);
     },
+    subscribe,
   };
 }

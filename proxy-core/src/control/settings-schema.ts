@@ -62,10 +62,26 @@ export const siteRuleSchema = z.object({
   pattern: hostPattern,
   /** A profile id, or null to keep the global profile and apply only the overrides. */
   profile: z.string().nullable().default(null),
-  overrides: profileSchema.omit({ id: true, name: true, description: true }).partial().default({}),
+  /** Only the fields given here replace the profile's (no defaults: an absent field keeps the profile's value). */
+  overrides: z
+    .object({
+      removeForwardingHeaders: z.boolean().optional(),
+      userAgent: userAgentPolicy.optional(),
+      removeClientHints: z.boolean().optional(),
+      referer: refererPolicy.optional(),
+      cookies: cookiePolicy.optional(),
+      sendGpc: z.boolean().optional(),
+      acceptLanguage: z.string().nullable().optional(),
+      removeHeaders: z.array(z.string().trim().min(1)).optional(),
+      removeThirdPartyEtag: z.boolean().optional(),
+    })
+    .default({}),
 });
 
-export const privacySettings = z.object({
+/** The profiles Veil ships; their rules are data in privacy/built-in-profiles.ts. */
+export const builtInProfileIds = ['transparent', 'standard', 'strict'] as const;
+
+const privacySection = z.object({
   /** The active profile id: a built-in (strict, standard, transparent) or a custom one. */
   profile: z.string().default('standard'),
   /** User profiles (copies of built-ins, changed). Built-ins are not stored here. */
@@ -82,6 +98,40 @@ export const privacySettings = z.object({
     ),
   /** More forwarding/address headers to remove besides the built-in list. */
   extraForwardingHeaders: z.array(z.string().trim().min(1)).default([]),
+});
+
+/** Every profile a setting names must exist; custom profiles may not take a built-in id. */
+export const privacySettings = privacySection.superRefine((p, ctx) => {
+  const known = new Set<string>(builtInProfileIds);
+  p.customProfiles.forEach((c, i) => {
+    if ((builtInProfileIds as readonly string[]).includes(c.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customProfiles', i, 'id'],
+        message: `"${c.id}" is a built-in profile; save your copy under another id`,
+      });
+    } else if (known.has(c.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customProfiles', i, 'id'],
+        message: `Two profiles have the id "${c.id}"`,
+      });
+    }
+    known.add(c.id);
+  });
+  const hint = `Use one of: ${[...known].join(', ')}`;
+  if (!known.has(p.profile)) {
+    ctx.addIssue({ code: 'custom', path: ['profile'], message: `No profile "${p.profile}". ${hint}` });
+  }
+  p.siteRules.forEach((r, i) => {
+    if (r.profile !== null && !known.has(r.profile)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['siteRules', i, 'profile'],
+        message: `No profile "${r.profile}". ${hint}`,
+      });
+    }
+  });
 });
 
 const upstreamUrl = z

@@ -1,13 +1,17 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import type { Notice } from './contract.js';
 import { validateSettings } from './settings-merge.js';
+import { migrateSettings } from './settings-migrations.js';
 import { defaultSettings, type Settings } from './settings-schema.js';
+
+export type StoreNotice = Omit<Notice, 'id' | 'at'>;
 
 /** Where the settings document lives. */
 export interface SettingsStore {
   /** Reads the document; problems found on the way come back as notices, never as a throw. */
-  load(): Promise<{ settings: Settings; notices: Array<Omit<Notice, 'id' | 'at'>> }>;
+  load(): Promise<{ settings: Settings; notices: StoreNotice[] }>;
+  /** Writes the document; calls are serialized, each one atomic. */
   save(settings: Settings): Promise<void>;
   /** Shown to the user (e.g. in `veil serve` output). */
   readonly location: string;
@@ -27,24 +31,107 @@ export function createMemoryStore(initial: Settings = defaultSettings()): Settin
   };
 }
 
-/** A JSON file, written atomically. */
+type Reading = { ok: true; settings: Settings; from: number; text: string } | { ok: false; error: string };
+
+/**
+ * A JSON file, written atomically (write-file-atomic: temp file, fsync, rename). Before each write the previous
+ * good document goes to `<path>.bak`. A file that does not parse, migrate or validate is moved to
+ * `<path>.corrupt-<timestamp>` and Veil starts on the backup, or on defaults when the backup is bad too.
+ * A file migrated from an older version is first copied to `<path>.v<N>`.
+ */
 export function createFileStore(path: string): SettingsStore {
+  const backupPath = `${path}.bak`;
+  /** The last document known good on disk: what goes to the backup on the next save. */
+  let lastGood: string | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  /** Serializes every write to the files so a backup and its document never interleave. */
+  function serialized<T>(job: () => Promise<T>): Promise<T> {
+    const next = chain.then(job, job);
+    chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async function saveNow(settings: Settings): Promise<void> {
+    const text = serialize(settings);
+    if (lastGood !== null && lastGood !== text) await writeFileAtomic(backupPath, lastGood);
+    await writeFileAtomic(path, text);
+    lastGood = text;
+  }
+
   return {
     location: path,
-    async load() {
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { settings: defaultSettings(), notices: [] };
-        throw err;
-      }
-      const result = validateSettings(JSON.parse(text));
-      if (!result.ok) throw new Error(`${path}: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-      return { settings: result.settings, notices: [] };
-    },
-    async save(settings) {
-      await writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`);
-    },
+    load: () =>
+      serialized(async () => {
+        const notices: StoreNotice[] = [];
+        const main = await readSettings(path);
+        if (main === null) return { settings: defaultSettings(), notices };
+        if (main.ok) {
+          if (main.from < 2) {
+            await writeFileAtomic(`${path}.v${main.from}`, await readFile(path, 'utf8'));
+            notices.push({
+              level: 'info',
+              code: 'SETTINGS_MIGRATED',
+              message: `Settings were upgraded from version ${main.from}; the old file is kept as ${path}.v${main.from}.`,
+            });
+            lastGood = null;
+            await saveNow(main.settings);
+          } else {
+            lastGood = main.text;
+          }
+          return { settings: main.settings, notices };
+        }
+        const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        await rename(path, aside);
+        const backup = await readSettings(backupPath);
+        if (backup?.ok) {
+          lastGood = null;
+          await saveNow(backup.settings);
+          notices.push({
+            level: 'warning',
+            code: 'SETTINGS_RECOVERED',
+            message: `The settings file could not be used (${main.error}). Veil started on the last good copy.`,
+            action: `The unusable file is kept as ${aside}; fix it and copy it back, or keep the restored settings.`,
+          });
+          return { settings: backup.settings, notices };
+        }
+        notices.push({
+          level: 'warning',
+          code: 'SETTINGS_RESET',
+          message: `The settings file could not be used (${main.error}) and there is no good backup. Veil started on defaults.`,
+          action: `The unusable file is kept as ${aside}; fix it and copy it back over ${path}.`,
+        });
+        return { settings: defaultSettings(), notices };
+      }),
+    save: (settings) => serialized(() => saveNow(settings)),
   };
+}
+
+/** The document as Veil writes it: stable key order, two-space indent, final newline. */
+export function serialize(settings: Settings): string {
+  return `${JSON.stringify(settings, null, 2)}\n`;
+}
+
+/** Reads, parses, migrates and validates one file; null when it does not exist. */
+async function readSettings(file: string): Promise<Reading | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { ok: false, error: (err as Error).message };
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    return { ok: false, error: `not valid JSON: ${(err as Error).message}` };
+  }
+  const migrated = migrateSettings(doc);
+  if (!migrated.ok) return { ok: false, error: migrated.error };
+  const result = validateSettings(migrated.doc);
+  if (!result.ok) {
+    return { ok: false, error: result.errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('; ') };
+  }
+  return { ok: true, settings: result.settings, from: migrated.from, text };
 }

@@ -140,4 +140,7 @@ export function splice(ctx: EngineContext, client: Duplex, upstream: Duplex, rec
     upstream.destroy();
     rec.finish();
   });
+  // a stream paused explicitly (e.g. after reading the upgrade answer) does not flow again by itself
+  upstream.resume();
+  client.resume();
 }

@@ -8,6 +8,7 @@ import { openTunnel } from './connect-tunnel.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
 import { rawErrorResponse, renderErrorPage } from './error-page.js';
+import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import { forwardHttp } from './http-forward.js';
 import { ProxyError } from './proxy-error.js';
@@ -42,6 +43,8 @@ export interface ProxyEngine {
   setPolicy(policy: ExchangePolicy): void;
   /** Replaces the route selection for the next request. */
   setRouter(router: Router): void;
+  /** Installs (or with null removes) the response cache for the next request. */
+  setCache(cache: ExchangeCache | null): void;
 }
 
 /** Creates a forward proxy engine. Nothing listens until `listen()`. */
@@ -49,7 +52,6 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   const host = options.host ?? '127.0.0.1';
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxConnections = options.maxConnections ?? 4096;
-  const direct = createDirectUpstream();
   const listeners: { [E in ProxyEventName]: Set<(p: ProxyEvents[E]) => void> } = {
     exchange: new Set(),
     error: new Set(),
@@ -58,16 +60,20 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   let seq = 0;
   const sockets = new Set<Socket>();
   const localAddresses = collectLocalAddresses();
+  const access = new AccessControl({
+    listenHost: host,
+    allowedClients: options.allowedClients ?? [],
+    allowPrivateDestinations: options.allowPrivateDestinations ?? false,
+    ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
+  });
+  const guardedLookup = access.guardsDestinations ? access.guardLookup(options.lookup) : options.lookup;
+  const direct = createDirectUpstream(guardedLookup ? { lookup: guardedLookup } : {});
 
   const ctx: EngineContext = {
     policy: options.policy ?? {},
+    cache: options.cache ?? null,
     router: options.router ?? (() => direct),
-    access: new AccessControl({
-      listenHost: host,
-      allowedClients: options.allowedClients ?? [],
-      allowPrivateDestinations: options.allowPrivateDestinations ?? false,
-      ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
-    }),
+    access,
     timeouts,
     allowedConnectPorts: new Set(options.allowedConnectPorts ?? [443, 8443]),
     allowTrace: options.allowTrace ?? false,
@@ -92,6 +98,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     headersTimeout: timeouts.headersMs,
     requestTimeout: 0,
+    // Node checks header timeouts on this interval (30 s by default), which would let slowloris
+    // clients stay far longer than headersMs.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
     keepAliveTimeout: timeouts.clientIdleMs,
     // Never the lenient parser: it lets request smuggling shapes through.
     insecureHTTPParser: false,
@@ -128,7 +137,12 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const failure = clientErrorFor(err);
-    if (failure && socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+    const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (failure && pending && !pending.headersSent && socket.writable) {
+      // the body broke its framing mid-exchange: answer 400 on this response and close;
+      // the forwarder sees the request end incomplete and aborts the upstream side
+      answerAndClose(pending, failure);
+    } else if (failure && !pending && socket.writable) {
       socket.end(rawErrorResponse(failure));
     } else {
       socket.destroy();
@@ -184,6 +198,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     setRouter(router) {
       ctx.router = router;
     },
+    setCache(cache) {
+      ctx.cache = cache;
+    },
   };
 }
 
@@ -201,6 +218,18 @@ function clientErrorFor(err: NodeJS.ErrnoException): ProxyError | null {
     default:
       return new ProxyError('E_BAD_REQUEST', 400, `The request is malformed (${err.code ?? 'parse error'}).`);
   }
+}
+
+function answerAndClose(res: ServerResponse, failure: ProxyError): void {
+  const body = renderErrorPage(failure.status, 'Veil could not handle this request', failure.message);
+  res.shouldKeepAlive = false;
+  res.writeHead(failure.status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(body, () => res.socket?.destroy());
 }
 
 function answerOriginForm(res: ServerResponse): void {

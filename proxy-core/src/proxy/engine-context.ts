@@ -1,4 +1,5 @@
 import type { AccessControl } from './access-control.js';
+import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import type { RecordSink } from './exchange-recorder.js';
 import type { ProxyTimeouts, Router } from './proxy-options.js';
@@ -6,6 +7,8 @@ import type { ProxyTimeouts, Router } from './proxy-options.js';
 /** The live state every handler reads; the proxy swaps its fields without restarting. */
 export interface EngineContext {
   policy: ExchangePolicy;
+  /** The response cache, or null when caching is off. */
+  cache: ExchangeCache | null;
   router: Router;
   access: AccessControl;
   timeouts: ProxyTimeouts;

@@ -1,11 +1,13 @@
 import { type ClientRequest, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { EngineContext } from './engine-context.js';
 import { errorPageFor, renderErrorPage } from './error-page.js';
+import type { ResponseTap } from './exchange-cache.js';
 import type { BlockDecision, RequestFacts } from './exchange-policy.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
 import { getHeader, type HeaderList, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
+import { checkRequestFraming } from './request-framing.js';
 
 // A 1x1 transparent GIF: blocked images answer with it so pages keep their layout (Privoxy's handle-as-image).
 const BLANK_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -23,6 +25,7 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
   );
   rec.requestHeaders = req.rawHeaders;
   try {
+    const hasBody = checkRequestFraming(req.rawHeaders);
     ctx.access.checkClient(req.socket.remoteAddress, getHeader(req.rawHeaders, 'proxy-authorization'));
     const url = parseTarget(req.url ?? '');
     const port = Number(url.port) || 80;
@@ -61,7 +64,22 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
     setHeader(forwarded, 'Host', url.host);
     if (ctx.policy.rewriteRequest) rec.receipt.push(...ctx.policy.rewriteRequest(facts, forwarded));
     rec.forwardedRequestHeaders = forwarded;
-    sendUpstream(ctx, req, res, rec, facts, forwarded);
+    // [cache hook] the response cache answers from its store or forwards (possibly later, after a collapsed miss)
+    const cache = ctx.cache;
+    if (cache) {
+      const policy = ctx.policy;
+      const forward = (tap?: ResponseTap): void => {
+        try {
+          sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody, tap);
+        } catch (err) {
+          sendError(ctx, res, rec, err);
+        }
+      };
+      const fail = (err: unknown): void => sendError(ctx, res, rec, err);
+      cache.handle({ req, res, rec, facts, policy, forwarded, forward, fail });
+      return;
+    }
+    sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody);
   } catch (err) {
     sendError(ctx, res, rec, err);
   }
@@ -183,11 +201,18 @@ function sendUpstream(
   rec: ExchangeRecorder,
   facts: RequestFacts,
   forwarded: HeaderList,
+  hasBody: boolean,
+  tap?: ResponseTap,
 ): void {
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
   const target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
-  const outHeaders = target.extraHeaders ? forwarded.concat(target.extraHeaders) : forwarded;
+  let outHeaders = target.extraHeaders ? forwarded.concat(target.extraHeaders) : forwarded;
+  // Transfer-Encoding is hop-by-hop and was stripped; a chunked body must be re-framed for the
+  // next hop, or its bytes would reach the origin unframed (a smuggling vector on pooled sockets).
+  if (hasBody && getHeader(req.rawHeaders, 'transfer-encoding') !== undefined) {
+    outHeaders = outHeaders.concat('Transfer-Encoding', 'chunked');
+  }
   let upReq: ClientRequest;
   try {
     upReq = httpRequest({
@@ -213,7 +238,11 @@ function sendUpstream(
   const t0 = performance.now();
 
   upReq.on('socket', (socket) => {
-    if (!socket.connecting) return; // reused from the pool: no DNS, no connect
+    if (!socket.connecting) {
+      // reused from the pool: no DNS, no connect; the timeout now measures upstream silence
+      upReq.setTimeout(ctx.timeouts.upstreamIdleMs);
+      return;
+    }
     socket.once('lookup', () => {
       rec.dns = performance.now() - t0;
     });
@@ -246,6 +275,8 @@ function sendUpstream(
       return;
     }
     if (ctx.policy.rewriteResponse) rec.receipt.push(...ctx.policy.rewriteResponse(facts, status, headers));
+    // [cache hook] a 304 that revalidated a stored entry is answered by the cache; kept bodies are teed
+    if (tap?.(status, upRes.statusMessage, headers, upRes) === 'answered') return;
     rec.forwardedResponseHeaders = headers;
     rec.status = status;
     try {
@@ -280,14 +311,29 @@ function sendUpstream(
     });
   });
 
-  req.on('data', (chunk: Buffer) => {
-    rec.bytesUp += chunk.length;
-    if (!upReq.write(chunk)) req.pause();
-  });
-  upReq.on('drain', () => req.resume());
-  req.on('end', () => {
+  if (!hasBody) {
+    // no body to stream: send the head at once instead of waiting a tick for 'end'
     clientDone = true;
     upReq.end();
+    req.resume();
+  } else {
+    req.on('data', (chunk: Buffer) => {
+      rec.bytesUp += chunk.length;
+      if (!upReq.write(chunk)) req.pause();
+    });
+    upReq.on('drain', () => req.resume());
+    req.on('end', () => {
+      clientDone = true;
+      if (req.rawTrailers.length > 0) upReq.addTrailers(pairsOf(req.rawTrailers));
+      upReq.end();
+    });
+  }
+  req.on('close', () => {
+    // the client's body ended early or broke its framing: never let the origin see it complete
+    if (!req.complete && !upReq.destroyed) {
+      rec.error ??= 'E_CLIENT_GONE';
+      upReq.destroy();
+    }
   });
   res.on('close', () => {
     if (!res.writableFinished) {

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LookupFunction } from 'node:net';
+import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
 import type { Upstream } from './upstream.js';
 
@@ -37,8 +39,15 @@ export interface ProxyOptions {
   /** Request header bytes at most; 431 beyond. Default 16 KiB. */
   maxHeaderSize?: number;
   timeouts?: Partial<ProxyTimeouts>;
+  /**
+   * Name resolution for the direct route (default: the system resolver). Every answer is
+   * checked before connecting, so a name that resolves to loopback is refused like the address.
+   */
+  lookup?: LookupFunction;
   /** Rules applied to each exchange; replaceable live with `setPolicy`. */
   policy?: ExchangePolicy;
+  /** The response cache (cache/); replaceable live with `setCache`. Default: none. */
+  cache?: ExchangeCache;
   /** Routes requests; default: direct. Replaceable live with `setRouter`. */
   router?: Router;
   /**

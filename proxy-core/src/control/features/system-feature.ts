@@ -195,7 +195,7 @@ export function createSystemFeature(options: SystemFeatureOptions = {}): Feature
       detach() {
         void enqueue();
       },
-      systemProxyState: state,
+      status: () => ({ systemProxy: state() }),
       async dispose() {
         runtimeChoice = false;
         await enqueue();

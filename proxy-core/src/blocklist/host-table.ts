@@ -1,0 +1,120 @@
+/**
+ * A hash set of host names with a line number each, built for a million entries: names are
+ * stored as bytes in one growing buffer and the table is typed arrays, so the garbage collector
+ * sees a handful of objects instead of a million strings. Lookups hash the request host from the
+ * right, so every label suffix (`c.b.a`, `b.a`, `a`) is probed in one pass with no allocation.
+ */
+export class HostTable {
+  private bytes = new Uint8Array(1 << 16);
+  private used = 0;
+  private offsets = new Int32Array(1 << 10);
+  private lengths = new Uint8Array(1 << 10);
+  private lines = new Int32Array(1 << 10);
+  private hashes = new Int32Array(1 << 10);
+  private slots = new Int32Array(1 << 11);
+  size = 0;
+
+  /** Adds a host (lower-case ASCII, at most 253 characters); false when it is already there. */
+  add(host: string, line: number): boolean {
+    const len = host.length;
+    let h = SEED;
+    for (let i = len - 1; i >= 0; i--) h = Math.imul(h ^ host.charCodeAt(i), PRIME);
+    if (this.find(host, 0, len, h) >= 0) return false;
+    if (this.size * 2 >= this.slots.length) this.grow();
+    if (this.used + len > this.bytes.length) this.bytes = resize(this.bytes, Math.max(this.bytes.length * 2, len));
+    const e = this.size++;
+    if (e >= this.offsets.length) this.growEntries();
+    for (let i = 0; i < len; i++) this.bytes[this.used + i] = host.charCodeAt(i);
+    this.offsets[e] = this.used;
+    this.lengths[e] = len;
+    this.lines[e] = line;
+    this.hashes[e] = h;
+    this.used += len;
+    this.insertSlot(e, h);
+    return true;
+  }
+
+  /**
+   * The entry matching `host` or one of its parent domains, as an index for `hostAt`/`lineAt`;
+   * -1 when none. `host` must be lower-case.
+   */
+  lookup(host: string): number {
+    if (this.size === 0) return -1;
+    const len = host.length;
+    let h = SEED;
+    for (let i = len - 1; i >= 0; i--) {
+      const c = host.charCodeAt(i);
+      if (c === 46 && i < len - 1) {
+        const e = this.find(host, i + 1, len, h);
+        if (e >= 0) return e;
+      }
+      h = Math.imul(h ^ c, PRIME);
+    }
+    return this.find(host, 0, len, h);
+  }
+
+  /** The host name of entry `e` (allocates: for explanations only). */
+  hostAt(e: number): string {
+    const off = this.offsets[e]!;
+    return String.fromCharCode(...this.bytes.subarray(off, off + this.lengths[e]!));
+  }
+
+  /** The list line entry `e` came from. */
+  lineAt(e: number): number {
+    return this.lines[e]!;
+  }
+
+  private find(host: string, start: number, end: number, h: number): number {
+    const mask = this.slots.length - 1;
+    const len = end - start;
+    for (let s = mix(h) & mask; ; s = (s + 1) & mask) {
+      const slot = this.slots[s]!;
+      if (slot === 0) return -1;
+      const e = slot - 1;
+      if (this.hashes[e] === h && this.lengths[e] === len && this.sameBytes(e, host, start, len)) return e;
+    }
+  }
+
+  private sameBytes(e: number, host: string, start: number, len: number): boolean {
+    const off = this.offsets[e]!;
+    for (let i = 0; i < len; i++) if (this.bytes[off + i] !== host.charCodeAt(start + i)) return false;
+    return true;
+  }
+
+  private insertSlot(e: number, h: number): void {
+    const mask = this.slots.length - 1;
+    let s = mix(h) & mask;
+    while (this.slots[s] !== 0) s = (s + 1) & mask;
+    this.slots[s] = e + 1;
+  }
+
+  private grow(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    for (let e = 0; e < this.size; e++) this.insertSlot(e, this.hashes[e]!);
+  }
+
+  private growEntries(): void {
+    const n = this.offsets.length * 2;
+    this.offsets = resize(this.offsets, n);
+    this.lengths = resize(this.lengths, n);
+    this.lines = resize(this.lines, n);
+    this.hashes = resize(this.hashes, n);
+  }
+}
+
+// FNV-1a constants: cheap, and good enough spread for host names with linear probing
+const SEED = 0x811c9dc5 | 0;
+const PRIME = 16777619;
+
+/** A finalizer: FNV's multiply only carries bits upward, so the low bits the mask keeps need mixing. */
+function mix(h: number): number {
+  let x = h ^ (h >>> 16);
+  x = Math.imul(x, 0x45d9f3b);
+  return x ^ (x >>> 16);
+}
+
+function resize<T extends Uint8Array | Int32Array>(a: T, n: number): T {
+  const out = new (a.constructor as new (n: number) => T)(n);
+  out.set(a);
+  return out;
+}

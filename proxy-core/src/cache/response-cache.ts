@@ -1,0 +1,334 @@
+import type { IncomingMessage } from 'node:http';
+import type CachePolicy from 'http-cache-semantics';
+import type { CacheExchange, ExchangeCache, ResponseTap } from '../proxy/exchange-cache.js';
+import { getHeader, getHeaderAll, type HeaderList, setHeader } from '../proxy/header-list.js';
+import { ProxyError } from '../proxy/proxy-error.js';
+import { teeBody } from './body-tee.js';
+import {
+  cacheControl,
+  clockedPolicy,
+  POLICY_OPTIONS,
+  type PolicyClass,
+  type PolicyHeaders,
+  policyHeaders,
+  servedHeaders,
+} from './cache-policy.js';
+import { type ClientConditionals, hasConditionals, readConditionals } from './client-conditionals.js';
+import { invalidationTap } from './invalidation.js';
+import { MissCollapser } from './miss-collapser.js';
+import { policyRequest, requestView, varyKey, varyNames } from './request-view.js';
+import { serveStored } from './serve-stored.js';
+import type { CacheStore, StoredEntry } from './stored-entry.js';
+
+export interface ResponseCacheOptions {
+  store: CacheStore;
+  /** Bodies larger than this stream through and are not stored. */
+  maxEntryBytes: number;
+  /** True when Veil listens beyond loopback: a response with Set-Cookie is then stored only when public. */
+  exposed?: boolean;
+  /** The clock (epoch ms); tests move it instead of sleeping. */
+  now?: () => number;
+}
+
+export interface ResponseCacheStats {
+  entries: number;
+  bytes: number;
+  maxBytes: number;
+  hits: number;
+  misses: number;
+  revalidations: number;
+  bytesSaved: number;
+}
+
+/** The RFC 9111 shared cache as an engine hook, plus what the control service asks of it. */
+export interface ResponseCache extends ExchangeCache {
+  readonly store: CacheStore;
+  stats(): ResponseCacheStats;
+  /** Drops everything, or the entries of one host and its subdomains; returns how many. */
+  purge(host?: string): number;
+  /** Swaps the store (resize, move to disk); returns the old one for the caller to close. */
+  setStore(store: CacheStore): CacheStore;
+  configure(options: { maxEntryBytes?: number; exposed?: boolean }): void;
+  /** Requests waiting for another request's miss to the same URL (collapsed). */
+  readonly waiting: number;
+  /** Resolves once every store write begun so far has finished (before a store is closed). */
+  flush(): Promise<void>;
+}
+
+/** A stored entry that must be revalidated before it is used, with its body read ahead. */
+interface StaleEntry {
+  entry: StoredEntry;
+  policy: CachePolicy;
+  body: Buffer;
+}
+
+/** What a lookup knows about the request. */
+interface Lookup {
+  url: string;
+  view: PolicyHeaders;
+  conditionals: ClientConditionals;
+  authorized: boolean;
+}
+
+/** Creates the response cache; install it with `engine.setCache(cache)`. */
+export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
+  let store = options.store;
+  let maxEntryBytes = options.maxEntryBytes;
+  let exposed = options.exposed ?? false;
+  const now = options.now ?? Date.now;
+  const Policy: PolicyClass = clockedPolicy(now);
+  const collapser = new MissCollapser();
+  const counts = { hits: 0, misses: 0, revalidations: 0, bytesSaved: 0 };
+  let waiting = 0;
+  const writes = new Set<Promise<void>>();
+
+  /** Stores an entry, tracked so `flush()` can wait for it; failures only cost the entry. */
+  function write(entry: StoredEntry, body: Buffer, then: () => void): void {
+    const p = store.put(entry, body).catch(() => {});
+    writes.add(p);
+    void p.finally(() => {
+      writes.delete(p);
+      then();
+    });
+  }
+
+  function handle(ex: CacheExchange): void {
+    const { method } = ex.facts;
+    if (method !== 'GET' && method !== 'HEAD') {
+      ex.rec.cache = 'bypass';
+      ex.forward(SAFE_METHODS.has(method) ? undefined : invalidationTap(() => store, ex.facts.url));
+      return;
+    }
+    // Veil does not store partial content: range requests go to the origin as they are
+    if (getHeader(ex.forwarded, 'range') !== undefined) {
+      ex.rec.cache = 'bypass';
+      ex.forward();
+      return;
+    }
+    lookup(ex).catch((err: unknown) => ex.fail(err));
+  }
+
+  async function lookup(ex: CacheExchange): Promise<void> {
+    const view = requestView(ex.forwarded);
+    const q: Lookup = {
+      url: ex.facts.url.href,
+      view,
+      conditionals: readConditionals(ex.forwarded),
+      authorized: 'authorization' in view,
+    };
+    const reqcc = cacheControl(ex.forwarded);
+    const onlyIfCached = reqcc.has('only-if-cached');
+    // a reload (no-cache, max-age=0) cannot use what a leader stores, so it never waits for one
+    const reusable =
+      !reqcc.has('no-store') &&
+      !reqcc.has('no-cache') &&
+      reqcc.get('max-age') !== '0' &&
+      !/no-cache/i.test(view.pragma ?? '');
+    const collapsible = ex.facts.method === 'GET' && !q.authorized && reusable;
+    let waited = false;
+    for (;;) {
+      const entry = select(q);
+      let stale: StaleEntry | null = null;
+      if (entry) {
+        const policy = Policy.fromObject(entry.policy);
+        const evaluation = policy.evaluateRequest(policyRequest(q.url, view));
+        const body = await store.body(entry);
+        if (body && evaluation.response && !evaluation.revalidation) {
+          counts.hits++;
+          counts.bytesSaved += serveStored(ex, entry, policy, body, policy.stale() ? 'stale' : 'hit', q.conditionals);
+          ex.rec.route = 'cache';
+          return;
+        }
+        if (body && ex.facts.method === 'GET') stale = { entry, policy, body };
+      }
+      if (onlyIfCached) {
+        ex.rec.cache = 'miss';
+        ex.fail(
+          new ProxyError(
+            'E_NOT_CACHED',
+            504,
+            'The client asked for a stored answer only (only-if-cached), and Veil has none.',
+          ),
+        );
+        return;
+      }
+      const pending = collapsible && !waited ? collapser.pending(q.url) : undefined;
+      if (pending) {
+        waiting++;
+        await pending.finally(() => waiting--);
+        waited = true;
+        continue;
+      }
+      goUpstream(ex, q, stale, collapsible);
+      return;
+    }
+  }
+
+  /** The newest stored variant whose selecting headers match, and that this request may use. */
+  function select(q: Lookup): StoredEntry | undefined {
+    for (const entry of store.variants(q.url)) {
+      if (varyKey(q.url, entry.vary, q.view) !== entry.key) continue;
+      // RFC 9111 §3.5: an authenticated request only gets what the origin marked as shareable
+      if (q.authorized && !allowsAuthorized(entry)) continue;
+      return entry;
+    }
+    return undefined;
+  }
+
+  function goUpstream(ex: CacheExchange, q: Lookup, stale: StaleEntry | null, collapsible: boolean): void {
+    const release = (collapsible ? collapser.lead(q.url) : null) ?? (() => {});
+    // the fallback when the upstream fails or the client leaves before the tap decides
+    ex.res.once('close', release);
+    if (stale) addValidators(ex, stale);
+    const tap: ResponseTap = (status, statusMessage, headers, body) => {
+      if (stale && status === 304) return revalidated(ex, q, stale, headers, body, release);
+      counts.misses++;
+      const verdict = ex.facts.method === 'GET' ? storable(q, status, headers) : null;
+      if (!verdict) {
+        ex.rec.cache = ex.facts.method === 'GET' ? 'uncacheable' : 'miss';
+        // a full answer replaces the stale entry even when it may not be kept (RFC 9111 §4.3.4)
+        if (stale && status < 500) store.remove(stale.entry.key);
+        release();
+        return undefined;
+      }
+      ex.rec.cache = 'miss';
+      teeBody(body, maxEntryBytes, (copy) => {
+        if (!copy) return release();
+        const entry = makeEntry(q, status, statusMessage ?? '', headers, verdict, copy.length);
+        write(entry, copy, release);
+      });
+      return undefined;
+    };
+    ex.forward(tap);
+  }
+
+  /** Adds the stored entry's validators, unless the privacy policy removed the client's (ETag tracking). */
+  function addValidators(ex: CacheExchange, stale: StaleEntry): void {
+    const wanted = stale.policy.revalidationHeaders(policyRequest(stale.entry.url, requestView(ex.forwarded)));
+    const etagStripped =
+      getHeader(ex.facts.headers, 'if-none-match') !== undefined &&
+      getHeader(ex.forwarded, 'if-none-match') === undefined;
+    const inm = wanted['if-none-match'];
+    const ims = wanted['if-modified-since'];
+    if (typeof inm === 'string' && !etagStripped) setHeader(ex.forwarded, 'If-None-Match', inm);
+    if (typeof ims === 'string') setHeader(ex.forwarded, 'If-Modified-Since', ims);
+  }
+
+  /** The origin confirmed the stored entry: merge its 304 into it and answer from the store. */
+  function revalidated(
+    ex: CacheExchange,
+    q: Lookup,
+    stale: StaleEntry,
+    headers: HeaderList,
+    body: IncomingMessage,
+    release: () => void,
+  ): 'answered' | undefined {
+    const request = policyRequest(q.url, requestView(ex.forwarded), stale.entry.vary);
+    const result = stale.policy.revalidatedPolicy(request, { status: 304, headers: policyHeaders(headers) });
+    if (!result.matches && hasConditionals(q.conditionals)) {
+      // the 304 answers the client's own validator, not Veil's: it passes through
+      counts.misses++;
+      ex.rec.cache = 'miss';
+      release();
+      return undefined;
+    }
+    body.resume();
+    counts.revalidations++;
+    const cookies = getHeaderAll(headers, 'set-cookie');
+    const replaced = cookies.length > 0 ? cookies : undefined;
+    const merged = result.policy;
+    const entry: StoredEntry = {
+      ...stale.entry,
+      headers: servedHeaders(stale.entry.headers, merged.toObject().resh, replaced),
+      policy: merged.toObject(),
+      storedAt: now(),
+    };
+    if (mayStoreCookies(entry.headers)) write(entry, stale.body, release);
+    else {
+      store.remove(entry.key);
+      release();
+    }
+    counts.bytesSaved += serveStored(ex, entry, merged, stale.body, 'revalidated', q.conditionals);
+    return 'answered';
+  }
+
+  /** The policy and Vary names when a response may be stored; null when it may not. */
+  function storable(q: Lookup, status: number, headers: HeaderList): { policy: CachePolicy; vary: string[] } | null {
+    const resHeaders = policyHeaders(headers);
+    const vary = varyNames(resHeaders.vary);
+    if (vary.includes('*')) return null;
+    const policy = new Policy(policyRequest(q.url, q.view, vary), { status, headers: resHeaders }, POLICY_OPTIONS);
+    if (!policy.storable()) return null;
+    if (!mayStoreCookies(headers)) return null;
+    const length = Number(resHeaders['content-length']);
+    if (Number.isFinite(length) && length > maxEntryBytes) return null;
+    // an entry that is never fresh and has no validator could never be used
+    if (policy.timeToLive() <= 0 && !resHeaders.etag && !resHeaders['last-modified']) return null;
+    return { policy, vary };
+  }
+
+  /** Beyond loopback, one client's cookie must never reach another: Set-Cookie is kept only when public. */
+  function mayStoreCookies(headers: HeaderList): boolean {
+    if (!exposed || getHeader(headers, 'set-cookie') === undefined) return true;
+    return cacheControl(headers).has('public');
+  }
+
+  function makeEntry(
+    q: Lookup,
+    status: number,
+    statusMessage: string,
+    headers: HeaderList,
+    verdict: { policy: CachePolicy; vary: string[] },
+    bodyLength: number,
+  ): StoredEntry {
+    return {
+      key: varyKey(q.url, verdict.vary, q.view),
+      url: q.url,
+      host: new URL(q.url).hostname.toLowerCase(),
+      vary: verdict.vary,
+      status,
+      statusMessage,
+      headers: headers.slice(),
+      policy: verdict.policy.toObject(),
+      bodyLength,
+      storedAt: now(),
+    };
+  }
+
+  return {
+    handle,
+    get store() {
+      return store;
+    },
+    get waiting() {
+      return waiting;
+    },
+    async flush() {
+      while (writes.size > 0) await Promise.allSettled([...writes]);
+    },
+    stats: () => ({
+      entries: store.entries,
+      bytes: store.bytes,
+      maxBytes: store.maxBytes,
+      ...counts,
+    }),
+    purge: (host) => store.purge(host),
+    setStore(next) {
+      const old = store;
+      store = next;
+      return old;
+    },
+    configure(next) {
+      if (next.maxEntryBytes !== undefined) maxEntryBytes = next.maxEntryBytes;
+      if (next.exposed !== undefined) exposed = next.exposed;
+    },
+  };
+}
+
+// RFC 9110 §9.2.1: these never change state, so they invalidate nothing.
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+function allowsAuthorized(entry: StoredEntry): boolean {
+  const cc = entry.policy.rescc;
+  return 'public' in cc || 's-maxage' in cc || 'must-revalidate' in cc;
+}

@@ -1,0 +1,76 @@
+import type CachePolicy from 'http-cache-semantics';
+import type { CacheExchange } from '../proxy/exchange-cache.js';
+import { type HeaderList, removeHeader, setHeader } from '../proxy/header-list.js';
+import type { CacheResult } from '../traffic/exchange-record.js';
+import { servedHeaders } from './cache-policy.js';
+import { type ClientConditionals, notModified } from './client-conditionals.js';
+import type { StoredEntry } from './stored-entry.js';
+
+// RFC 9110 §15.4.5: what a 304 carries (the representation's metadata stays with the client's copy).
+const NOT_MODIFIED_FIELDS = new Set([
+  'cache-control',
+  'content-location',
+  'date',
+  'etag',
+  'expires',
+  'vary',
+  'age',
+  'last-modified',
+]);
+
+/**
+ * Answers the client from a stored entry: headers from the policy (with Age), passed through
+ * this request's response policy, then a 304 when the client's validators match, else the body.
+ * Returns the body bytes sent.
+ */
+export function serveStored(
+  ex: CacheExchange,
+  entry: StoredEntry,
+  policy: CachePolicy,
+  body: Buffer,
+  result: CacheResult,
+  conditionals: ClientConditionals,
+  cookies?: string[],
+): number {
+  const { req, res, rec, facts } = ex;
+  req.resume();
+  if (res.destroyed || res.headersSent) {
+    rec.finish();
+    return 0;
+  }
+  let status = entry.status;
+  let headers: HeaderList = servedHeaders(entry.headers, policy.responseHeaders(), cookies);
+  const hasBody = status !== 204 && status !== 304;
+  if (hasBody) setHeader(headers, 'Content-Length', String(body.length));
+  if (notModified(conditionals, headers)) {
+    status = 304;
+    headers = onlyNotModifiedFields(headers);
+  }
+  if (ex.policy.rewriteResponse) rec.receipt.push(...ex.policy.rewriteResponse(facts, status, headers));
+  const sendBody = status !== 304 && hasBody && facts.method !== 'HEAD';
+  rec.cache = result;
+  rec.status = status;
+  rec.responseHeaders = entry.headers;
+  rec.forwardedResponseHeaders = headers;
+  rec.markFirstByte();
+  if (sendBody) rec.bytesDown = body.length;
+  res.once('finish', () => rec.finish());
+  res.once('close', () => rec.finish());
+  try {
+    res.writeHead(status, entry.statusMessage || undefined, headers);
+  } catch (err) {
+    ex.fail(err);
+    return 0;
+  }
+  res.end(sendBody ? body : undefined);
+  return sendBody ? body.length : 0;
+}
+
+function onlyNotModifiedFields(headers: HeaderList): HeaderList {
+  const out: HeaderList = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (NOT_MODIFIED_FIELDS.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  }
+  removeHeader(out, 'content-length');
+  return out;
+}

@@ -1,0 +1,125 @@
+import { HostPatternMap } from '../../privacy/host-pattern.js';
+import { parseAuthority } from '../../proxy/connect-tunnel.js';
+import { createDirectUpstream } from '../../proxy/direct-upstream.js';
+import { createFallbackUpstream } from '../../proxy/fallback-upstream.js';
+import { createHttpUpstream } from '../../proxy/http-upstream.js';
+import { ProxyError } from '../../proxy/proxy-error.js';
+import type { Router } from '../../proxy/proxy-options.js';
+import { createSocksUpstream } from '../../proxy/socks-upstream.js';
+import type { Upstream } from '../../proxy/upstream.js';
+import { probeUpstream } from '../../proxy/upstream-probe.js';
+import { parseUpstreamUrl, redactUpstreamUrl } from '../../proxy/upstream-url.js';
+import type { Feature, FeatureFactory } from '../feature.js';
+import type { Settings } from '../settings-schema.js';
+
+// replaced routes keep serving the exchanges already on them for this long before their pools close
+const RETIRE_AFTER_MS = 60_000;
+
+interface Routes {
+  router: Router;
+  upstreams: Upstream[];
+}
+
+/** Builds the upstream for a URL; `direct` is shared. */
+function makeUpstream(raw: string, s: Settings['upstream'], direct: Upstream): Upstream {
+  if (raw === 'direct') return direct;
+  const url = parseUpstreamUrl(raw);
+  let onProxyDown: (() => void) | undefined;
+  const hooks = { onProxyDown: () => onProxyDown?.() };
+  const primary =
+    url.kind === 'socks5'
+      ? createSocksUpstream(url, { localDns: s.localDns, ...hooks })
+      : createHttpUpstream(url, hooks);
+  if (!s.allowDirectFallback) return primary;
+  const { upstream, markDown } = createFallbackUpstream(primary, direct);
+  onProxyDown = markDown;
+  return upstream;
+}
+
+/** Compiles the upstream section: the default route plus per-site rules, most specific first. */
+export function buildRoutes(s: Settings['upstream']): Routes {
+  const direct = createDirectUpstream();
+  const byUrl = new Map<string, Upstream>([['direct', direct]]);
+  const get = (raw: string): Upstream => {
+    let u = byUrl.get(raw);
+    if (!u) {
+      u = makeUpstream(raw, s, direct);
+      byUrl.set(raw, u);
+    }
+    return u;
+  };
+  const fallback = s.default ? get(s.default) : direct;
+  const rules = new HostPatternMap<Upstream>();
+  for (const rule of s.rules) rules.add(rule.pattern, get(rule.upstream));
+  const router: Router = rules.size ? (facts) => rules.match(facts.host)?.value ?? fallback : () => fallback;
+  return { router, upstreams: [...byUrl.values()] };
+}
+
+/** Upstream proxies (SOCKS5, HTTP) and per-site routes; the one feature that provides the router. */
+export const routingFeature: FeatureFactory = () => {
+  let routes: Routes | null = null;
+  let builtFrom = '';
+  const retiring = new Map<NodeJS.Timeout, Routes>();
+
+  function retire(old: Routes): void {
+    const timer = setTimeout(() => {
+      retiring.delete(timer);
+      for (const u of old.upstreams) u.close();
+    }, RETIRE_AFTER_MS);
+    timer.unref();
+    retiring.set(timer, old);
+  }
+
+  const feature: Feature = {
+    name: 'routing',
+    applySettings(settings) {
+      const key = JSON.stringify(settings.upstream);
+      if (key === builtFrom && routes) return;
+      const old = routes;
+      routes = buildRoutes(settings.upstream);
+      builtFrom = key;
+      if (old) retire(old);
+    },
+    router() {
+      return routes?.router ?? null;
+    },
+    commands: {
+      'upstream.test': async (args) => {
+        const t0 = performance.now();
+        const ms = (): number => Math.round(performance.now() - t0);
+        const raw = args!.url.trim();
+        let name = redactUpstreamUrl(raw);
+        try {
+          const url = parseUpstreamUrl(raw);
+          name = url.name;
+          if (args!.target) {
+            const { host, port } = parseAuthority(args!.target);
+            const upstream = url.kind === 'socks5' ? createSocksUpstream(url) : createHttpUpstream(url);
+            try {
+              const { socket } = await upstream.connect(host, port, 10_000);
+              socket.destroy();
+            } finally {
+              upstream.close();
+            }
+          } else {
+            await probeUpstream(url, 10_000);
+          }
+          return { ok: true, ms: ms(), name };
+        } catch (err) {
+          const message = err instanceof ProxyError || err instanceof Error ? err.message : String(err);
+          return { ok: false, ms: ms(), name, error: message };
+        }
+      },
+    },
+    dispose() {
+      for (const [timer, old] of retiring) {
+        clearTimeout(timer);
+        for (const u of old.upstreams) u.close();
+      }
+      retiring.clear();
+      for (const u of routes?.upstreams ?? []) u.close();
+      routes = null;
+    },
+  };
+  return feature;
+};

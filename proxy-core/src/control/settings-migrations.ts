@@ -1,0 +1,90 @@
+import { SETTINGS_VERSION } from './settings-schema.js';
+
+/**
+ * Migrations of the settings document, one per earlier version, each to the next version.
+ *
+ * Version 1 (Veil 0.0.x) was flat:
+ *   {
+ *     "version": 1,
+ *     "port": 8899,                         -> proxy.port
+ *     "listen": "127.0.0.1",                -> proxy.listen
+ *     "profile": "standard",                -> privacy.profile
+ *     "upstream": "socks5h://…" | null,     -> upstream.default
+ *     "blocklists": ["https://…"],          -> blocklists.lists (one enabled URL list each)
+ *     "requestLog": false | true | "path",  -> audit.enabled / audit.path
+ *     "cacheMb": 256                        -> cache.maxSizeMb
+ *   }
+ * A document without `version` is version 1 when it has any of those flat keys, else the current version
+ * (so `{}` stays a valid file).
+ */
+
+type Doc = Record<string, unknown>;
+
+const V1_KEYS = ['port', 'listen', 'profile', 'upstream', 'blocklists', 'requestLog', 'cacheMb'];
+
+const migrations: Record<number, (doc: Doc) => Doc> = {
+  1: migrateV1,
+};
+
+export type MigrationResult = { ok: true; doc: Doc; from: number } | { ok: false; error: string };
+
+/** Brings a parsed document to the current version; says why when it cannot. */
+export function migrateSettings(doc: unknown): MigrationResult {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    return { ok: false, error: 'the document is not a JSON object' };
+  }
+  let current = doc as Doc;
+  const from = detectVersion(current);
+  if (typeof from === 'string') return { ok: false, error: from };
+  for (let v = from; v < SETTINGS_VERSION; v++) {
+    const step = migrations[v];
+    if (!step) return { ok: false, error: `no migration from settings version ${v}` };
+    current = step(current);
+  }
+  return { ok: true, doc: current, from };
+}
+
+function detectVersion(doc: Doc): number | string {
+  const v = doc.version;
+  if (v === undefined) return V1_KEYS.some((k) => Object.hasOwn(doc, k)) ? 1 : SETTINGS_VERSION;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    return `version must be a whole number, not ${JSON.stringify(v)}`;
+  if (v > SETTINGS_VERSION) {
+    return `the file was written by a newer Veil (settings version ${v}); this Veil reads up to version ${SETTINGS_VERSION}`;
+  }
+  return v;
+}
+
+function migrateV1(v1: Doc): Doc {
+  const out: Doc = { version: 2 };
+  const proxy: Doc = {};
+  if (v1.port !== undefined) proxy.port = v1.port;
+  if (v1.listen !== undefined) proxy.listen = v1.listen;
+  if (Object.keys(proxy).length) out.proxy = proxy;
+  if (v1.profile !== undefined) out.privacy = { profile: v1.profile };
+  if (v1.upstream !== undefined) out.upstream = { default: v1.upstream };
+  if (Array.isArray(v1.blocklists)) {
+    out.blocklists = {
+      lists: v1.blocklists.map((url, i) => ({
+        id: `list-${i + 1}`,
+        name: listName(url),
+        enabled: true,
+        source: { type: 'url', url },
+        format: 'auto',
+      })),
+    };
+  }
+  if (v1.requestLog !== undefined && v1.requestLog !== false) {
+    out.audit = { enabled: true, path: typeof v1.requestLog === 'string' ? v1.requestLog : null };
+  }
+  if (v1.cacheMb !== undefined) out.cache = { maxSizeMb: v1.cacheMb };
+  return out;
+}
+
+function listName(url: unknown): string {
+  try {
+    return new URL(String(url)).hostname || String(url);
+  } catch {
+    return String(url);
+  }
+}

@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { ExchangeRecorder } from './exchange-recorder.js';
+import type { HeaderList } from './header-list.js';
+
+/**
+ * Sees an upstream response after the response policy ran and before the client gets it.
+ * Return 'answered' when the cache answered the client itself (a 304 that revalidated a
+ * stored entry); the engine then leaves the exchange alone. The tap may add its own
+ * listeners to `body` to keep a copy; it never changes what the engine streams.
+ */
+export type ResponseTap = (
+  status: number,
+  statusMessage: string | undefined,
+  headers: HeaderList,
+  body: IncomingMessage,
+) => 'answered' | undefined;
+
+/** One plain-HTTP exchange as the engine lends it to the response cache. */
+export interface CacheExchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  rec: ExchangeRecorder;
+  facts: RequestFacts;
+  /** The policy this exchange runs under (hits pass their headers through `rewriteResponse`). */
+  policy: ExchangePolicy;
+  /** Headers about to go upstream, after rewriteRequest; the cache may add validators in place. */
+  forwarded: HeaderList;
+  /** Sends the request upstream through the engine's normal path; `tap` sees the response first. */
+  forward(tap?: ResponseTap): void;
+  /** Answers through the engine's one failure path. */
+  fail(err: unknown): void;
+}
+
+/** The response cache hook: it answers from its store or calls `forward` (cache/ implements it). */
+export interface ExchangeCache {
+  handle(exchange: CacheExchange): void;
+}

@@ -1,0 +1,120 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { Agent, type AgentOptions } from 'node:http';
+import { isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { SocksClient } from 'socks';
+import { ProxyError } from './proxy-error.js';
+import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
+import type { UpstreamUrl } from './upstream-url.js';
+
+export interface SocksUpstreamOptions {
+  /**
+   * Resolve target names here and send the SOCKS server an address. Off (the default) the
+   * name itself goes to the SOCKS server (address type domain): Veil makes no DNS query,
+   * so nothing leaks to the local resolver, whatever the URL's scheme spelling.
+   */
+  localDns?: boolean;
+  /** Resolver used only with `localDns` (tests count its calls). */
+  lookup?: (host: string) => Promise<string>;
+  /** Idle pooled sockets kept per origin. */
+  maxFreeSockets?: number;
+  /** Handshake deadline for pooled plain-HTTP connections (CONNECT passes its own). */
+  connectTimeoutMs?: number;
+  /** Told when the SOCKS server itself cannot be reached or refuses Veil (for the opt-in direct fallback). */
+  onProxyDown?: () => void;
+}
+
+/** Routes through a SOCKS5 proxy (Tor, ssh -D, microsocks, dante), with user/password auth if given. */
+export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOptions = {}): Upstream {
+  const resolve = options.lookup ?? (async (host: string) => (await dnsLookup(host)).address);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+
+  async function dial(
+    host: string,
+    port: number,
+    timeoutMs: number,
+  ): Promise<{ socket: Socket; timings: DialTimings }> {
+    const start = performance.now();
+    let target = host.replace(/^\[|\]$/g, '');
+    if (options.localDns && !isIP(target)) target = await resolve(target);
+    const resolved = performance.now();
+    try {
+      const { socket } = await SocksClient.createConnection({
+        proxy: {
+          host: url.host,
+          port: url.port,
+          type: 5,
+          ...(url.username !== undefined ? { userId: url.username, password: url.password ?? '' } : {}),
+        },
+        command: 'connect',
+        destination: { host: target, port },
+        timeout: timeoutMs,
+      });
+      return { socket, timings: { dns: resolved - start, connect: performance.now() - resolved } };
+    } catch (err) {
+      const failure = socksFailure(err, url.name, `${host}:${port}`);
+      if (failure.code === 'E_UPSTREAM_PROXY') options.onProxyDown?.();
+      throw failure;
+    }
+  }
+
+  // Plain HTTP goes origin-form over a socket the SOCKS server opened; pooled per origin like direct.
+  const agentOptions: AgentOptions = {
+    keepAlive: true,
+    maxFreeSockets: options.maxFreeSockets ?? 256,
+    scheduling: 'lifo',
+  };
+  const agent = new Agent(agentOptions);
+  (agent as unknown as { createConnection: unknown }).createConnection = (
+    opts: { host: string; port: number },
+    callback: (err: Error | null, socket?: Duplex) => void,
+  ): undefined => {
+    dial(opts.host, Number(opts.port), connectTimeoutMs).then(
+      ({ socket }) => callback(null, socket),
+      (err: Error) => callback(err),
+    );
+    return undefined;
+  };
+
+  return {
+    name: url.name,
+    httpTarget(host, port, path): HttpTarget {
+      return { agent, host, port, path };
+    },
+    connect(host, port, timeoutMs) {
+      return dial(host, port, timeoutMs);
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** Names the SOCKS server when it is the one failing, and the target when the server could not reach it. */
+export function socksFailure(err: unknown, upstream: string, target: string): ProxyError {
+  if (err instanceof ProxyError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.includes('rejected connection')) {
+    const reason = message.split(' - ')[1] ?? 'refused';
+    return new ProxyError(
+      'E_UPSTREAM_UNREACHABLE',
+      502,
+      `The SOCKS proxy ${upstream} could not reach ${target} (${reason}).`,
+    );
+  }
+  if (message.includes('Authentication failed') || message.includes('NoAcceptedAuthType')) {
+    return new ProxyError(
+      'E_UPSTREAM_PROXY',
+      502,
+      `The SOCKS proxy ${upstream} refused Veil's credentials; check the user and password in the upstream URL.`,
+    );
+  }
+  if (message.includes('timed out')) {
+    return new ProxyError('E_UPSTREAM_PROXY', 502, `The SOCKS proxy ${upstream} did not answer in time.`);
+  }
+  return new ProxyError(
+    'E_UPSTREAM_PROXY',
+    502,
+    `The upstream proxy ${upstream} could not be reached (${message}). Veil does not go direct instead.`,
+  );
+}

@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import type { Feature, FeatureFactory, ServiceHost } from '../control/feature.js';
+import type { Settings } from '../control/settings-schema.js';
+import { auditLine } from './audit-line.js';
+import { AuditWriter } from './audit-writer.js';
+import type { ExchangeRecord } from './exchange-record.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The audit log's feature: one NDJSON line per exchange while `audit.enabled`. */
+export const auditFeature: FeatureFactory = (host) => createAuditFeature(host);
+
+/** Builds the audit feature; `now` is for tests of age rotation. */
+export function createAuditFeature(host: ServiceHost, now?: () => number): Feature & { writer(): AuditWriter | null } {
+  let writer: AuditWriter | null = null;
+  let config: Settings['audit'] | null = null;
+  let unsubscribe: (() => void) | null = null;
+  let attached: { on: (e: 'exchange', l: (r: ExchangeRecord) => void) => () => void } | null = null;
+
+  const pathOf = (a: Settings['audit']): string => a.path ?? join(host.dataDir, 'audit.ndjson');
+
+  function onExchange(record: ExchangeRecord): void {
+    if (!writer || !config) return;
+    writer.write(auditLine(record, { query: config.redactQuery, headerValues: config.redactHeaderValues }));
+  }
+
+  function listen(): void {
+    unsubscribe?.();
+    unsubscribe = writer && attached ? attached.on('exchange', onExchange) : null;
+  }
+
+  async function reopen(next: Settings['audit']): Promise<void> {
+    const old = writer;
+    writer = null;
+    await old?.close();
+    if (!next.enabled) return;
+    const fresh = new AuditWriter({
+      path: pathOf(next),
+      maxBytes: next.maxSizeMb * 1024 * 1024,
+      maxAgeMs: next.maxAgeDays * DAY_MS,
+      keep: next.keep,
+      ...(now ? { now } : {}),
+    });
+    try {
+      await fresh.open();
+      writer = fresh;
+    } catch (err) {
+      host.notify({
+        level: 'warning',
+        code: 'AUDIT_OPEN',
+        message: `The audit log cannot be written: ${(err as Error).message}`,
+        action: 'Choose another audit log path in Settings, or turn the audit log off.',
+      });
+    }
+  }
+
+  return {
+    name: 'audit',
+    writer: () => writer,
+    async applySettings(settings) {
+      const next = settings.audit;
+      // redaction changes apply to the next line; only the file and its limits need a reopen
+      const reopenNeeded =
+        !config ||
+        next.enabled !== config.enabled ||
+        pathOf(next) !== pathOf(config) ||
+        next.maxSizeMb !== config.maxSizeMb ||
+        next.maxAgeDays !== config.maxAgeDays ||
+        next.keep !== config.keep;
+      config = next;
+      if (reopenNeeded) await reopen(next);
+      listen();
+    },
+    attach(proxy) {
+      attached = proxy;
+      listen();
+    },
+    detach() {
+      unsubscribe?.();
+      unsubscribe = null;
+      attached = null;
+    },
+    commands: {
+      'audit.status': async () => {
+        const a = config ?? host.settings().audit;
+        const usage = writer
+          ? await writer.usage()
+          : await new AuditWriter({ path: pathOf(a), maxBytes: 1, maxAgeMs: 1, keep: 1 }).usage();
+        return { enabled: writer !== null, path: pathOf(a), bytes: usage.bytes, files: usage.files };
+      },
+    },
+    async dispose() {
+      unsubscribe?.();
+      await writer?.close();
+      writer = null;
+    },
+  };
+}

@@ -1,0 +1,201 @@
+import { useEffect, useState } from 'react';
+import type { FieldError, PrivacyProfile, ProfileInfo } from '../../../../proxy-core/src/control/contract.js';
+import { errorMessage, toBridgeError } from '../../bridge/bridge.js';
+import { Field } from '../../components/field.js';
+import { cookieLabels, refererLabels, userAgentLabels } from '../../lib/profile-summary.js';
+import { linesOf } from '../../lib/use-section-form.js';
+import { deleteProfile, saveProfile, setProfile } from '../../store/privacy-actions.js';
+import { useVeil } from '../../store/store.js';
+import { ListInput } from '../settings/section-card.js';
+
+function strip(p: ProfileInfo): PrivacyProfile {
+  const { builtIn: _b, ...profile } = p;
+  return profile;
+}
+
+/** The active profile's switches. A built-in profile is never changed: edits become your own copy. */
+export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
+  const activeId = useVeil((s) => s.settings?.privacy.profile);
+  const active = profiles.find((p) => p.id === activeId);
+  const [draft, setDraft] = useState<PrivacyProfile | null>(active ? strip(active) : null);
+  const [dirty, setDirty] = useState(false);
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [message, setMessage] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!dirty) setDraft(active ? strip(active) : null);
+  }, [active, dirty]);
+
+  if (!active || !draft) return null;
+  const set = <K extends keyof PrivacyProfile>(key: K, value: PrivacyProfile[K]) => {
+    setDraft({ ...draft, [key]: value });
+    setDirty(true);
+    setMessage(null);
+  };
+  const errorFor = (key: string) =>
+    errors.find((e) => e.path === key || e.path.endsWith(`.${key}`) || e.path.includes(`.${key}.`))?.message;
+
+  const save = async () => {
+    const profile = active.builtIn ? { ...draft, id: `${active.id}-mine`, name: `${active.name} (mine)` } : draft;
+    try {
+      const result = await saveProfile(profile);
+      if (!result.ok) {
+        setErrors(result.errors);
+        return;
+      }
+      if (profile.id !== activeId) await setProfile(profile.id);
+      setErrors([]);
+      setDirty(false);
+      setMessage(active.builtIn ? `Saved as your own profile “${profile.name}” and switched to it.` : 'Saved.');
+    } catch (err) {
+      const e = toBridgeError(err);
+      setErrors(e.errors);
+      setMessage(`Could not save: ${errorMessage(e)}`);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="profile-controls-h">
+      <h2 id="profile-controls-h">What “{active.name}” does</h2>
+      {active.builtIn && <p className="quiet">Built-in profiles stay as they are; saving your changes makes a copy.</p>}
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={draft.removeForwardingHeaders}
+          onChange={(e) => set('removeForwardingHeaders', e.target.checked)}
+        />
+        Hide your address (X-Forwarded-For, Forwarded, Via, X-Real-IP)
+      </label>
+      <Field label="Browser identity (User-Agent)" error={errorFor('userAgent')}>
+        {({ id }) => (
+          <select
+            id={id}
+            value={draft.userAgent}
+            onChange={(e) => set('userAgent', e.target.value as PrivacyProfile['userAgent'])}
+          >
+            {Object.entries(userAgentLabels).map(([k, label]) => (
+              <option key={k} value={k}>
+                {label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={draft.removeClientHints}
+          onChange={(e) => set('removeClientHints', e.target.checked)}
+        />
+        Hide detailed device hints (Sec-CH-UA)
+      </label>
+      <Field label="Where you came from (Referer)" error={errorFor('referer')}>
+        {({ id }) => (
+          <select
+            id={id}
+            value={draft.referer}
+            onChange={(e) => set('referer', e.target.value as PrivacyProfile['referer'])}
+          >
+            {Object.entries(refererLabels).map(([k, label]) => (
+              <option key={k} value={k}>
+                {label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="Cookies" error={errorFor('cookies')}>
+        {({ id }) => (
+          <select
+            id={id}
+            value={draft.cookies}
+            onChange={(e) => set('cookies', e.target.value as PrivacyProfile['cookies'])}
+          >
+            {Object.entries(cookieLabels).map(([k, label]) => (
+              <option key={k} value={k}>
+                {label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <label className="check">
+        <input type="checkbox" checked={draft.sendGpc} onChange={(e) => set('sendGpc', e.target.checked)} />
+        Ask sites not to sell or share your data (Global Privacy Control)
+      </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={draft.removeThirdPartyEtag}
+          onChange={(e) => set('removeThirdPartyEtag', e.target.checked)}
+        />
+        Stop other sites recognising you by cached files (third-party ETag)
+      </label>
+      <Field
+        label="Language you tell sites (Accept-Language)"
+        error={errorFor('acceptLanguage')}
+        hint="Empty keeps your browser's."
+      >
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            type="text"
+            placeholder="en-US,en;q=0.9"
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            value={draft.acceptLanguage ?? ''}
+            onChange={(e) => set('acceptLanguage', e.target.value.trim() === '' ? null : e.target.value)}
+          />
+        )}
+      </Field>
+      <Field label="Also remove these headers (one per line)" error={errorFor('removeHeaders')}>
+        {({ id, describedBy, invalid }) => (
+          <ListInput
+            id={id}
+            value={draft.removeHeaders}
+            describedBy={describedBy}
+            invalid={invalid}
+            placeholder="DNT"
+            onChange={(t) => set('removeHeaders', linesOf(t))}
+          />
+        )}
+      </Field>
+      <div className="section-actions">
+        <button type="button" className="primary" disabled={!dirty} onClick={() => void save()}>
+          {active.builtIn ? 'Save as my profile' : 'Save'}
+        </button>
+        <button
+          type="button"
+          disabled={!dirty}
+          onClick={() => {
+            setDirty(false);
+            setErrors([]);
+          }}
+        >
+          Discard
+        </button>
+        {!active.builtIn && (
+          <button
+            type="button"
+            onClick={async () => {
+              try {
+                await setProfile('standard');
+                await deleteProfile(active.id);
+              } catch (err) {
+                setMessage(errorMessage(err));
+              }
+            }}
+          >
+            Delete this profile
+          </button>
+        )}
+        {message && <span role="status">{message}</span>}
+        {errors.length > 0 && !errors.some((e) => errorFor(e.path.split('.').at(-1) ?? '')) && (
+          <p className="field-error" role="alert">
+            {errors.map((e) => e.message).join('; ')}
+          </p>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+import { applyTheme } from '../../lib/theme.js';
+import { useSectionForm } from '../../lib/use-section-form.js';
+import { SectionCard } from './section-card.js';
+
+/** Start-up and appearance. */
+export function AppSection() {
+  const form = useSectionForm('app');
+  const theme = form.value('theme');
+  return (
+    <SectionCard title="App" form={form}>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={form.value('launchAtLogin')}
+          onChange={(e) => form.set('launchAtLogin', e.target.checked)}
+        />
+        Start Veil when I log in
+      </label>
+      <fieldset>
+        <legend>Theme</legend>
+        {(['system', 'light', 'dark'] as const).map((t) => (
+          <label key={t} className="check">
+            <input
+              type="radio"
+              name="theme"
+              checked={theme === t}
+              onChange={() => {
+                form.set('theme', t);
+                applyTheme(t);
+              }}
+            />
+            {t === 'system' ? 'Follow the system' : t === 'light' ? 'Light' : 'Dark'}
+          </label>
+        ))}
+      </fieldset>
+    </SectionCard>
+  );
+}

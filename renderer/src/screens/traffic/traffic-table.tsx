@@ -1,0 +1,187 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { ExchangeRecord } from '../../../../proxy-core/src/control/contract.js';
+import { formatBytes, formatClock, formatDuration, pathOf } from '../../lib/format.js';
+import { statusClassOf } from '../../lib/traffic-filter.js';
+import { selectExchange } from '../../store/traffic-actions.js';
+
+/** Fixed row height: the virtualizer needs no measuring, and rows never jump. */
+export const ROW_HEIGHT = 24;
+/** How close to the bottom still counts as "following the newest". */
+const STICK_SLACK = ROW_HEIGHT * 1.5;
+
+/** Index of the first row whose id is >= id (rows are in id order). */
+function indexOfId(rows: ExchangeRecord[], id: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]!.id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The virtualized exchange table: newest at the bottom, following it until the user scrolls up. */
+export function TrafficTable({ rows, selectedId }: { rows: ExchangeRecord[]; selectedId: number | null }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const [following, setFollowing] = useState(true);
+  // The row at the top of the view and how far into it: kept in place when rows drop off or filters change.
+  const anchor = useRef<{ id: number; offset: number } | null>(null);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 15,
+    getItemKey: (i) => rows[i]!.id,
+    // jsdom and the first paint have no layout yet: render a screenful anyway.
+    initialRect: { width: 900, height: 600 },
+    // The sticky header row sits above the rows inside the same scroll area.
+    scrollMargin: ROW_HEIGHT,
+  });
+
+  const rememberAnchor = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const i = Math.floor(el.scrollTop / ROW_HEIGHT);
+    const row = rows[i];
+    anchor.current = row ? { id: row.id, offset: el.scrollTop - i * ROW_HEIGHT } : null;
+  }, [rows]);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (stick.current) {
+      el.scrollTop = el.scrollHeight;
+    } else if (anchor.current) {
+      el.scrollTop = indexOfId(rows, anchor.current.id) * ROW_HEIGHT + anchor.current.offset;
+    }
+  }, [rows]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= STICK_SLACK;
+    stick.current = atBottom;
+    if (atBottom !== following) setFollowing(atBottom);
+    rememberAnchor();
+  };
+
+  const jumpToNewest = () => {
+    stick.current = true;
+    setFollowing(true);
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  };
+
+  const onKeyDown = (e: globalThis.KeyboardEvent) => {
+    if (!rows.length) return;
+    const current = selectedId === null ? -1 : indexOfId(rows, selectedId);
+    let next: number | null = null;
+    if (e.key === 'ArrowDown') next = Math.min(rows.length - 1, current + 1);
+    else if (e.key === 'ArrowUp') next = Math.max(0, current < 0 ? rows.length - 1 : current - 1);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = rows.length - 1;
+    if (next === null) return;
+    e.preventDefault();
+    selectExchange(rows[next]!.id);
+    virtualizer.scrollToIndex(next, { align: 'auto' });
+  };
+
+  // Arrow keys on the focused scroll area move the selection (rows themselves are virtual, not focusable).
+  const keyHandler = useRef(onKeyDown);
+  keyHandler.current = onKeyDown;
+  useEffect(() => {
+    const el = scroller.current;
+    const listener = (e: globalThis.KeyboardEvent) => keyHandler.current(e);
+    el?.addEventListener('keydown', listener);
+    return () => el?.removeEventListener('keydown', listener);
+  }, []);
+
+  return (
+    <div className="traffic-table">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the scroll area is the table's keyboard handle (arrows move the selection) */}
+      <div className="tscroll" ref={scroller} onScroll={onScroll} tabIndex={0}>
+        <table aria-label="Exchanges" aria-rowcount={rows.length + 1}>
+          <thead>
+            <tr className="tr th">
+              {['Time', 'Method', 'Host', 'Path', 'Status', 'Size', 'Duration', 'Cache', 'Blocked'].map((h) => (
+                <th key={h} scope="col">
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody style={{ height: virtualizer.getTotalSize() }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const r = rows[item.index]!;
+              return (
+                <Row
+                  key={item.key}
+                  record={r}
+                  index={item.index}
+                  top={item.start - ROW_HEIGHT}
+                  selected={r.id === selectedId}
+                />
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {!following && (
+        <button type="button" className="jump-newest" onClick={jumpToNewest}>
+          ↓ Newest
+        </button>
+      )}
+    </div>
+  );
+}
+
+const Row = memo(function Row({
+  record: r,
+  index,
+  top,
+  selected,
+}: {
+  record: ExchangeRecord;
+  index: number;
+  top: number;
+  selected: boolean;
+}) {
+  const cls = statusClassOf(r);
+  const tone = r.blocked
+    ? 'row-blocked'
+    : cls === 'error' || cls === '5xx'
+      ? 'row-error'
+      : r.cache === 'hit'
+        ? 'row-cached'
+        : '';
+  return (
+    <tr
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      data-id={r.id}
+      className={`tr ${tone}${selected ? ' selected' : ''}`}
+      style={{ transform: `translateY(${top}px)` }}
+      onClick={() => selectExchange(selected ? null : r.id)}
+    >
+      <td className="num">{formatClock(r.startedAt)}</td>
+      <td className="mono">{r.method}</td>
+      <td className="mono" title={r.host}>
+        {r.host}
+      </td>
+      <td className="mono" title={r.url}>
+        {r.kind === 'connect' ? '(tunnel)' : pathOf(r.url)}
+      </td>
+      <td className="num">{r.status || r.error || '—'}</td>
+      <td className="num">{formatBytes(r.bytesDown)}</td>
+      <td className="num">{formatDuration(r.timings.total)}</td>
+      <td>{r.cache ?? ''}</td>
+      <td className="mono" title={r.blocked ? `${r.blocked.list}: ${r.blocked.rule}` : undefined}>
+        {r.blocked ? r.blocked.rule : ''}
+      </td>
+    </tr>
+  );
+});

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { compileList } from '../../proxy-core/src/blocklist/compile-list.js';
+import { HostTable } from '../../proxy-core/src/blocklist/host-table.js';
+import { matchRequestFor } from '../../proxy-core/src/blocklist/match-request.js';
+import { Matcher } from '../../proxy-core/src/blocklist/matcher.js';
+import { compileUserRules, parseUserRules } from '../../proxy-core/src/blocklist/user-rules.js';
+
+async function matcherFor(lists: Array<[string, string]>, allow: string[] = []): Promise<Matcher> {
+  const compiled = [];
+  for (const [name, text] of lists) compiled.push((await compileList(name, name, text, 'auto')).list);
+  const userAllow = allow.length ? compileUserRules('user-allow', 'Your allow rules', allow, 'allow').list : null;
+  return new Matcher(compiled, userAllow);
+}
+
+/** A plain HTTP request (URL known) from a page at `referer`. */
+const http = (url: string, referer: string | null = null) => matchRequestFor(new URL(url).hostname, url, referer, null);
+/** A CONNECT tunnel: only the host is known. */
+const connect = (host: string) => matchRequestFor(host, null, null, null);
+
+describe('host rules', () => {
+  it('block the host and every subdomain, not look-alikes', async () => {
+    const m = await matcherFor([['hosts', '0.0.0.0 tracker.example.com\n']]);
+    expect(m.decide(connect('tracker.example.com')).decision).toBe('block');
+    expect(m.decide(connect('a.b.tracker.example.com')).decision).toBe('block');
+    expect(m.decide(connect('TRACKER.example.com.')).decision).toBe('block');
+    expect(m.decide(connect('example.com')).decision).toBe('none');
+    expect(m.decide(connect('nottracker.example.com')).decision).toBe('none');
+    expect(m.decide(connect('tracker.example.com.evil.net')).decision).toBe('none');
+  });
+
+  it('`*.example.com` in a domain list covers the domain and its subdomains', async () => {
+    const m = await matcherFor([['domains', '*.ads.example\nplain.example\n']]);
+    expect(m.decide(connect('x.ads.example')).decision).toBe('block');
+    expect(m.decide(connect('ads.example')).decision).toBe('block');
+    expect(m.decide(connect('www.plain.example')).decision).toBe('block');
+  });
+
+  it('explain themselves: list, rule and line', async () => {
+    const m = await matcherFor([['EasyList', '! comment\n[Adblock Plus 2.0]\n||ads.example.com^\n']]);
+    const d = m.decide(connect('cdn.ads.example.com'));
+    expect(d.block).toMatchObject({ listName: 'EasyList', rule: '||ads.example.com^', line: 3 });
+  });
+});
+
+describe('exceptions and allow rules', () => {
+  it('an @@ exception in any list wins over a block rule in another', async () => {
+    const m = await matcherFor([
+      ['hosts', '0.0.0.0 example.com\n'],
+      ['exceptions', '@@||good.example.com^\n'],
+    ]);
+    expect(m.decide(connect('bad.example.com')).decision).toBe('block');
+    const d = m.decide(connect('www.good.example.com'));
+    expect(d.decision).toBe('allow');
+    expect(d.allow).toMatchObject({ listName: 'exceptions', rule: '@@||good.example.com^', line: 1 });
+    expect(d.block?.rule).toBe('example.com');
+  });
+
+  it('$important beats list exceptions, but the user allow list beats everything', async () => {
+    const lists: Array<[string, string]> = [['l', '||x.example^$important\n@@||x.example^\n']];
+    expect((await matcherFor(lists)).decide(http('http://x.example/')).decision).toBe('block');
+    const withUser = await matcherFor(lists, ['x.example']);
+    const d = withUser.decide(http('http://x.example/'));
+    expect(d.decision).toBe('allow');
+    expect(d.allow).toMatchObject({ listName: 'Your allow rules', rule: 'x.example', line: 1 });
+  });
+
+  it('URL exceptions apply to plain HTTP only', async () => {
+    const m = await matcherFor([['l', '||cdn.example^\n@@||cdn.example/lib/\n']]);
+    expect(m.decide(http('http://cdn.example/lib/jquery.js')).decision).toBe('allow');
+    expect(m.decide(http('http://cdn.example/ads/x.js')).decision).toBe('block');
+    expect(m.decide(connect('cdn.example')).decision).toBe('block');
+  });
+});
+
+describe('URL patterns', () => {
+  it('match wildcards, separators and anchors in plain HTTP URLs, never CONNECT', async () => {
+    const m = await matcherFor([
+      [
+        'l',
+        '[Adblock Plus 2.0]\n||cdn.example.org/track/*.gif\n|http://collect.example.com/beacon?\n/analytics/tracker*.js|\n/pixel^\n',
+      ],
+    ]);
+    expect(m.decide(http('http://img.cdn.example.org/track/a/b.gif')).decision).toBe('block');
+    expect(m.decide(http('http://cdn.example.org/other/b.gif')).decision).toBe('none');
+    expect(m.decide(http('http://collect.example.com/beacon?id=1')).decision).toBe('block');
+    expect(m.decide(http('http://www.collect.example.com/beacon?id=1')).decision).toBe('none');
+    expect(m.decide(http('http://site.example/analytics/tracker-v2.js')).decision).toBe('block');
+    expect(m.decide(http('http://site.example/analytics/tracker-v2.js?x')).decision).toBe('none');
+    expect(m.decide(http('http://site.example/pixel?x=1')).decision).toBe('block');
+    expect(m.decide(http('http://site.example/pixels')).decision).toBe('none');
+    expect(m.decide(connect('cdn.example.org')).decision).toBe('none');
+  });
+});
+
+describe('party and domain options', () => {
+  it('$third-party needs a page on another site; CONNECT (party unknown) is not matched', async () => {
+    const m = await matcherFor([['l', '||pixel.example.net^$third-party\n||self.example^$~third-party\n']]);
+    expect(m.decide(http('http://pixel.example.net/p.gif', 'http://news.example/')).decision).toBe('block');
+    expect(m.decide(http('http://pixel.example.net/p.gif', 'http://www.example.net/')).decision).toBe('none');
+    expect(m.decide(http('http://pixel.example.net/p.gif')).decision).toBe('none');
+    expect(m.decide(connect('pixel.example.net')).decision).toBe('none');
+    expect(m.decide(http('http://self.example/', 'http://www.self.example/')).decision).toBe('block');
+    expect(m.decide(http('http://self.example/', 'http://other.example/')).decision).toBe('none');
+  });
+
+  it('Sec-Fetch-Site decides the party when present', () => {
+    expect(matchRequestFor('a.example', 'http://a.example/', null, 'cross-site').thirdParty).toBe(true);
+    expect(matchRequestFor('a.example', 'http://a.example/', 'http://b.example/', 'same-site').thirdParty).toBe(false);
+  });
+
+  it('domain= limits a rule to pages on those sites, ~ excludes', async () => {
+    const m = await matcherFor([['l', '||x.example.com^$domain=news.example|~blog.news.example\n']]);
+    expect(m.decide(http('http://x.example.com/', 'http://www.news.example/')).decision).toBe('block');
+    expect(m.decide(http('http://x.example.com/', 'http://blog.news.example/')).decision).toBe('none');
+    expect(m.decide(http('http://x.example.com/', 'http://other.example/')).decision).toBe('none');
+  });
+});
+
+describe('user rules', () => {
+  it('accept any syntax per line and report bad lines by number', () => {
+    const { rules, errors } = parseUserRules(
+      [
+        'ads.example',
+        '*.track.example',
+        '||pix.example^',
+        '0.0.0.0 h.example',
+        '',
+        '! note',
+        'two words',
+        'x.com##.ad',
+      ],
+      'block',
+    );
+    expect(rules).toHaveLength(4);
+    expect(errors.map((e) => e.line)).toEqual([7, 8]);
+    expect(errors[1]!.message).toMatch(/cosmetic/);
+  });
+
+  it('in the allow list every rule allows, with or without @@', () => {
+    const { rules } = parseUserRules(['a.example', '||b.example^', '@@||c.example^'], 'allow');
+    expect(rules.every((r) => r.action === 'allow')).toBe(true);
+  });
+});
+
+describe('host table', () => {
+  it('finds every one of many names and their subdomains, and nothing else', () => {
+    const table = new HostTable();
+    const n = 50_000;
+    let added = 0;
+    for (let i = 0; i < n; i++) if (table.add(`h${i}.d${i % 97}.example`, i + 1)) added++;
+    expect(added).toBe(n);
+    expect(table.add('h5.d5.example', 9)).toBe(false);
+    expect(table.size).toBe(n);
+    const wrong: number[] = [];
+    for (let i = 0; i < n; i += 7) {
+      const e = table.lookup(`sub.h${i}.d${i % 97}.example`);
+      if (e < 0 || table.lineAt(e) !== i + 1 || table.hostAt(e) !== `h${i}.d${i % 97}.example`) wrong.push(i);
+    }
+    expect(wrong).toEqual([]);
+    expect(table.lookup('h1.d2.example')).toBe(-1);
+    expect(table.lookup('example')).toBe(-1);
+  });
+});

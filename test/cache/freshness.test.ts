@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { httpDate, manualClock, type Origin, startOrigin, startVeil, type Veil, viaVeil } from './cache-harness.js';
+
+let origin: Origin;
+let veil: Veil;
+
+afterEach(async () => {
+  await veil?.close();
+  await origin?.close();
+});
+
+/** An origin answering every request with `headers` (Date from the test clock) and a counter body. */
+async function setup(headers: (now: number) => Record<string, string>): Promise<ReturnType<typeof manualClock>> {
+  const clock = manualClock();
+  origin = await startOrigin((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', Date: httpDate(clock.now()), ...headers(clock.now()) });
+    res.end(`body ${origin.hits}`);
+  });
+  veil = await startVeil({ now: clock.now });
+  return clock;
+}
+
+describe('freshness (RFC 9111 §4.2) with a controllable clock', () => {
+  it('serves a max-age response from the store until it is stale, with Age and a hit record', async () => {
+    const clock = await setup(() => ({ 'Cache-Control': 'max-age=60' }));
+    const url = `${origin.base}/fresh`;
+    const first = await viaVeil(veil, url);
+    expect(first.body).toBe('body 1');
+    expect(first.record.cache).toBe('miss');
+
+    clock.advance(30);
+    const second = await viaVeil(veil, url);
+    expect(second.body).toBe('body 1');
+    expect(second.record.cache).toBe('hit');
+    expect(second.headers.age).toBe('30');
+    expect(origin.hits).toBe(1);
+
+    clock.advance(31);
+    const third = await viaVeil(veil, url);
+    expect(third.body).toBe('body 2');
+    expect(origin.hits).toBe(2);
+    expect(veil.cache.stats()).toMatchObject({ hits: 1, misses: 2 });
+  });
+
+  it('lets s-maxage win over max-age in a shared cache', async () => {
+    const clock = await setup(() => ({ 'Cache-Control': 'max-age=600, s-maxage=10' }));
+    const url = `${origin.base}/s-maxage`;
+    await viaVeil(veil, url);
+    clock.advance(5);
+    expect((await viaVeil(veil, url)).record.cache).toBe('hit');
+    clock.advance(6);
+    expect((await viaVeil(veil, url)).body).toBe('body 2');
+  });
+
+  it('counts Expires from the origin Date', async () => {
+    const clock = await setup((now) => ({ Expires: httpDate(now, 20) }));
+    const url = `${origin.base}/expires`;
+    await viaVeil(veil, url);
+    clock.advance(19);
+    expect((await viaVeil(veil, url)).record.cache).toBe('hit');
+    clock.advance(2);
+    expect((await viaVeil(veil, url)).record.cache).not.toBe('hit');
+    expect(origin.hits).toBe(2);
+  });
+
+  it('counts the Age the origin (or a cache before it) already spent', async () => {
+    const clock = await setup(() => ({ 'Cache-Control': 'max-age=60', Age: '50' }));
+    const url = `${origin.base}/aged`;
+    await viaVeil(veil, url);
+    clock.advance(5);
+    const hit = await viaVeil(veil, url);
+    expect(hit.record.cache).toBe('hit');
+    expect(hit.headers.age).toBe('55');
+    clock.advance(6);
+    expect((await viaVeil(veil, url)).record.cache).not.toBe('hit');
+  });
+
+  it('gives a response with only Last-Modified a heuristic lifetime of 10% of its age', async () => {
+    // modified 10 days before it was served: fresh for one day
+    const clock = await setup((now) => ({ 'Last-Modified': httpDate(now, -10 * 86400) }));
+    const url = `${origin.base}/heuristic`;
+    await viaVeil(veil, url);
+    clock.advance(23 * 3600);
+    expect((await viaVeil(veil, url)).record.cache).toBe('hit');
+    clock.advance(2 * 3600);
+    const later = await viaVeil(veil, url);
+    expect(later.record.cache).not.toBe('hit');
+    // it had a validator, so Veil asked with If-Modified-Since
+    expect(origin.seen.at(-1)?.['if-modified-since']).toBeDefined();
+  });
+
+  it('never stores no-store or private responses', async () => {
+    for (const cc of ['no-store', 'private, max-age=600']) {
+      await setup(() => ({ 'Cache-Control': cc }));
+      const url = `${origin.base}/${cc.split(',')[0]}`;
+      const first = await viaVeil(veil, url);
+      expect(first.record.cache).toBe('uncacheable');
+      await viaVeil(veil, url);
+      expect(origin.hits).toBe(2);
+      expect(veil.cache.stats().entries).toBe(0);
+      await veil.close();
+      await origin.close();
+    }
+  });
+
+  it('revalidates no-cache responses every time, answering from the store on 304', async () => {
+    const clock = manualClock();
+    origin = await startOrigin((req, res) => {
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304, { ETag: '"v1"', Date: httpDate(clock.now()), 'Cache-Control': 'no-cache' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { ETag: '"v1"', Date: httpDate(clock.now()), 'Cache-Control': 'no-cache' });
+      res.end('the body');
+    });
+    veil = await startVeil({ now: clock.now });
+    const url = `${origin.base}/no-cache`;
+    await viaVeil(veil, url);
+    const again = await viaVeil(veil, url);
+    expect(again.status).toBe(200);
+    expect(again.body).toBe('the body');
+    expect(again.record.cache).toBe('revalidated');
+    expect(origin.hits).toBe(2);
+    expect(origin.seen[1]?.['if-none-match']).toBe('"v1"');
+  });
+
+  it('revalidates must-revalidate responses once stale even when the client accepts stale answers', async () => {
+    const clock = manualClock();
+    origin = await startOrigin((_req, res) => {
+      res.writeHead(200, { Date: httpDate(clock.now()), 'Cache-Control': 'max-age=10, must-revalidate' });
+      res.end(`v${origin.hits}`);
+    });
+    veil = await startVeil({ now: clock.now });
+    const url = `${origin.base}/must`;
+    await viaVeil(veil, url);
+    clock.advance(20);
+    const stale = await viaVeil(veil, url, { headers: { 'Cache-Control': 'max-stale=3600' } });
+    expect(stale.body).toBe('v2');
+  });
+});

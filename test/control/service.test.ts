@@ -1,0 +1,136 @@
+import { once } from 'node:events';
+import { Agent } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CommandError, type Notice, type Status } from '../../proxy-core/src/control/contract.js';
+import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
+import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js';
+import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
+import { freePort, startOrigin, tempDir, viaProxy } from './helpers.js';
+
+let service: VeilService;
+let origin: Awaited<ReturnType<typeof startOrigin>>;
+let cleanup: () => Promise<void>;
+
+async function startService(port: number): Promise<Status> {
+  const { dir, cleanup: c } = await tempDir();
+  cleanup = c;
+  const settings = defaultSettings();
+  service = createService({
+    store: createMemoryStore({ ...settings, proxy: { ...settings.proxy, port } }),
+    dataDir: dir,
+    engine: { timeouts: { drainMs: 500 } },
+  });
+  return service.start();
+}
+
+beforeEach(async () => {
+  origin = await startOrigin();
+});
+afterEach(async () => {
+  await service?.shutdown();
+  await origin.close();
+  await cleanup?.();
+});
+
+describe('the service answers the contract in-process', () => {
+  it('round-trips status, settings and errors', async () => {
+    const started = await startService(0);
+    expect(started.running).toBe(true);
+    expect(started.trafficPaused).toBe(false);
+    const status = await service.invoke('status.get');
+    expect(status.listening?.port).toBeGreaterThan(0);
+    expect(await service.invoke('settings.get')).toEqual(service.settings);
+
+    const bad = await service.invoke('settings.update', {
+      patch: { proxy: { port: 70000 }, cache: { enabled: 'yes' } },
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors.map((e) => e.path).sort()).toEqual(['cache.enabled', 'proxy.port']);
+
+    const checked = await service.invoke('settings.validate', { patch: { privacy: { profile: 'strict' } } });
+    expect(checked.ok).toBe(true);
+    expect(service.settings.privacy.profile).toBe('standard');
+
+    const err = await service.invoke('settings.update', {} as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandError);
+    expect((err as CommandError).payload).toMatchObject({ code: 'E_INVALID_ARGS', errors: [{ path: 'patch' }] });
+    await expect(service.invoke('nope.nothing' as never)).rejects.toMatchObject({
+      payload: { code: 'E_UNKNOWN_COMMAND' },
+    });
+  });
+
+  it('emits settings and status events on an update', async () => {
+    await startService(0);
+    const seen: string[] = [];
+    const offSettings = service.on('settings', (s) => seen.push(`settings:${s.privacy.profile}`));
+    const offStatus = service.on('status', (s) => seen.push(`status:${s.profile}`));
+    await service.invoke('settings.update', { patch: { privacy: { profile: 'strict' } } });
+    offSettings();
+    offStatus();
+    await service.invoke('settings.update', { patch: { privacy: { profile: 'standard' } } });
+    expect(seen).toEqual(['settings:strict', 'status:strict']);
+  });
+});
+
+describe('settings apply live', () => {
+  it('keeps a client connection open across a settings change', async () => {
+    const status = await startService(0);
+    const port = status.listening!.port;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await viaProxy(port, `${origin.url}/one`, { agent });
+    expect(first.body).toBe('hello /one');
+    await service.invoke('settings.update', {
+      patch: { privacy: { profile: 'strict' }, traffic: { bufferSize: 200 } },
+    });
+    const second = await viaProxy(port, `${origin.url}/two`, { agent });
+    expect(second.body).toBe('hello /two');
+    expect(second.reused).toBe(true);
+    agent.destroy();
+  });
+
+  it('rebinds on a port change and keeps the old listener when the new port is taken', async () => {
+    const p1 = await freePort();
+    await startService(p1);
+    const p2 = await freePort();
+    const moved = await service.invoke('settings.update', { patch: { proxy: { port: p2 } } });
+    expect(moved.ok).toBe(true);
+    expect((await service.invoke('status.get')).listening?.port).toBe(p2);
+    expect((await viaProxy(p2, `${origin.url}/moved`)).body).toBe('hello /moved');
+    await expect(viaProxy(p1, `${origin.url}/old`)).rejects.toThrow(/ECONNREFUSED/);
+
+    const blocker = createNetServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const taken = (blocker.address() as { port: number }).port;
+    const notices: Notice[] = [];
+    service.on('notice', (n) => notices.push(n));
+    await service.invoke('settings.update', { patch: { proxy: { port: taken } } });
+    const status = await service.invoke('status.get');
+    expect(status.listening?.port).toBe(p2);
+    expect(status.error).toMatch(/already in use/);
+    expect(notices.map((n) => n.code)).toContain('E_LISTEN');
+    expect((await viaProxy(p2, `${origin.url}/still`)).body).toBe('hello /still');
+    await new Promise((r) => blocker.close(r));
+  });
+
+  it('applies a non-address proxy change on the same fixed port', async () => {
+    const port = await freePort();
+    await startService(port);
+    const r = await service.invoke('settings.update', { patch: { proxy: { allowTrace: true } } });
+    expect(r.ok).toBe(true);
+    const status = await service.invoke('status.get');
+    expect(status.error).toBeUndefined();
+    expect(status.listening?.port).toBe(port);
+    expect((await viaProxy(port, `${origin.url}/same`)).body).toBe('hello /same');
+  });
+
+  it('stops and starts the proxy', async () => {
+    await startService(0);
+    expect((await service.invoke('proxy.stop')).running).toBe(false);
+    expect(service.settings.proxy.enabled).toBe(false);
+    const started = await service.invoke('proxy.start');
+    expect(started.running).toBe(true);
+    expect((await viaProxy(started.listening!.port, `${origin.url}/on`)).body).toBe('hello /on');
+  });
+});

@@ -1,0 +1,153 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { BlocklistInfo } from '../../proxy-core/src/control/contract.js';
+import { FakeBridge, failure } from './fake-bridge.js';
+import { makeSettings, makeStatus } from './fixtures.js';
+import { renderApp } from './render-app.js';
+
+const base = {
+  'status.get': makeStatus(),
+  'settings.get': makeSettings(),
+  'traffic.snapshot': { records: [], total: 0 },
+};
+
+const easyList: BlocklistInfo = {
+  id: 'l1',
+  name: 'Peter Lowe’s list',
+  enabled: true,
+  source: { type: 'url', url: 'https://pgl.yoyo.org/adservers/serverlist.php?hostformat=hosts' },
+  format: 'hosts',
+  rules: 3512,
+  skipped: 2,
+  lastUpdate: Date.UTC(2026, 10, 30, 8, 0),
+  lastError: 'HTTP 503 on the last refresh; the previous copy is in use.',
+  skippedLines: [{ line: 4, text: 'bad', reason: 'not a host' }],
+};
+
+const suggestion = {
+  name: 'Steven Black hosts',
+  url: 'https://raw.githubusercontent.com/StevenBlack/hosts/master/hosts',
+  format: 'hosts' as const,
+  description: 'Ads and malware',
+};
+
+describe('Blocklists', () => {
+  it('shows loading while the lists are on their way', async () => {
+    await renderApp(new FakeBridge(base), 'Blocklists');
+    expect(screen.getByText('Loading blocklists…')).toBeTruthy();
+  });
+
+  it('names the failure and recovers on retry', async () => {
+    const bridge = new FakeBridge({ ...base, 'blocklist.list': failure('storage unreadable') });
+    await renderApp(bridge, 'Blocklists');
+    expect(screen.getByRole('alert').textContent).toContain('storage unreadable');
+    bridge.answer({ 'blocklist.list': [easyList], 'blocklist.suggestions': [] });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Try again' })));
+    expect(screen.getByText('3,512')).toBeTruthy();
+  });
+
+  it('offers suggestions when there are no lists, and adds one', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'blocklist.list': [],
+      'blocklist.suggestions': [suggestion],
+      'blocklist.add': (args) => ({ ...easyList, id: 'l2', name: args!.name ?? 'x', source: args!.source }),
+    });
+    await renderApp(bridge, 'Blocklists');
+    expect(screen.getByText(/No lists yet/)).toBeTruthy();
+    const list = screen.getByRole('list', { name: 'Suggested lists' });
+    await act(async () => fireEvent.click(within(list).getByRole('button', { name: 'Add' })));
+    expect(bridge.argsOf('blocklist.add')[0]).toEqual({
+      name: suggestion.name,
+      source: { type: 'url', url: suggestion.url },
+      format: 'hosts',
+    });
+    expect(screen.getByRole('cell', { name: suggestion.url })).toBeTruthy();
+    // Subscribed suggestions are not offered again.
+    expect(screen.queryByRole('list', { name: 'Suggested lists' })).toBeNull();
+  });
+
+  it('shows each list with its switch, size, last update and last error', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'blocklist.list': [easyList],
+      'blocklist.suggestions': [],
+      'blocklist.setEnabled': (a) => ({ ...easyList, enabled: a!.enabled }),
+    });
+    await renderApp(bridge, 'Blocklists');
+    expect(screen.getByText('3,512')).toBeTruthy();
+    expect(screen.getByText(/HTTP 503 on the last refresh/)).toBeTruthy();
+    expect(screen.getByText('2 lines skipped')).toBeTruthy();
+    const toggle = screen.getByRole('switch', { name: `Use ${easyList.name}` });
+    await act(async () => fireEvent.click(toggle));
+    expect(bridge.argsOf('blocklist.setEnabled')).toEqual([{ id: 'l1', enabled: false }]);
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+  });
+
+  it('shows refresh progress from events', async () => {
+    const bridge = new FakeBridge({ ...base, 'blocklist.list': [easyList], 'blocklist.suggestions': [] });
+    await renderApp(bridge, 'Blocklists');
+    act(() => bridge.emit('blocklist.progress', { id: 'l1', phase: 'download', done: 500, total: 1000 }));
+    const bar = screen.getByRole('progressbar', { name: `${easyList.name} download` });
+    expect(bar.getAttribute('value')).toBe('500');
+  });
+
+  it('checks a URL before sending, and keeps what was typed when the service refuses it', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'blocklist.list': [],
+      'blocklist.add': () => {
+        throw { code: 'E_FAILED', message: 'Downloading the list failed: HTTP 404. Check the address.' };
+      },
+    });
+    await renderApp(bridge, 'Blocklists');
+    const input = screen.getByRole('textbox', { name: 'List URL' }) as HTMLInputElement;
+    fireEvent.change(input, { target: { value: 'not a url' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Add list' })));
+    expect(screen.getByRole('alert').textContent).toContain('starting with https://');
+    expect(bridge.argsOf('blocklist.add')).toHaveLength(0);
+    fireEvent.change(input, { target: { value: 'https://lists.example/missing.txt' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Add list' })));
+    expect(screen.getByRole('alert').textContent).toContain('HTTP 404');
+    expect(input.value).toBe('https://lists.example/missing.txt');
+  });
+
+  it('points at the bad line of the user rules and keeps the text', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'settings.get': makeSettings((s) => {
+        s.blocklists.userBlock = ['ads.example.com'];
+      }),
+      'blocklist.list': [],
+      'blocklist.setUserRules': { ok: false, block: [{ line: 2, message: 'Not a rule: "||bad^^"' }], allow: [] },
+    });
+    await renderApp(bridge, 'Blocklists');
+    const block = screen.getByRole('textbox', { name: 'Block' }) as HTMLTextAreaElement;
+    expect(block.value).toBe('ads.example.com');
+    const typed = 'ads.example.com\n\n||bad^^';
+    fireEvent.change(block, { target: { value: typed } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save rules' })));
+    expect(bridge.argsOf('blocklist.setUserRules')).toEqual([{ block: ['ads.example.com', '||bad^^'], allow: [] }]);
+    // The service's line 2 is the third line of the text (the blank line is skipped).
+    expect(screen.getByText('Line 3: Not a rule: "||bad^^"')).toBeTruthy();
+    expect(block.value).toBe(typed);
+  });
+
+  it('tests a URL and names the rule that decided', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'blocklist.list': [],
+      'blocklist.test': {
+        decision: 'block',
+        rule: { kind: 'blocklist', rule: '||ads.example.com^', list: 'My rules', line: 1 },
+        explanation: 'Blocked by ||ads.example.com^ in My rules.',
+      },
+    });
+    await renderApp(bridge, 'Blocklists');
+    fireEvent.change(screen.getByRole('textbox', { name: 'URL' }), { target: { value: 'http://ads.example.com/x' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Test' })));
+    expect(screen.getByText('Blocked')).toBeTruthy();
+    expect(screen.getByText('||ads.example.com^ — My rules, line 1')).toBeTruthy();
+  });
+});

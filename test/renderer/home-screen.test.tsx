@@ -1,0 +1,80 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { FakeBridge, failure } from './fake-bridge.js';
+import { makeSettings, makeStatus } from './fixtures.js';
+import { renderApp } from './render-app.js';
+
+const base = { 'settings.get': makeSettings(), 'traffic.snapshot': { records: [], total: 0 } };
+
+describe('Home', () => {
+  it('shows a loading state while the status is on its way', async () => {
+    await renderApp(new FakeBridge(base));
+    expect(screen.getByText(/Asking Veil for its state/)).toBeTruthy();
+  });
+
+  it('says what went wrong and retries', async () => {
+    const bridge = new FakeBridge({ ...base, 'status.get': failure('connection refused') });
+    await renderApp(bridge);
+    expect(screen.getByRole('alert').textContent).toContain('connection refused');
+    bridge.answer({ 'status.get': makeStatus() });
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await screen.findByText('Veil is on');
+  });
+
+  it('answers "am I protected" in words, with counters', async () => {
+    await renderApp(new FakeBridge({ ...base, 'status.get': makeStatus() }));
+    expect(screen.getByRole('heading', { name: 'Veil is on' })).toBeTruthy();
+    expect(screen.getByText('1,204 requests, 312 blocked, 2,981 identifying headers removed.')).toBeTruthy();
+    expect(screen.getByText('127.0.0.1:8899')).toBeTruthy();
+    expect(screen.getByText('5.0 MB')).toBeTruthy();
+    expect(screen.getByText('Nothing needs your attention.')).toBeTruthy();
+  });
+
+  it('turns Veil off with the big switch and shows the new state', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'status.get': makeStatus(),
+      'proxy.stop': makeStatus({ running: false, listening: null }),
+    });
+    await renderApp(bridge);
+    const big = screen.getAllByRole('switch', { name: 'Veil on' })[1]!;
+    expect(big.getAttribute('aria-checked')).toBe('true');
+    await act(async () => fireEvent.click(big));
+    expect(bridge.argsOf('proxy.stop')).toHaveLength(1);
+    expect(screen.getByRole('heading', { name: 'Veil is off' })).toBeTruthy();
+    // The sidebar shows it too.
+    expect(screen.getAllByRole('switch', { name: 'Veil on' })[0]!.getAttribute('aria-checked')).toBe('false');
+  });
+
+  it('lists notices with their action and dismisses them', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'status.get': makeStatus({
+        notices: [
+          {
+            id: 'n1',
+            level: 'warning',
+            code: 'E_SETTINGS_RECOVERED',
+            message: 'The settings file was damaged; Veil used the last good copy.',
+            action: 'Check Settings and save again.',
+            at: 1,
+          },
+        ],
+      }),
+      'notices.dismiss': { dismissed: true },
+    });
+    await renderApp(bridge);
+    expect(screen.getByText('Check Settings and save again.')).toBeTruthy();
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Dismiss' })));
+    expect(bridge.argsOf('notices.dismiss')).toEqual([{ id: 'n1' }]);
+    expect(screen.queryByText('Check Settings and save again.')).toBeNull();
+  });
+
+  it('follows status events pushed by the service', async () => {
+    const bridge = new FakeBridge({ ...base, 'status.get': makeStatus() });
+    await renderApp(bridge);
+    act(() => bridge.emit('status', makeStatus({ running: false, listening: null })));
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Veil is off' })).toBeTruthy());
+  });
+});

@@ -1,0 +1,110 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { Settings } from '../../proxy-core/src/control/contract.js';
+import { FakeBridge, failure } from './fake-bridge.js';
+import { builtInProfiles, makeSettings, makeStatus } from './fixtures.js';
+import { renderApp } from './render-app.js';
+
+const base = {
+  'status.get': makeStatus(),
+  'settings.get': makeSettings(),
+  'traffic.snapshot': { records: [], total: 0 },
+};
+
+describe('Privacy', () => {
+  it('shows loading while the profiles are on their way', async () => {
+    await renderApp(new FakeBridge(base), 'Privacy');
+    expect(screen.getByText('Loading privacy profiles…')).toBeTruthy();
+  });
+
+  it('names the failure', async () => {
+    await renderApp(new FakeBridge({ ...base, 'privacy.profiles': failure('privacy is not available') }), 'Privacy');
+    expect(screen.getByRole('alert').textContent).toContain('privacy is not available');
+  });
+
+  it('says plainly what an HTTPS tunnel cannot scrub, and that there are no site rules', async () => {
+    await renderApp(new FakeBridge({ ...base, 'privacy.profiles': builtInProfiles }), 'Privacy');
+    expect(screen.getByText(/cannot remove cookies, the User-Agent or other headers inside/)).toBeTruthy();
+    expect(screen.getByText(/No site rules/)).toBeTruthy();
+  });
+
+  it('explains each profile in plain words and switches to the one picked', async () => {
+    let current: Settings = makeSettings();
+    const bridge = new FakeBridge({
+      ...base,
+      'privacy.profiles': builtInProfiles,
+      'privacy.setProfile': (a) => {
+        current = makeSettings((s) => {
+          s.privacy.profile = a!.profile;
+        });
+        return { ok: true, settings: current };
+      },
+    });
+    await renderApp(bridge, 'Privacy');
+    const picker = screen.getByRole('group', { name: 'Profile' });
+    expect(within(picker).getByText('Never tells sites where you came from')).toBeTruthy();
+    expect(screen.getByRole('radio', { name: /Standard/ })).toHaveProperty('checked', true);
+    await act(async () => fireEvent.click(screen.getByRole('radio', { name: /Strict/ })));
+    expect(bridge.argsOf('privacy.setProfile')).toEqual([{ profile: 'strict' }]);
+    expect(screen.getByRole('radio', { name: /Strict/ })).toHaveProperty('checked', true);
+    expect(screen.getByRole('heading', { name: 'What “Strict” does' })).toBeTruthy();
+  });
+
+  it('saves changes to a built-in profile as the user’s own copy', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'privacy.profiles': builtInProfiles,
+      'privacy.saveProfile': { ok: true, settings: makeSettings() },
+      'privacy.setProfile': { ok: true, settings: makeSettings() },
+    });
+    await renderApp(bridge, 'Privacy');
+    fireEvent.change(screen.getByRole('combobox', { name: 'Where you came from (Referer)' }), {
+      target: { value: 'remove' },
+    });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save as my profile' })));
+    const saved = bridge.argsOf('privacy.saveProfile')[0]!.profile;
+    expect(saved).toMatchObject({ id: 'standard-mine', referer: 'remove', cookies: 'block-third-party' });
+    expect(bridge.argsOf('privacy.setProfile')).toEqual([{ profile: 'standard-mine' }]);
+  });
+
+  it('adds a site rule, shows the pattern error next to it and keeps what was typed', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'privacy.profiles': builtInProfiles,
+      'settings.validate': (a) => {
+        const rules = (a!.patch.privacy as Settings['privacy']).siteRules;
+        return rules.some((r) => r.pattern.includes(' '))
+          ? {
+              ok: false,
+              errors: [{ path: 'privacy.siteRules.0.pattern', message: 'Use a host name like example.com' }],
+            }
+          : { ok: true, settings: makeSettings() };
+      },
+      'settings.update': (a) => ({
+        ok: true,
+        settings: makeSettings((s) => {
+          s.privacy.siteRules = (a!.patch.privacy as Settings['privacy']).siteRules;
+        }),
+      }),
+    });
+    await renderApp(bridge, 'Privacy');
+    fireEvent.click(screen.getByRole('button', { name: 'Add a site rule' }));
+    const pattern = screen.getByRole('textbox', { name: 'Site pattern' }) as HTMLInputElement;
+    fireEvent.change(pattern, { target: { value: 'bank example' } });
+    fireEvent.change(screen.getByRole('combobox', { name: 'Profile for this site' }), { target: { value: 'strict' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save site rule' })));
+    expect(screen.getByRole('alert').textContent).toBe('Use a host name like example.com');
+    expect(pattern.value).toBe('bank example');
+    expect(bridge.argsOf('settings.update')).toHaveLength(0);
+
+    fireEvent.change(pattern, { target: { value: '*.bank.example' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save site rule' })));
+    expect(bridge.argsOf('settings.update')[0]).toEqual({
+      patch: { privacy: { siteRules: [{ pattern: '*.bank.example', profile: 'strict', overrides: {} }] } },
+    });
+    const table = screen.getByRole('table');
+    expect(within(table).getByText('*.bank.example')).toBeTruthy();
+    expect(within(table).getByText('Strict')).toBeTruthy();
+  });
+});

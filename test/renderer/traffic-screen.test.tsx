@@ -1,0 +1,172 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { flushTraffic } from '../../renderer/src/store/traffic-actions.js';
+import { FakeBridge, failure } from './fake-bridge.js';
+import { makeRecord, makeSettings, makeStatus } from './fixtures.js';
+import { renderApp } from './render-app.js';
+
+const base = { 'status.get': makeStatus(), 'settings.get': makeSettings() };
+
+function rows() {
+  return screen.queryAllByRole('row').filter((r) => r.hasAttribute('data-id'));
+}
+
+describe('Traffic', () => {
+  it('shows loading while the snapshot is on its way', async () => {
+    await renderApp(new FakeBridge(base), 'Traffic');
+    expect(screen.getByText('Loading recorded traffic…')).toBeTruthy();
+  });
+
+  it('explains an empty table', async () => {
+    await renderApp(new FakeBridge({ ...base, 'traffic.snapshot': { records: [], total: 0 } }), 'Traffic');
+    expect(screen.getByText(/No traffic yet/)).toBeTruthy();
+  });
+
+  it('shows the error with a retry', async () => {
+    const bridge = new FakeBridge({ ...base, 'traffic.snapshot': failure('buffer unavailable') });
+    await renderApp(bridge, 'Traffic');
+    expect(screen.getByRole('alert').textContent).toContain('buffer unavailable');
+    bridge.answer({ 'traffic.snapshot': { records: [makeRecord()], total: 1 } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Try again' })));
+    expect(rows()).toHaveLength(1);
+  });
+
+  it('appends live batches at the bottom, a blocked row with its rule', async () => {
+    const bridge = new FakeBridge({ ...base, 'traffic.snapshot': { records: [makeRecord()], total: 1 } });
+    await renderApp(bridge, 'Traffic');
+    const blocked = makeRecord({
+      host: 'ads.example.net',
+      url: 'http://ads.example.net/pixel.gif',
+      status: 403,
+      blocked: { kind: 'blocklist', rule: '||ads.example.net^', list: 'My rules', line: 1 },
+      receipt: [],
+    });
+    act(() => {
+      bridge.emit('traffic', { records: [makeRecord(), blocked], missed: 0 });
+      flushTraffic();
+    });
+    const all = rows();
+    expect(all).toHaveLength(3);
+    expect(all[2]!.textContent).toContain('||ads.example.net^');
+    expect(all[2]!.className).toContain('row-blocked');
+  });
+
+  it('renders only a window of 10,000 rows', async () => {
+    const many = Array.from({ length: 10_000 }, () => makeRecord());
+    await renderApp(new FakeBridge({ ...base, 'traffic.snapshot': { records: many, total: many.length } }), 'Traffic');
+    expect(screen.getByText('10,000')).toBeTruthy();
+    expect(rows().length).toBeGreaterThan(0);
+    expect(rows().length).toBeLessThan(100);
+  });
+
+  it('filters by text, blocked only and status class; / focuses the filter', async () => {
+    const records = [
+      makeRecord({ url: 'http://a.test/one', host: 'a.test' }),
+      makeRecord({ url: 'http://b.test/two', host: 'b.test', status: 404 }),
+      makeRecord({
+        url: 'http://c.test/three',
+        host: 'c.test',
+        status: 403,
+        blocked: { kind: 'blocklist', rule: 'c.test', list: 'x' },
+      }),
+    ];
+    await renderApp(new FakeBridge({ ...base, 'traffic.snapshot': { records, total: 3 } }), 'Traffic');
+    const user = userEvent.setup();
+    await user.keyboard('/');
+    const filter = screen.getByRole('searchbox', { name: /Filter/ });
+    expect(document.activeElement).toBe(filter);
+    await user.type(filter, 'two');
+    expect(rows()).toHaveLength(1);
+    expect(screen.getByText('1 of 3')).toBeTruthy();
+    await user.clear(filter);
+    await user.click(screen.getByRole('checkbox', { name: 'Blocked only' }));
+    expect(rows().map((r) => r.textContent)).toEqual([expect.stringContaining('c.test')]);
+    await user.click(screen.getByRole('checkbox', { name: 'Blocked only' }));
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Status' }), '4xx');
+    expect(rows().map((r) => r.textContent)).toEqual([
+      expect.stringContaining('b.test'),
+      expect.stringContaining('c.test'),
+    ]);
+  });
+
+  it('opens the details beside the table with the receipt; Escape closes them', async () => {
+    const r = makeRecord();
+    await renderApp(new FakeBridge({ ...base, 'traffic.snapshot': { records: [r], total: 1 } }), 'Traffic');
+    fireEvent.click(rows()[0]!);
+    const details = screen.getByRole('complementary', { name: 'Exchange details' });
+    const request = within(details).getByRole('region', { name: /Request headers \(as the client/ });
+    // Removed: struck through, with the rule's name.
+    const removed = within(request).getByText('10.0.0.7');
+    expect(removed.tagName).toBe('DEL');
+    expect(request.textContent).toContain('removed by standard/forwarding-headers');
+    // Replaced: old → new.
+    expect(within(request).getByText('curl/8.0').tagName).toBe('DEL');
+    expect(within(request).getByText('Mozilla/5.0').tagName).toBe('INS');
+    expect(within(details).getByRole('region', { name: 'Timings' }).textContent).toContain('25 ms');
+    fireEvent.keyDown(document, { key: 'Escape' });
+    expect(screen.queryByRole('complementary', { name: 'Exchange details' })).toBeNull();
+  });
+
+  it('pauses the live feed and clears the table', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'traffic.snapshot': { records: [makeRecord()], total: 1 },
+      'traffic.pause': { paused: true },
+      'traffic.clear': { cleared: 1 },
+    });
+    await renderApp(bridge, 'Traffic');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Pause' })));
+    act(() => {
+      bridge.emit('traffic', { records: [makeRecord()], missed: 0 });
+      flushTraffic();
+    });
+    expect(rows()).toHaveLength(1);
+    expect(bridge.argsOf('traffic.pause')).toHaveLength(1);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Clear' })));
+    expect(bridge.argsOf('traffic.clear')).toHaveLength(1);
+    expect(screen.getByText(/No traffic yet/)).toBeTruthy();
+  });
+
+  it('exports a HAR of what the filter shows', async () => {
+    const har = { log: { version: '1.2' as const, creator: { name: 'Veil', version: '0' }, entries: [] } };
+    const bridge = new FakeBridge({
+      ...base,
+      'traffic.snapshot': { records: [makeRecord()], total: 1 },
+      'traffic.exportHar': har,
+    });
+    const created: Blob[] = [];
+    URL.createObjectURL = vi.fn((b: Blob) => {
+      created.push(b);
+      return 'blob:veil';
+    });
+    URL.revokeObjectURL = vi.fn();
+    const clicked: string[] = [];
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push(this.download);
+    });
+    await renderApp(bridge, 'Traffic');
+    fireEvent.change(screen.getByRole('textbox', { name: 'Host' }), { target: { value: 'example.com' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Export HAR' })));
+    expect(bridge.argsOf('traffic.exportHar')).toEqual([{ filter: { host: 'example.com' } }]);
+    expect(clicked).toEqual([expect.stringMatching(/^veil-.*\.har$/)]);
+    const text = await new Promise<string>((resolve) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result));
+      reader.readAsText(created[0]!);
+    });
+    expect(JSON.parse(text)).toEqual(har);
+  });
+
+  it('says when the export fails', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'traffic.snapshot': { records: [makeRecord()], total: 1 },
+      'traffic.exportHar': failure('disk full'),
+    });
+    await renderApp(bridge, 'Traffic');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Export HAR' })));
+    expect(screen.getByRole('alert').textContent).toContain('Export failed: disk full');
+  });
+});
