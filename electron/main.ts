@@ -14,6 +14,7 @@ import { CONTRACT_ARG, type ContractNames } from './bridge-types.js';
 import { registerIpc } from './ipc.js';
 import { trustedOrigins } from './ipc-handlers.js';
 import { applyLaunchAtLogin } from './launch-at-login.js';
+import { throttleNotices } from './notice-throttle.js';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY } from './security-policy.js';
 import { createVeilTray } from './tray.js';
 import { createMainWindow } from './window.js';
@@ -138,7 +139,7 @@ function runApp(): void {
       f === systemFeature ? createSystemFeature({ watchdog: electronWatchdog }) : f,
     );
     service = createService({ store: createFileStore(defaultConfigPath()), dataDir: defaultConfigDir(), features });
-    service.on('notice', notify);
+    service.on('notice', throttleNotices(notify));
     unregisterIpc = registerIpc(service, trustedOrigins(origins));
     try {
       await service.start();

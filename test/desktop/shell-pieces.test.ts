@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { autostartEntry, autostartPath, quoteExecArg, setLinuxAutostart } from '../../electron/autostart.js';
+import { throttleNotices } from '../../electron/notice-throttle.js';
 import { assetPath, CONTENT_SECURITY_POLICY, isAllowedExternal, mimeFor } from '../../electron/security-policy.js';
 import { type TrayAction, trayIconState, trayMenuTemplate, trayTooltip } from '../../electron/tray-menu.js';
 import type { Status } from '../../proxy-core/src/control/contract.js';
@@ -147,5 +148,23 @@ describe('release fuses', () => {
     expect(fuses[FuseV1Options.EnableNodeCliInspectArguments]).toBe(false);
     expect(fuses[FuseV1Options.OnlyLoadAppFromAsar]).toBe(true);
     expect(fuses[FuseV1Options.EnableEmbeddedAsarIntegrityValidation]).toBe(true);
+  });
+});
+
+describe('desktop notifications', () => {
+  it('show one notification per code per minute, and each distinct code', () => {
+    let t = 0;
+    const shown: string[] = [];
+    const notify = throttleNotices(
+      (n) => shown.push(n.message),
+      60_000,
+      () => t,
+    );
+    notify({ code: 'E_TOO_MANY_CONNECTIONS', message: 'a' });
+    notify({ code: 'E_TOO_MANY_CONNECTIONS', message: 'b' });
+    notify({ code: 'SYSTEM_PROXY_CHANGED', message: 'c' });
+    t = 61_000;
+    notify({ code: 'E_TOO_MANY_CONNECTIONS', message: 'd' });
+    expect(shown).toEqual(['a', 'c', 'd']);
   });
 });
