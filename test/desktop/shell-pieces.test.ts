@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,5 +166,15 @@ describe('desktop notifications', () => {
     t = 61_000;
     notify({ code: 'E_TOO_MANY_CONNECTIONS', message: 'd' });
     expect(shown).toEqual(['a', 'c', 'd']);
+  });
+});
+
+describe('boundaries', () => {
+  it('ipcMain and ipcRenderer appear only in ipc.ts and preload.cts', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'electron');
+    const offenders = readdirSync(dir)
+      .filter((f) => /\.(c|m)?ts$/.test(f) && f !== 'ipc.ts' && f !== 'preload.cts')
+      .filter((f) => /\bipc(Main|Renderer)\b/.test(readFileSync(join(dir, f), 'utf8')));
+    expect(offenders).toEqual([]);
   });
 });
