@@ -155,7 +155,7 @@ describe('blocked requests through the proxy', () => {
     const [info] = await service.invoke('blocklist.list');
     expect(info).toMatchObject({ id: 'typed', rules: 2 });
     expect(info!.hits).toBeGreaterThanOrEqual(3);
-    expect(info!.topRules![0]).toMatchObject({ line: 2 });
+    expect(info!.topRules![0]).toMatchObject({ line: 2, rule: '||ads.blocked.test^' });
   });
 
   it('user rules: line errors come back, good rules apply at once', async () => {

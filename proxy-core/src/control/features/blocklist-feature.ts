@@ -94,7 +94,7 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
     if (matcher.listCount > 0) {
       const d = matcher.decide(matchRequestFromFacts(facts));
       if (d.decision === 'block' && d.block) {
-        manager.count(d.block.listId, d.block.line);
+        manager.count(d.block.listId, d.block.line, d.block.rule);
         return toDecision(d.block);
       }
     }
