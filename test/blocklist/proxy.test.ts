@@ -227,6 +227,9 @@ describe('subscriptions through the running proxy', () => {
     expect(phases).toContain('download');
     expect(phases.at(-1)).toBe('done');
     expect((await fetchVia('http://subscribed.test/')).status).toBe(403);
+    await expect(service.invoke('blocklist.add', { source: { type: 'url', url } })).rejects.toThrow(
+      /already added as "Local sub"/,
+    );
     expect(await service.invoke('blocklist.remove', { id: info.id })).toEqual({ removed: true });
     expect((await fetchVia('http://subscribed.test/')).status).not.toBe(403);
   });
