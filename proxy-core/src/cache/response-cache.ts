@@ -157,6 +157,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         waiting++;
         await pending.finally(() => waiting--);
         waited = true;
+        // the client gave up while it waited: nothing to answer, nothing to fetch
+        if (ex.res.destroyed) {
+          ex.rec.error ??= 'E_CLIENT_GONE';
+          ex.rec.finish();
+          return;
+        }
         continue;
       }
       goUpstream(ex, q, stale, collapsible);
@@ -177,11 +183,23 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
   function goUpstream(ex: CacheExchange, q: Lookup, stale: StaleEntry | null, collapsible: boolean): void {
     const release = (collapsible ? collapser.lead(q.url) : null) ?? (() => {});
+    // once a body is being kept, the store write releases the followers (the client may be served sooner)
+    let storing = false;
     // the fallback when the upstream fails or the client leaves before the tap decides
-    ex.res.once('close', release);
+    ex.res.once('close', () => {
+      if (!storing) release();
+    });
     if (stale) addValidators(ex, stale);
     const tap: ResponseTap = (status, statusMessage, headers, body) => {
       if (stale && status === 304) return revalidated(ex, q, stale, headers, body, release);
+      if (stale && status >= 500 && staleIfError(stale)) {
+        // RFC 5861 stale-if-error: the origin failed, the stored copy may stand in for it
+        body.resume();
+        release();
+        counts.hits++;
+        counts.bytesSaved += serveStored(ex, stale.entry, stale.policy, stale.body, 'stale', q.conditionals);
+        return 'answered';
+      }
       counts.misses++;
       const verdict = ex.facts.method === 'GET' ? storable(q, status, headers) : null;
       if (!verdict) {
@@ -192,6 +210,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         return undefined;
       }
       ex.rec.cache = 'miss';
+      storing = true;
       teeBody(body, maxEntryBytes, (copy) => {
         if (!copy) return release();
         const entry = makeEntry(q, status, statusMessage ?? '', headers, verdict, copy.length);
@@ -234,6 +253,13 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     }
     body.resume();
     counts.revalidations++;
+    if (!result.matches) {
+      // a 304 for a validator Veil did not send (a confused origin): answer once from the old copy, keep nothing
+      store.remove(stale.entry.key);
+      release();
+      counts.bytesSaved += serveStored(ex, stale.entry, stale.policy, stale.body, 'revalidated', q.conditionals);
+      return 'answered';
+    }
     const cookies = getHeaderAll(headers, 'set-cookie');
     const replaced = cookies.length > 0 ? cookies : undefined;
     const merged = result.policy;
@@ -327,6 +353,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
 // RFC 9110 §9.2.1: these never change state, so they invalidate nothing.
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** True while the entry's stale-if-error window (RFC 5861) covers its age. */
+function staleIfError(stale: StaleEntry): boolean {
+  const window = Number(stale.entry.policy.rescc['stale-if-error']);
+  return Number.isFinite(window) && window > 0 && stale.policy.maxAge() + window > stale.policy.age();
+}
 
 function allowsAuthorized(entry: StoredEntry): boolean {
   const cc = entry.policy.rescc;
