@@ -11,6 +11,7 @@ export function HomeScreen() {
   const status = useVeil((s) => s.status);
   const statusError = useVeil((s) => s.statusError);
   const toggling = useVeil((s) => s.toggling);
+  const toggleError = useVeil((s) => s.toggleError);
 
   if (!status) {
     return statusError ? (
@@ -48,7 +49,12 @@ export function HomeScreen() {
               Listening on <code>{where}</code>
             </p>
           )}
-          {status.error && (
+          {toggleError && (
+            <p className="field-error" role="alert">
+              {toggleError}
+            </p>
+          )}
+          {status.error && !toggleError?.includes(status.error) && (
             <p className="field-error" role="alert">
               {status.error}
             </p>
