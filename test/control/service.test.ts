@@ -87,6 +87,9 @@ describe('settings apply live', () => {
     expect(second.body).toBe('hello /two');
     expect(second.reused).toBe(true);
     agent.destroy();
+    const { counters } = await service.invoke('status.get');
+    expect(counters.requests).toBe(2);
+    expect(counters.bytesDown).toBe('hello /one'.length + 'hello /two'.length);
   });
 
   it('rebinds on a port change and keeps the old listener when the new port is taken', async () => {

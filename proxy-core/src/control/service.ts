@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
 import type { ExchangePolicy, RequestFacts } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
+import { TrafficCounters } from '../traffic/traffic-counters.js';
 import {
   type CommandArgs,
   CommandError,
   type CommandName,
   type CommandResult,
-  type Counters,
   type EventName,
   type Notice,
   parseCommandArgs,
@@ -63,16 +63,7 @@ export function createService(options: ServiceOptions): VeilService {
   const notices: Notice[] = [];
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
-  const counters: Counters = {
-    requests: 0,
-    blocked: 0,
-    headersRemoved: 0,
-    bytesUp: 0,
-    bytesDown: 0,
-    cacheHits: 0,
-    requestsPerSecond: 0,
-  };
-  const recent: number[] = [];
+  const counters = new TrafficCounters();
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -287,15 +278,7 @@ export function createService(options: ServiceOptions): VeilService {
     }
     proxy = fresh;
     runningProxy = next.proxy;
-    fresh.on('exchange', (r) => {
-      counters.requests++;
-      if (r.blocked) counters.blocked++;
-      counters.headersRemoved += r.receipt.length;
-      counters.bytesUp += r.bytesUp;
-      counters.bytesDown += r.bytesDown;
-      if (r.cache === 'hit') counters.cacheHits++;
-      recent.push(Date.now());
-    });
+    fresh.on('exchange', (r) => counters.add(r));
     fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
     for (const f of features) f.attach?.(fresh);
   }
@@ -311,16 +294,13 @@ export function createService(options: ServiceOptions): VeilService {
 
   function status(): Status {
     const s = requireSettings();
-    const now = Date.now();
-    while (recent.length && recent[0]! < now - 5000) recent.shift();
-    counters.requestsPerSecond = Math.round((recent.length / 5) * 10) / 10;
     const st: Status = {
       running: proxy !== null,
       listening: proxy?.address ?? null,
       profile: s.privacy.profile,
       upstream: { name: s.upstream.default ?? 'direct', reachable: null },
       systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
-      counters: { ...counters },
+      counters: counters.snapshot(),
       trafficPaused: false,
       notices: [...notices],
     };
