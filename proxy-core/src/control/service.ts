@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
 import type { ExchangePolicy, RequestFacts } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
+import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';
 import {
   type CommandArgs,
@@ -298,7 +299,7 @@ export function createService(options: ServiceOptions): VeilService {
       running: proxy !== null,
       listening: proxy?.address ?? null,
       profile: s.privacy.profile,
-      upstream: { name: s.upstream.default ?? 'direct', reachable: null },
+      upstream: { name: s.upstream.default ? redactUpstreamUrl(s.upstream.default) : 'direct', reachable: null },
       systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
       counters: counters.snapshot(),
       trafficPaused: false,
