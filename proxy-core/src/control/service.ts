@@ -135,9 +135,46 @@ export function createService(options: ServiceOptions): VeilService {
     return effective;
   }
 
+  /** This run's flag overrides; a field the user later changes (UI, tray) is dropped from them. */
+  const overrides: Record<string, Record<string, unknown>> = structuredClone(
+    (options.overrides ?? {}) as Record<string, Record<string, unknown>>,
+  );
+
+  /**
+   * Reconciles a patch with the flags: a flag-held field echoed back unchanged (whole-section patches do that)
+   * is left out, so the flag's value is never written to the file; a flag-held field changed on purpose takes
+   * the new value, and the flag stops holding it.
+   */
+  function applyOverridesTo(patch: Record<string, unknown>): {
+    patch: Record<string, unknown>;
+    release: () => void;
+  } {
+    const out: Record<string, unknown> = { ...patch };
+    const released: Array<[Record<string, unknown>, string]> = [];
+    const current = effective as Record<string, unknown> | null;
+    for (const [section, value] of Object.entries(patch)) {
+      const held = overrides[section];
+      if (!held || typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+      const fields: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      const now = (current?.[section] ?? {}) as Record<string, unknown>;
+      for (const field of Object.keys(held)) {
+        if (!(field in fields)) continue;
+        if (JSON.stringify(fields[field]) === JSON.stringify(now[field])) delete fields[field];
+        else released.push([held, field]);
+      }
+      out[section] = fields;
+    }
+    return {
+      patch: out,
+      release: () => {
+        for (const [held, field] of released) delete held[field];
+      },
+    };
+  }
+
   function withOverrides(s: Settings): Settings {
-    if (!options.overrides) return s;
-    const merged = validateSettings(mergeSettings(s, options.overrides as Record<string, unknown>));
+    if (Object.keys(overrides).length === 0) return s;
+    const merged = validateSettings(mergeSettings(s, overrides));
     if (!merged.ok)
       throw new Error(`Invalid option: ${merged.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
     return merged.settings;
@@ -147,8 +184,10 @@ export function createService(options: ServiceOptions): VeilService {
   function update(patch: Record<string, unknown>, save: boolean): Promise<UpdateResult> {
     const run = async (): Promise<UpdateResult> => {
       const base = stored ?? requireSettings();
-      const result = validateSettings(mergeSettings(base, patch));
+      const flags = applyOverridesTo(patch);
+      const result = validateSettings(mergeSettings(base, flags.patch));
       if (!result.ok || !save) return result;
+      flags.release();
       const previous = effective;
       await options.store.save(result.settings);
       stored = result.settings;
