@@ -1,4 +1,4 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
+import { promises as dnsPromises } from 'node:dns';
 import { Agent, type AgentOptions } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -26,7 +26,7 @@ export interface SocksUpstreamOptions {
 
 /** Routes through a SOCKS5 proxy (Tor, ssh -D, microsocks, dante), with user/password auth if given. */
 export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOptions = {}): Upstream {
-  const resolve = options.lookup ?? (async (host: string) => (await dnsLookup(host)).address);
+  const resolve = options.lookup ?? (async (host: string) => (await dnsPromises.lookup(host)).address);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
   async function dial(
