@@ -1,6 +1,5 @@
-import { Agent } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { dialingAgent } from './dialing-agent.js';
 import { dialTcp } from './direct-upstream.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
@@ -37,17 +36,7 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
   }
 
   // pooled by the proxy's address: one kept-alive connection serves every origin behind it
-  const agent = new Agent({ keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 256, scheduling: 'lifo' });
-  (agent as unknown as { createConnection: unknown }).createConnection = (
-    _opts: unknown,
-    callback: (err: Error | null, socket?: Duplex) => void,
-  ): undefined => {
-    reachProxy(connectTimeoutMs).then(
-      ({ socket }) => callback(null, socket),
-      (err: Error) => callback(err),
-    );
-    return undefined;
-  };
+  const agent = dialingAgent(() => reachProxy(connectTimeoutMs), options.maxFreeSockets);
 
   return {
     name: url.name,

@@ -1,8 +1,7 @@
 import { promises as dnsPromises } from 'node:dns';
-import { Agent, type AgentOptions } from 'node:http';
 import { isIP, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { SocksClient } from 'socks';
+import { dialingAgent } from './dialing-agent.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import type { UpstreamUrl } from './upstream-url.js';
@@ -58,23 +57,8 @@ export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOpti
     }
   }
 
-  // Plain HTTP goes origin-form over a socket the SOCKS server opened; pooled per origin like direct.
-  const agentOptions: AgentOptions = {
-    keepAlive: true,
-    maxFreeSockets: options.maxFreeSockets ?? 256,
-    scheduling: 'lifo',
-  };
-  const agent = new Agent(agentOptions);
-  (agent as unknown as { createConnection: unknown }).createConnection = (
-    opts: { host: string; port: number },
-    callback: (err: Error | null, socket?: Duplex) => void,
-  ): undefined => {
-    dial(opts.host, Number(opts.port), connectTimeoutMs).then(
-      ({ socket }) => callback(null, socket),
-      (err: Error) => callback(err),
-    );
-    return undefined;
-  };
+  // plain HTTP goes origin-form over a socket the SOCKS server opened, pooled per origin like direct
+  const agent = dialingAgent((host, port) => dial(host, port, connectTimeoutMs), options.maxFreeSockets);
 
   return {
     name: url.name,
