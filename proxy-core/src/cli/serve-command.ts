@@ -9,6 +9,7 @@ import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import { startUiServer, type UiServer } from '../control/ui-server.js';
+import { isLoopbackHost } from '../proxy/access-control.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
@@ -23,6 +24,9 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
+  --allow-private-destinations
+                        Let network clients reach loopback and link-local addresses
+  --connect-ports LIST  Ports CONNECT may reach, comma-separated (default 443,8443)
   --profile NAME        Privacy profile: strict, standard (default), transparent or a custom id
   --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
                         or http://[user:pass@]host:port (fails closed when it is down);
@@ -61,6 +65,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        'allow-private-destinations': { type: 'boolean' },
+        'connect-ports': { type: 'string' },
         profile: { type: 'string' },
         upstream: { type: 'string' },
         'cache-size': { type: 'string' },
@@ -90,6 +96,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     if (!values['proxy-auth'].includes(':')) throw new CliError('--proxy-auth takes user:password.');
     proxy.proxyAuth = values['proxy-auth'];
   }
+  if (values['allow-private-destinations'] === true) proxy.allowPrivateDestinations = true;
+  if (typeof values['connect-ports'] === 'string') proxy.allowedConnectPorts = parsePorts(values['connect-ports']);
   let uiPort: number | null = values.ui === true ? 0 : null;
   if (values['ui-port'] !== undefined) {
     const n = Number(values['ui-port']);
@@ -127,6 +135,18 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     help: values.help === true,
     uiPort,
   };
+}
+
+function parsePorts(list: string): number[] {
+  const ports = list.split(',').map((p) => p.trim());
+  for (const p of ports) {
+    if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) {
+      throw new CliError(
+        `--connect-ports takes ports from 1 to 65535 separated by commas (e.g. 443,8443), not "${list}".`,
+      );
+    }
+  }
+  return ports.map(Number);
 }
 
 /** `--cache-size` and `--cache-dir` as a cache settings patch (undefined when neither is given). */
@@ -189,6 +209,17 @@ export async function serveCommand(argv: string[]): Promise<void> {
       throw new CliError((err as Error).message);
     }
   }
+  if (status.error && args.uiPort === null) {
+    await service.shutdown(1000);
+    throw new CliError(`${status.error} Choose another port with --port.`);
+  }
+  const proxySection = service.settings.proxy;
+  if (status.listening && !isLoopbackHost(status.listening.host) && proxySection.allowedClients.length === 0) {
+    await service.shutdown(1000);
+    throw new CliError(
+      `Listening on ${status.listening.host} exposes Veil to the network: add --allow-client CIDR (e.g. 192.168.1.0/24) for the clients that may use it.`,
+    );
+  }
   if (!status.listening) {
     process.stdout.write('Veil is off (proxy.enabled is false in the settings).\n');
   } else {
@@ -205,6 +236,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
         ? `System proxy: on, ${sp.platform}${where}\n`
         : `System proxy: off${sp.error ? ` — ${sp.error}` : ''}\n`,
     );
+  }
+  // headless, stderr is where a recovered settings file or a migration gets noticed
+  for (const n of status.notices) {
+    process.stderr.write(`veil: ${n.level}: ${n.message}${n.action ? ` ${n.action}` : ''}\n`);
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -10,7 +10,7 @@ import type { EngineContext } from './engine-context.js';
 import { rawErrorResponse, renderErrorPage } from './error-page.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
-import { forwardHttp } from './http-forward.js';
+import { abortExchange, forwardHttp } from './http-forward.js';
 import { ProxyError } from './proxy-error.js';
 import { DEFAULT_TIMEOUTS, type ProxyOptions, type Router } from './proxy-options.js';
 import { forwardUpgrade } from './websocket-forward.js';
@@ -138,6 +138,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const failure = clientErrorFor(err);
     const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (pending) abortExchange(pending, failure?.code ?? 'E_CLIENT_GONE');
     if (failure && pending && !pending.headersSent && socket.writable) {
       // the body broke its framing mid-exchange: answer 400 on this response and close;
       // the forwarder sees the request end incomplete and aborts the upstream side
@@ -151,14 +152,15 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
 
   return {
     async listen() {
-      server.listen(options.port ?? 8899, host);
+      const port = options.port ?? 8899;
+      server.listen(port, host);
       try {
         await once(server, 'listening');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${host} is already in use.`);
+        if (code === 'EADDRINUSE') throw new Error(`Port ${port} on ${host} is already in use.`);
         if (code === 'EADDRNOTAVAIL') throw new Error(`${host} is not an address of this machine.`);
-        if (code === 'EACCES') throw new Error(`Not allowed to listen on ${host}:${options.port}.`);
+        if (code === 'EACCES') throw new Error(`Not allowed to listen on ${host}:${port}.`);
         throw err;
       }
       const addr = server.address() as AddressInfo;
@@ -175,8 +177,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const deadline = setTimeout(() => {
         for (const s of sockets) s.destroy();
       }, timeouts.drainMs);
-      // tunnels and upgraded sockets are not tracked by the server's idle logic
       await closed;
+      // tunnels and upgraded sockets left the server's books: wait for them too, within the deadline
+      await Promise.all([...sockets].map((s) => (s.destroyed ? undefined : once(s, 'close'))));
       clearTimeout(deadline);
       direct.close();
       bound = null;
@@ -209,6 +212,7 @@ function clientErrorFor(err: NodeJS.ErrnoException): ProxyError | null {
   switch (err.code) {
     case 'ECONNRESET':
     case 'EPIPE':
+    case 'HPE_INVALID_EOF_STATE': // the client left mid-request: nobody to answer
       return null;
     case 'HPE_HEADER_OVERFLOW':
       return new ProxyError('E_HEADERS_TOO_LARGE', 431, 'The request headers are larger than Veil accepts.');

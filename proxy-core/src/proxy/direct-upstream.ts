@@ -17,6 +17,8 @@ export function createDirectUpstream(options: DirectUpstreamOptions = {}): Upstr
     keepAlive: true,
     maxFreeSockets: options.maxFreeSockets ?? 256,
     scheduling: 'lifo',
+    // a small final write (the last chunk of a body) must not wait for the peer's delayed ACK
+    noDelay: true,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   return {
@@ -43,7 +45,7 @@ export function dialTcp(
   return new Promise((resolve, reject) => {
     const start = performance.now();
     let resolvedAt = start;
-    const socket = netConnect({ host, port, ...(lookup ? { lookup } : {}) });
+    const socket = netConnect({ host, port, noDelay: true, ...(lookup ? { lookup } : {}) });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ProxyError('E_UPSTREAM_TIMEOUT', 504, `${host}:${port} did not accept a connection in time.`));

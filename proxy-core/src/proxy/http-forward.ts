@@ -4,13 +4,21 @@ import { errorPageFor, renderErrorPage } from './error-page.js';
 import type { ResponseTap } from './exchange-cache.js';
 import type { BlockDecision, RequestFacts } from './exchange-policy.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
-import { getHeader, type HeaderList, setHeader } from './header-list.js';
+import { getHeader, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
 import { checkRequestFraming } from './request-framing.js';
 
 // A 1x1 transparent GIF: blocked images answer with it so pages keep their layout (Privoxy's handle-as-image).
 const BLANK_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+// Exchanges still reading their request body, so a parse failure found by the server can abort them.
+const inFlight = new WeakMap<ServerResponse, (code: string) => void>();
+
+/** Aborts the upstream side of the exchange answering `res` (its request body broke off or broke framing). */
+export function abortExchange(res: ServerResponse, code: string): void {
+  inFlight.get(res)?.(code);
+}
 
 /** Handles one absolute-form HTTP request from a client: the proxy's main path. */
 export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: ServerResponse): void {
@@ -267,6 +275,9 @@ function sendUpstream(
     const status = upRes.statusCode ?? 502;
     rec.responseHeaders = upRes.rawHeaders;
     const headers = stripHopByHop(upRes.rawHeaders);
+    // a response framed by Transfer-Encoding is re-framed for the client; a Content-Length
+    // sent along with it describes nothing and would desynchronize the client's connection
+    if (getHeader(upRes.rawHeaders, 'transfer-encoding') !== undefined) removeHeader(headers, 'content-length');
     const blocked = ctx.policy.checkResponse?.(facts, status, headers);
     if (blocked) {
       upRes.destroy();
@@ -328,14 +339,17 @@ function sendUpstream(
       upReq.end();
     });
   }
-  req.on('close', () => {
+  const abort = (code: string): void => {
     // the client's body ended early or broke its framing: never let the origin see it complete
-    if (!req.complete && !upReq.destroyed) {
-      rec.error ??= 'E_CLIENT_GONE';
-      upReq.destroy();
-    }
+    rec.error ??= code;
+    if (!upReq.destroyed) upReq.destroy();
+  };
+  if (hasBody) inFlight.set(res, abort);
+  req.on('close', () => {
+    if (!req.complete) abort('E_CLIENT_GONE');
   });
   res.on('close', () => {
+    if (!req.complete) abort('E_CLIENT_GONE');
     if (!res.writableFinished) {
       // the client left mid-exchange: free the upstream socket instead of reading into the void
       rec.error ??= 'E_CLIENT_GONE';
