@@ -69,6 +69,10 @@ describe.skipIf(microsocksMissing)('SOCKS5 through microsocks', () => {
     expect(headerValue(seen.headers, 'x-forwarded-for')).toBeUndefined();
     expect(headerValue(seen.headers, 'cookie')).toBeUndefined();
     expect((await recorded).route).toBe(`socks5://127.0.0.1:${socks.port}`);
+    expect((await v.service.invoke('status.get')).upstream).toEqual({
+      name: `socks5://127.0.0.1:${socks.port}`,
+      reachable: true,
+    });
 
     const tunnel = await openTunnel(v.port, `127.0.0.1:${origin.port}`);
     expect(tunnel.status).toBe(200);

@@ -9,8 +9,8 @@ export interface HttpUpstreamOptions {
   maxFreeSockets?: number;
   /** Deadline for reaching the upstream proxy on pooled plain-HTTP connections. */
   connectTimeoutMs?: number;
-  /** Told when the proxy cannot be reached (for the opt-in direct fallback). */
-  onProxyDown?: () => void;
+  /** Told after each dial whether the proxy answered (status, opt-in direct fallback). */
+  onHealth?: (up: boolean) => void;
 }
 
 /**
@@ -28,9 +28,11 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
 
   async function reachProxy(timeoutMs: number): Promise<{ socket: Socket; timings: DialTimings }> {
     try {
-      return await dialTcp(url.host, url.port, timeoutMs);
+      const dialed = await dialTcp(url.host, url.port, timeoutMs);
+      options.onHealth?.(true);
+      return dialed;
     } catch (err) {
-      options.onProxyDown?.();
+      options.onHealth?.(false);
       throw proxyUnreachable(err, url.name);
     }
   }

@@ -19,8 +19,8 @@ export interface SocksUpstreamOptions {
   maxFreeSockets?: number;
   /** Handshake deadline for pooled plain-HTTP connections (CONNECT passes its own). */
   connectTimeoutMs?: number;
-  /** Told when the SOCKS server itself cannot be reached or refuses Veil (for the opt-in direct fallback). */
-  onProxyDown?: () => void;
+  /** Told after each dial whether the SOCKS server itself answered (status, opt-in direct fallback). */
+  onHealth?: (up: boolean) => void;
 }
 
 /** Routes through a SOCKS5 proxy (Tor, ssh -D, microsocks, dante), with user/password auth if given. */
@@ -49,10 +49,12 @@ export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOpti
         destination: { host: target, port },
         timeout: timeoutMs,
       });
+      options.onHealth?.(true);
       return { socket, timings: { dns: resolved - start, connect: performance.now() - resolved } };
     } catch (err) {
       const failure = socksFailure(err, url.name, `${host}:${port}`);
-      if (failure.code === 'E_UPSTREAM_PROXY') options.onProxyDown?.();
+      // the server answered when only the destination failed
+      options.onHealth?.(failure.code !== 'E_UPSTREAM_PROXY');
       throw failure;
     }
   }
