@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { expect, openScreen, test, trafficRows } from './fixtures.js';
-import { curlVia } from './veil-process.js';
+import { curlVia, sendMany } from './veil-process.js';
 
 const OUT = 'test-output/screenshots';
 const screens = ['Home', 'Traffic', 'Blocklists', 'Privacy', 'Settings'] as const;
@@ -14,6 +14,11 @@ test('screenshots of every screen, light and dark', async ({ ui, veil, echo }) =
   await openScreen(ui, 'Blocklists');
   await ui.getByRole('textbox', { name: 'Block', exact: true }).fill('ads.tracker.test\n||doubleclick.example^');
   await ui.getByRole('button', { name: 'Save rules' }).click();
+  // A few seconds of rising traffic so the requests-per-second graph has a shape.
+  for (let i = 0; i < 5; i++) {
+    await sendMany(veil.proxyUrl, echo.url, 4 + i * 4);
+    await ui.waitForTimeout(1100);
+  }
   const paths = ['/', '/index.html', '/static/app.js', '/api/profile?id=42', '/images/logo.png', '/missing'];
   for (const [i, path] of paths.entries()) {
     await curlVia(veil.proxyUrl, `${echo.url}${path}`, {
