@@ -294,6 +294,20 @@ describe('forwarding absolute-form HTTP', () => {
     }
   });
 
+  it('reaches an IPv6 literal target', async () => {
+    const { createServer } = await import('node:http');
+    const v6 = createServer((req, res) => res.end(`v6 ${req.headers.host}`));
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const { port } = v6.address() as { port: number };
+    try {
+      const res = await viaProxy(proxy.port, `http://[::1]:${port}/six`);
+      expect(res.status).toBe(200);
+      expect(res.body.toString()).toBe(`v6 [::1]:${port}`);
+    } finally {
+      v6.close();
+    }
+  });
+
   it('works for curl -x', async () => {
     const { stdout } = await run('curl', ['-sS', '-x', proxy.url, '-D', '-', `${base}/curl`]);
     expect(stdout).toMatch(/^HTTP\/1\.1 200/);

@@ -37,7 +37,8 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
     ctx.access.checkClient(req.socket.remoteAddress, getHeader(req.rawHeaders, 'proxy-authorization'));
     const url = parseTarget(req.url ?? '');
     const port = Number(url.port) || 80;
-    const host = url.hostname;
+    // IPv6 literals come bracketed in URLs; sockets, records and policies want the bare address
+    const host = url.hostname.replace(/^\[|\]$/g, '');
     rec.host = host;
     if (ctx.isSelf(host, port)) {
       throw new ProxyError('E_LOOP', 508, `The request for ${host}:${port} is addressed to Veil itself (a loop).`);

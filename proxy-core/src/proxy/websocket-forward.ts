@@ -51,7 +51,7 @@ export async function forwardUpgrade(
     if (url.protocol !== 'http:' && url.protocol !== 'ws:') {
       throw new ProxyError('E_UNSUPPORTED_SCHEME', 400, `For ${url.protocol}// the client must use CONNECT.`);
     }
-    const host = url.hostname;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = Number(url.port) || 80;
     rec.host = host;
     if (ctx.isSelf(host, port))
