@@ -14,7 +14,8 @@ import { CONTRACT_ARG, type ContractNames } from './bridge-types.js';
 import { registerIpc } from './ipc.js';
 import { trustedOrigins } from './ipc-handlers.js';
 import { applyLaunchAtLogin } from './launch-at-login.js';
-import { APP_ORIGIN } from './security-policy.js';
+import { throttleNotices } from './notice-throttle.js';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY } from './security-policy.js';
 import { createVeilTray } from './tray.js';
 import { createMainWindow } from './window.js';
 
@@ -125,6 +126,12 @@ function runApp(): void {
   app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
+    // The app protocol sends the CSP itself; this covers anything else the session loads (a dev server).
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+      });
+    });
     serveRenderer(join(appRoot, 'dist', 'renderer'));
     powerMonitor.on('shutdown', () => app.quit());
 
@@ -132,7 +139,7 @@ function runApp(): void {
       f === systemFeature ? createSystemFeature({ watchdog: electronWatchdog }) : f,
     );
     service = createService({ store: createFileStore(defaultConfigPath()), dataDir: defaultConfigDir(), features });
-    service.on('notice', notify);
+    service.on('notice', throttleNotices(notify));
     unregisterIpc = registerIpc(service, trustedOrigins(origins));
     try {
       await service.start();
@@ -157,6 +164,15 @@ function runApp(): void {
     };
     syncLogin(service.settings.app.launchAtLogin);
     service.on('settings', (s) => syncLogin(s.app.launchAtLogin));
+    if (process.env.VEIL_E2E === '1') {
+      // Read-only probes for the Playwright _electron suite (a tray is invisible to page automation).
+      Object.assign(globalThis, {
+        veilE2E: {
+          trayAlive: () => !!tray && !tray.tray.isDestroyed(),
+          trayMenuLabels: () => tray?.menu()?.items.map((i) => i.label) ?? [],
+        },
+      });
+    }
     // Starts to the tray; `--show` (or a second launch) opens the window.
     if (process.argv.includes('--show')) openWindow();
   });

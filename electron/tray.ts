@@ -42,7 +42,13 @@ async function perform(service: VeilService, action: TrayAction): Promise<void> 
 }
 
 /** The tray icon: state icon, live tooltip, the menu. Returns a handle to refresh and destroy it. */
-export function createVeilTray(o: TrayOptions): { refresh(): Promise<void>; destroy(): void; readonly tray: Tray } {
+export function createVeilTray(o: TrayOptions): {
+  refresh(): Promise<void>;
+  destroy(): void;
+  readonly tray: Tray;
+  /** The menu shown now (null before the first status). */
+  menu(): Menu | null;
+} {
   const mac = process.platform === 'darwin';
   const icon = (state: TrayIconState) => {
     const img = nativeImage.createFromPath(join(o.iconDir, mac ? `tray-${state}Template.png` : `tray-${state}.png`));
@@ -53,6 +59,7 @@ export function createVeilTray(o: TrayOptions): { refresh(): Promise<void>; dest
   tray.setToolTip('Veil');
   let shownState: TrayIconState = 'off';
   let menuKey = '';
+  let menu: Menu | null = null;
 
   const act = (action: TrayAction) => {
     if (action.kind === 'open') return o.openWindow();
@@ -72,7 +79,8 @@ export function createVeilTray(o: TrayOptions): { refresh(): Promise<void>; dest
     }
     const key = trayMenuKey(status);
     if (key !== menuKey) {
-      tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(status, act)));
+      menu = Menu.buildFromTemplate(trayMenuTemplate(status, act));
+      tray.setContextMenu(menu);
       menuKey = key;
     }
   }
@@ -91,6 +99,7 @@ export function createVeilTray(o: TrayOptions): { refresh(): Promise<void>; dest
   return {
     tray,
     refresh,
+    menu: () => menu,
     destroy() {
       clearInterval(timer);
       off();

@@ -37,6 +37,8 @@ export function createMainWindow(o: WindowOptions): BrowserWindow {
       experimentalFeatures: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // Middle-click would open links in new windows; the window-open handler denies them anyway.
+      disableBlinkFeatures: 'Auxclick',
       devTools: !app.isPackaged,
       additionalArguments: o.preloadArgs,
     },

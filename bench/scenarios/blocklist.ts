@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { compileList } from '../../proxy-core/src/blocklist/compile-list.js';
 import { matchRequestFor } from '../../proxy-core/src/blocklist/match-request.js';
@@ -59,8 +60,12 @@ export async function blocklistBench(count = 1_000_000): Promise<BlocklistFigure
   const memBefore = usedMemory();
   const rssBefore = process.memoryUsage().rss;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const { list, report } = await compileList('bench', 'generated', text, 'auto');
   const loadMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time is what the load costs on an idle machine; wall time also counts waiting for a core
+  const loadCpuMs = (cpu.user + cpu.system) / 1000;
   global.gc?.();
   const memAfter = usedMemory();
   const rssAfter = process.memoryUsage().rss;
@@ -90,16 +95,29 @@ export async function blocklistBench(count = 1_000_000): Promise<BlocklistFigure
     times[b] = Number(process.hrtime.bigint() - t) / 1000 / BATCH;
   }
   times.sort();
+  // the mean of the best of five passes: the lookup cost with the least interference from other processes
+  let bestMean = Number.POSITIVE_INFINITY;
+  for (let pass = 0; pass < 5; pass++) {
+    const t = performance.now();
+    for (let j = 0; j < samples; j++) matcher.decide(reqs[j]!);
+    bestMean = Math.min(bestMean, ((performance.now() - t) * 1000) / samples);
+  }
   return [
     { name: 'rules accepted', value: report.rules, unit: 'rules' },
-    { name: 'load + compile', value: Math.round(loadMs), unit: 'ms', target: '< 1500 ms' },
+    { name: 'load + compile', value: Math.round(loadMs), unit: 'ms wall', target: '< 1500 ms' },
+    { name: 'load + compile', value: Math.round(loadCpuMs), unit: 'ms CPU' },
     { name: 'memory growth', value: Math.round((memAfter - memBefore) / 1e6), unit: 'MB', target: '< 150 MB' },
     { name: 'rss growth', value: Math.round((rssAfter - rssBefore) / 1e6), unit: 'MB' },
     { name: 'lookup p50', value: round3(percentile(times, 0.5)), unit: 'µs' },
     { name: 'lookup p99', value: round3(percentile(times, 0.99)), unit: 'µs', target: '< 2 µs' },
+    { name: 'lookup mean', value: round3(bestMean), unit: 'µs (best of 5 passes)' },
     { name: 'blocked share', value: Math.round((blocked / samples) * 100), unit: '%' },
+    // the machine is shared: a busy one inflates every figure above
+    { name: 'load average', value: Math.round(loadavg()[0]! * 100) / 100, unit: '(1 min)' },
   ];
 }
+
+export default blocklistBench;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const figures = await blocklistBench(Number(process.argv[2] ?? 1_000_000));

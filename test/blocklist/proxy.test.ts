@@ -175,6 +175,25 @@ describe('blocked requests through the proxy', () => {
   });
 });
 
+describe('list commands', () => {
+  it('setEnabled turns a list off and on, live', async () => {
+    const off = await service.invoke('blocklist.setEnabled', { id: 'typed', enabled: false });
+    expect(off.enabled).toBe(false);
+    expect((await fetchVia('http://cdn.ads.blocked.test/x')).status).not.toBe(403);
+    const on = await service.invoke('blocklist.setEnabled', { id: 'typed', enabled: true });
+    expect(on).toMatchObject({ enabled: true, rules: 2 });
+    expect((await fetchVia('http://cdn.ads.blocked.test/x')).status).toBe(403);
+    await expect(service.invoke('blocklist.setEnabled', { id: 'nope', enabled: true })).rejects.toThrow(/no list/);
+  });
+
+  it('suggests subscriptions by URL only', async () => {
+    const s = await service.invoke('blocklist.suggestions');
+    expect(s.map((x) => x.name)).toEqual(expect.arrayContaining(['StevenBlack unified hosts', 'EasyPrivacy']));
+    expect(s.some((x) => x.name.startsWith('OISD'))).toBe(true);
+    for (const x of s) expect(x.url).toMatch(/^https:\/\//);
+  });
+});
+
 describe('content filters through the proxy', () => {
   it('a response whose Content-Type is blocked is replaced with 403 before its body', async () => {
     const r = await fetchVia(`http://127.0.0.1:${originPort}/setup.exe`);
@@ -197,11 +216,16 @@ describe('content filters through the proxy', () => {
 });
 
 describe('subscriptions through the running proxy', () => {
-  it('blocklist.add downloads the list through Veil and applies it', async () => {
+  it('blocklist.add downloads the list through Veil and applies it, with progress events', async () => {
     const url = `http://127.0.0.1:${originPort}/list.txt`;
+    const phases: string[] = [];
+    const off = service.on('blocklist.progress', (p) => phases.push(p.phase));
     const info = await service.invoke('blocklist.add', { source: { type: 'url', url }, name: 'Local sub' });
     expect(info).toMatchObject({ name: 'Local sub', rules: 1, format: 'domains', lastError: null });
     expect(records.some((r) => r.url === url && r.status === 200)).toBe(true);
+    off();
+    expect(phases).toContain('download');
+    expect(phases.at(-1)).toBe('done');
     expect((await fetchVia('http://subscribed.test/')).status).toBe(403);
     expect(await service.invoke('blocklist.remove', { id: info.id })).toEqual({ removed: true });
     expect((await fetchVia('http://subscribed.test/')).status).not.toBe(403);

@@ -126,6 +126,11 @@ describe('subscriptions', () => {
       expect(failures.at(-1)).toMatch(message);
     }
 
+    const noticed = failures.length;
+    await m.refresh('sub'); // the same failure again: recorded, not announced twice
+    expect(m.info('sub')!.lastError).toMatch(/no rules found/);
+    expect(failures.length).toBe(noticed);
+
     server.state.mode = 'ok';
     server.state.body = '||new.example^\n||other.example^\n||third.example^\n';
     server.state.etag = '"v2"';

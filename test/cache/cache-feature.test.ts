@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
 import { cacheFeature } from '../../proxy-core/src/control/features/cache-feature.js';
+import { privacyFeature } from '../../proxy-core/src/control/features/privacy-feature.js';
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
 import { settingsSchema } from '../../proxy-core/src/control/settings-schema.js';
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
@@ -20,10 +21,13 @@ afterEach(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function startService(settings: Record<string, unknown> = {}): Promise<{ port: number }> {
+async function startService(
+  settings: Record<string, unknown> = {},
+  features = [cacheFeature],
+): Promise<{ port: number }> {
   dataDir = await mkdtemp(join(tmpdir(), 'veil-cache-feature-'));
   const initial = settingsSchema.parse({ proxy: { port: 0 }, ...settings });
-  service = createService({ store: createMemoryStore(initial), dataDir, features: [cacheFeature] });
+  service = createService({ store: createMemoryStore(initial), dataDir, features });
   const status = await service.start();
   return { port: status.listening!.port };
 }
@@ -87,6 +91,19 @@ describe('the cache feature in the service', () => {
     expect(origin.hits).toBe(1);
   });
 
+  it('falls back to memory with a notice naming the directory when the disk store cannot open', async () => {
+    await cookieOrigin();
+    const { port } = await startService();
+    const blocked = join(dataDir, 'a-file');
+    await writeFile(blocked, 'not a directory');
+    await service!.invoke('settings.update', { patch: { cache: { dir: join(blocked, 'cache') } } });
+    const notices = (await service!.invoke('status.get')).notices;
+    expect(notices.find((n) => n.code === 'E_CACHE_DIR')?.message).toContain(join(blocked, 'cache'));
+    await send(port, `${origin.base}/fallback`);
+    await send(port, `${origin.base}/fallback`);
+    expect(origin.hits).toBe(1);
+  });
+
   it('does not store Set-Cookie responses when Veil listens beyond loopback', async () => {
     await cookieOrigin();
     const { port } = await startService({
@@ -98,6 +115,43 @@ describe('the cache feature in the service', () => {
     }
     expect(origin.hits).toBe(3);
     expect((await service!.invoke('cache.stats')).entries).toBe(1);
+  });
+});
+
+describe('the cache with the real privacy profiles', () => {
+  it('standard: a stored first-party cookie never reaches a third-party request from the cache', async () => {
+    await cookieOrigin();
+    const { port } = await startService({ privacy: { profile: 'standard' } }, [privacyFeature, cacheFeature]);
+    const url = `${origin.base}/cookie-page`;
+    const first = await send(port, url);
+    expect(first.headers['set-cookie']).toEqual(['id=42']);
+    const thirdParty = await send(port, url, { headers: { Referer: 'http://tracker.example/' } });
+    expect(origin.hits).toBe(1);
+    expect(thirdParty.headers.age).toBeDefined();
+    expect(thirdParty.headers['set-cookie']).toBeUndefined();
+    const firstPartyAgain = await send(port, url);
+    expect(firstPartyAgain.headers['set-cookie']).toEqual(['id=42']);
+  });
+
+  it('strict: the cookie is removed before the response is stored', async () => {
+    await cookieOrigin();
+    const { port } = await startService({ privacy: { profile: 'strict' } }, [privacyFeature, cacheFeature]);
+    const url = `${origin.base}/cookie-strict`;
+    expect((await send(port, url)).headers['set-cookie']).toBeUndefined();
+    await service!.invoke('settings.update', { patch: { privacy: { profile: 'transparent' } } });
+    const hit = await send(port, url);
+    expect(origin.hits).toBe(1);
+    expect(hit.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('transparent: Set-Cookie is stored and served, as RFC 9111 allows', async () => {
+    await cookieOrigin();
+    const { port } = await startService({ privacy: { profile: 'transparent' } }, [privacyFeature, cacheFeature]);
+    const url = `${origin.base}/cookie-open`;
+    await send(port, url, { headers: { Cookie: 'mine=1' } });
+    const hit = await send(port, url, { headers: { Referer: 'http://elsewhere.example/' } });
+    expect(origin.hits).toBe(1);
+    expect(hit.headers['set-cookie']).toEqual(['id=42']);
   });
 });
 

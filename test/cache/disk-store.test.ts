@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDiskStore } from '../../proxy-core/src/cache/disk-store.js';
 import type { CacheStore } from '../../proxy-core/src/cache/stored-entry.js';
-import { type Origin, startOrigin, startVeil, type Veil, viaVeil } from './cache-harness.js';
+import { type Origin, send, startOrigin, startVeil, type Veil, viaVeil } from './cache-harness.js';
 
 let dir: string;
 let origin: Origin;
@@ -59,6 +59,14 @@ describe('disk store', () => {
     const after = await viaVeil(veil!, url);
     expect(after.record.cache).toBe('hit');
     expect(after.body).toBe(first.body);
+    expect(origin.hits).toBe(1);
+  });
+
+  it('collapses concurrent misses while the entry is still being written to disk', async () => {
+    await start();
+    const url = `${origin.base}/together`;
+    const replies = await Promise.all(Array.from({ length: 8 }, () => send(veil!.port, url)));
+    expect(new Set(replies.map((r) => r.body)).size).toBe(1);
     expect(origin.hits).toBe(1);
   });
 

@@ -89,6 +89,20 @@ describe('freshness (RFC 9111 §4.2) with a controllable clock', () => {
     expect(origin.seen.at(-1)?.['if-modified-since']).toBeDefined();
   });
 
+  it('serves a stale entry to a client that accepts it with max-stale, marked stale', async () => {
+    const clock = await setup(() => ({ 'Cache-Control': 'max-age=10' }));
+    const url = `${origin.base}/max-stale`;
+    await viaVeil(veil, url);
+    clock.advance(40);
+    const stale = await viaVeil(veil, url, { headers: { 'Cache-Control': 'max-stale=60' } });
+    expect(stale.record.cache).toBe('stale');
+    expect(stale.headers.age).toBe('40');
+    expect(origin.hits).toBe(1);
+    const strict = await viaVeil(veil, url);
+    expect(strict.record.cache).not.toBe('hit');
+    expect(origin.hits).toBe(2);
+  });
+
   it('never stores no-store or private responses', async () => {
     for (const cc of ['no-store', 'private, max-age=600']) {
       await setup(() => ({ 'Cache-Control': cc }));

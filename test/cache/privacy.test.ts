@@ -55,6 +55,25 @@ describe('Authorization (RFC 9111 §3.5)', () => {
   });
 });
 
+describe('what an entry keeps of the request', () => {
+  it('only the selecting headers, and credentials as digests', async () => {
+    await echoOrigin({ Vary: 'Accept-Language, Cookie' });
+    veil = await startVeil();
+    const url = `${origin.base}/kept-fields`;
+    await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=very-secret', 'X-Private': 'p' } });
+    const [entry] = veil.cache.store.variants(url);
+    const stored = JSON.stringify(entry);
+    expect(stored).toContain('nl');
+    expect(stored).not.toContain('very-secret');
+    expect(stored).not.toContain('X-Private');
+    expect(stored.toLowerCase()).not.toContain('x-private');
+    const hit = await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=very-secret' } });
+    expect(hit.record.cache).toBe('hit');
+    const other = await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=someone-else' } });
+    expect(other.record.cache).toBe('miss');
+  });
+});
+
 describe('Set-Cookie and the cache', () => {
   const cookieHeaders = { 'Set-Cookie': 'session=abc123; Path=/' };
 

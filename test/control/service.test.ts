@@ -112,6 +112,12 @@ describe('settings apply live', () => {
     expect(notices.map((n) => n.code)).toContain('E_LISTEN');
     expect((await viaProxy(p2, `${origin.url}/still`)).body).toBe('hello /still');
     await new Promise((r) => blocker.close(r));
+
+    // going back to the port it still listens on is not a conflict with itself
+    await service.invoke('settings.update', { patch: { proxy: { port: p2 } } });
+    const back = await service.invoke('status.get');
+    expect(back.error).toBeUndefined();
+    expect(back.listening?.port).toBe(p2);
   });
 
   it('applies a non-address proxy change on the same fixed port', async () => {
@@ -123,6 +129,14 @@ describe('settings apply live', () => {
     expect(status.error).toBeUndefined();
     expect(status.listening?.port).toBe(port);
     expect((await viaProxy(port, `${origin.url}/same`)).body).toBe('hello /same');
+  });
+
+  it('keeps the port it picked for "any port" across an access change', async () => {
+    const first = await startService(0);
+    await service.invoke('settings.update', { patch: { proxy: { allowTrace: true } } });
+    const after = await service.invoke('status.get');
+    expect(after.error).toBeUndefined();
+    expect(after.listening?.port).toBe(first.listening!.port);
   });
 
   it('stops and starts the proxy', async () => {

@@ -107,6 +107,16 @@ describe('settings file store', () => {
     expect((await json(path)).proxy.port).toBe(9001);
   });
 
+  it('warns about fields it does not know instead of dropping them silently', async () => {
+    await writeFile(path, JSON.stringify({ proxyy: {}, proxy: { prot: 1, port: 9300 }, privacy: { profil: 'x' } }));
+    const { settings, notices } = await createFileStore(path).load();
+    expect(settings.proxy.port).toBe(9300);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ level: 'warning', code: 'SETTINGS_UNKNOWN_FIELDS' });
+    expect(notices[0]!.message).toContain('proxyy, proxy.prot, privacy.profil');
+    expect((await createFileStore(path).load()).notices).toHaveLength(1);
+  });
+
   it('recovers from a wrong type and names the field', async () => {
     await saveTwice(9002);
     const doc = await json(path);

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { autostartEntry, autostartPath, quoteExecArg, setLinuxAutostart } from '../../electron/autostart.js';
+import { throttleNotices } from '../../electron/notice-throttle.js';
 import { assetPath, CONTENT_SECURITY_POLICY, isAllowedExternal, mimeFor } from '../../electron/security-policy.js';
 import { type TrayAction, trayIconState, trayMenuTemplate, trayTooltip } from '../../electron/tray-menu.js';
 import type { Status } from '../../proxy-core/src/control/contract.js';
@@ -35,7 +36,9 @@ describe('window security policy', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'none'");
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
     expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
-    expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/);
+    const script = CONTENT_SECURITY_POLICY.split('; ').find((d) => d.startsWith('script-src'));
+    expect(script).toBe("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
   });
 
   it('opens only https links outside, never other schemes or credentials', () => {
@@ -145,5 +148,33 @@ describe('release fuses', () => {
     expect(fuses[FuseV1Options.EnableNodeCliInspectArguments]).toBe(false);
     expect(fuses[FuseV1Options.OnlyLoadAppFromAsar]).toBe(true);
     expect(fuses[FuseV1Options.EnableEmbeddedAsarIntegrityValidation]).toBe(true);
+  });
+});
+
+describe('desktop notifications', () => {
+  it('show one notification per code per minute, and each distinct code', () => {
+    let t = 0;
+    const shown: string[] = [];
+    const notify = throttleNotices(
+      (n) => shown.push(n.message),
+      60_000,
+      () => t,
+    );
+    notify({ code: 'E_TOO_MANY_CONNECTIONS', message: 'a' });
+    notify({ code: 'E_TOO_MANY_CONNECTIONS', message: 'b' });
+    notify({ code: 'SYSTEM_PROXY_CHANGED', message: 'c' });
+    t = 61_000;
+    notify({ code: 'E_TOO_MANY_CONNECTIONS', message: 'd' });
+    expect(shown).toEqual(['a', 'c', 'd']);
+  });
+});
+
+describe('boundaries', () => {
+  it('ipcMain and ipcRenderer appear only in ipc.ts and preload.cts', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'electron');
+    const offenders = readdirSync(dir)
+      .filter((f) => /\.(c|m)?ts$/.test(f) && f !== 'ipc.ts' && f !== 'preload.cts')
+      .filter((f) => /\bipc(Main|Renderer)\b/.test(readFileSync(join(dir, f), 'utf8')));
+    expect(offenders).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cookieAction, originOf, refererFor, sessionOnlyCookie } from '../../proxy-core/src/privacy/header-rules.js';
 import { HostPatternMap } from '../../proxy-core/src/privacy/host-pattern.js';
-import { partyOf, siteOf } from '../../proxy-core/src/privacy/site-of.js';
+import { partyOf, siteOf, splitUrl } from '../../proxy-core/src/privacy/site-of.js';
 
 describe('host patterns', () => {
   it('prefers the exact host, then the longest wildcard, then *', () => {
@@ -73,5 +73,22 @@ describe('cookies', () => {
       'a=; Expires=Thu, 01 Jan 1970 00:00:00 GMT',
     );
     expect(sessionOnlyCookie('a=1; Path=/')).toBe('a=1; Path=/');
+  });
+});
+
+describe('URL pieces without a full parse', () => {
+  it('finds host and origin like the URL parser does', () => {
+    expect(splitUrl('https://user:pw@WWW.Example.com:8443/a?b#c')).toEqual({
+      scheme: 'https',
+      host: 'www.example.com',
+      port: '8443',
+    });
+    expect(splitUrl('http://[::1]:8080/')).toEqual({ scheme: 'http', host: '::1', port: '8080' });
+    expect(splitUrl('https://example.com')?.host).toBe('example.com');
+    expect(splitUrl('/relative/path')).toBeNull();
+    expect(splitUrl('not a url')).toBeNull();
+    expect(originOf('https://a.example:443/x?y')).toBe('https://a.example/');
+    expect(originOf('http://[::1]:8080/x')).toBe('http://[::1]:8080/');
+    expect(originOf('https://u:p@a.example/x')).toBe('https://a.example/');
   });
 });

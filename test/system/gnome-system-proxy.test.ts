@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Notice } from '../../proxy-core/src/control/contract.js';
@@ -144,5 +145,77 @@ describe('GNOME system proxy through real gsettings', () => {
     service = undefined;
     expect(g.get(MODE)).toBe("'manual'");
     expect(g.get(HTTP_HOST)).toBe("'corp.example'");
+  });
+
+  it('leaves the system proxy to another running Veil, and takes over once it is gone', async () => {
+    // Another Veil (here: a live process) holds the proxy; its journal has the user's settings.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const otherPac = "'http://127.0.0.1:1/other/proxy.pac'";
+    const previous = {
+      'org.gnome.system.proxy autoconfig-url': g.get(URL_KEY),
+      'org.gnome.system.proxy ignore-hosts': g.get(IGNORE),
+      'org.gnome.system.proxy.http host': g.get(HTTP_HOST),
+      'org.gnome.system.proxy.http port': g.get(HTTP_PORT),
+      'org.gnome.system.proxy.https host': "''",
+      'org.gnome.system.proxy.https port': '0',
+      'org.gnome.system.proxy mode': g.get(MODE),
+    };
+    g.set(URL_KEY, otherPac);
+    g.set(MODE, "'auto'");
+    const applied = {
+      ...previous,
+      'org.gnome.system.proxy autoconfig-url': otherPac,
+      'org.gnome.system.proxy mode': "'auto'",
+    };
+    const journal = { version: 1, platform: 'gnome', ownerPid: other.pid, previous, applied, at: Date.now() };
+    writeFileSync(join(g.dir, JOURNAL_FILE), JSON.stringify(journal));
+    try {
+      const veil = await startVeil({ enabled: true });
+      const st = await veil.invoke('system.state');
+      expect(st.active).toBe(false);
+      expect(st.error).toContain(`process ${other.pid}`);
+      expect(g.get(URL_KEY)).toBe(otherPac);
+      expect(notices.map((n) => n.code)).toContain('SYSTEM_PROXY_OWNED');
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+      // The other Veil died without giving the settings back: its journal is replayed, then this one applies.
+      const now = await veil.invoke('system.enable');
+      expect(now.active).toBe(true);
+      expect(g.get(URL_KEY)).toBe(`'${now.pacUrl}'`);
+      await veil.invoke('system.disable');
+      expect(g.get(MODE)).toBe("'manual'");
+      expect(g.get(HTTP_HOST)).toBe("'corp.example'");
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('replays a journal from before a reboot even if its pid is in use again', async () => {
+    const previous = {
+      'org.gnome.system.proxy autoconfig-url': "''",
+      'org.gnome.system.proxy ignore-hosts': g.get(IGNORE),
+      'org.gnome.system.proxy.http host': g.get(HTTP_HOST),
+      'org.gnome.system.proxy.http port': g.get(HTTP_PORT),
+      'org.gnome.system.proxy.https host': "''",
+      'org.gnome.system.proxy.https port': '0',
+      'org.gnome.system.proxy mode': "'manual'",
+    };
+    g.set(URL_KEY, "'http://127.0.0.1:1/old/proxy.pac'");
+    g.set(MODE, "'auto'");
+    // pid 1 is always alive; the boot time says the journal is from an earlier boot.
+    const journal = {
+      version: 1,
+      platform: 'gnome',
+      ownerPid: 1,
+      bootTime: Date.now() - 86_400_000 * 10,
+      previous,
+      applied: null,
+      at: 0,
+    };
+    writeFileSync(join(g.dir, JOURNAL_FILE), JSON.stringify(journal));
+    await startVeil();
+    expect(g.get(MODE)).toBe("'manual'");
+    expect(g.get(URL_KEY)).toBe("''");
+    expect(notices.map((n) => n.code)).toContain('SYSTEM_PROXY_RECOVERED');
   });
 });

@@ -13,6 +13,14 @@ export async function compileList(
   const resolved = resolveFormat(text, format);
   const lines = options.keepLineText ? text.split(/\r?\n/) : undefined;
   const list = new CompiledList(id, name, resolved, lines ? (n) => lines[n - 1]?.trim() : undefined);
+  if (text.length > 1 << 20) list.reserve(countLines(text), text.length);
   const report = await parseListInto(text, resolved, (rule) => list.add(rule), options);
+  list.finish();
   return { list, report };
+}
+
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

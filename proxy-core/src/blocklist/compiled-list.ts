@@ -34,7 +34,17 @@ export class CompiledList {
     private readonly lineText?: (line: number) => string | undefined,
   ) {}
 
-  /** A RuleSink that adds to this list (skips are left to the caller's report). */
+  /** Prepares for about `hosts` host rules in `bytes` of text (see HostTable.reserve). */
+  reserve(hosts: number, bytes: number): void {
+    this.blockHosts.reserve(hosts, bytes);
+  }
+
+  /** Frees what loading over-reserved. */
+  finish(): void {
+    this.blockHosts.compact();
+  }
+
+  /** Adds one parsed rule; a host already in the list keeps its first line. */
   add(rule: ParsedRule): void {
     if (rule.type === 'host') {
       const table = rule.action === 'block' ? this.blockHosts : this.allowHosts;

@@ -37,17 +37,21 @@ export function normalizeHost(raw: string): { host: string } | { error: string }
   return { host };
 }
 
-/** Fast check that needs no allocation for the common, already-clean case. */
+/** Fast check for an already-clean name (lower-case ASCII, no empty label); allocates nothing. */
 export function isCleanHost(s: string): boolean {
-  return (
-    s.length > 0 &&
-    s.length <= 253 &&
-    HOST_CHARS.test(s) &&
-    s.charCodeAt(0) !== 46 &&
-    s.charCodeAt(s.length - 1) !== 46 &&
-    !s.includes('..') &&
-    !LOCAL_NAMES.has(s)
-  );
+  const len = s.length;
+  if (len === 0 || len > 253) return false;
+  let prev = 46; // as if preceded by a dot: a leading dot fails below
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (prev === 46) return false;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) {
+      return false;
+    }
+    prev = c;
+  }
+  return prev !== 46 && !LOCAL_NAMES.has(s);
 }
 
 /** Whether `host` is `pattern`'s host or a subdomain of it (`*.x` and `x` mean the same). */

@@ -14,6 +14,23 @@ export class HostTable {
   private slots = new Int32Array(1 << 11);
   size = 0;
 
+  /**
+   * Sizes the table for about `count` names totalling at most `bytes` characters, so a big list
+   * loads without repeated doubling (each doubling of a large buffer can trigger a full GC).
+   */
+  reserve(count: number, bytes: number): void {
+    if (bytes > this.bytes.length) this.bytes = resize(this.bytes, bytes);
+    if (count > this.offsets.length) this.resizeEntries(count);
+    let slots = this.slots.length;
+    while (slots < count * 2) slots *= 2;
+    if (slots > this.slots.length) this.rehash(slots);
+  }
+
+  /** Gives back the unused part of the name buffer once loading is done. */
+  compact(): void {
+    if (this.bytes.length > this.used * 1.25 + 4096) this.bytes = this.bytes.slice(0, this.used + 1024);
+  }
+
   /** Adds a host (lower-case ASCII, at most 253 characters); false when it is already there. */
   add(host: string, line: number): boolean {
     const len = host.length;
@@ -89,12 +106,19 @@ export class HostTable {
   }
 
   private grow(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
+    this.rehash(this.slots.length * 2);
+  }
+
+  private rehash(slots: number): void {
+    this.slots = new Int32Array(slots);
     for (let e = 0; e < this.size; e++) this.insertSlot(e, this.hashes[e]!);
   }
 
   private growEntries(): void {
-    const n = this.offsets.length * 2;
+    this.resizeEntries(this.offsets.length * 2);
+  }
+
+  private resizeEntries(n: number): void {
     this.offsets = resize(this.offsets, n);
     this.lengths = resize(this.lengths, n);
     this.lines = resize(this.lines, n);

@@ -1,5 +1,6 @@
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 
@@ -19,6 +20,8 @@ export interface DownloadOptions {
   /** Larger bodies are refused (a list, not a disk filler). */
   maxBytes?: number;
   onProgress?: (done: number, total: number | null) => void;
+  /** Extra trusted certificates (PEM), for a private list server. */
+  ca?: string;
 }
 
 export type DownloadResult =
@@ -41,7 +44,7 @@ export async function downloadList(url: string, options: DownloadOptions = {}): 
   if (options.etag) headers['If-None-Match'] = options.etag;
   if (options.lastModified) headers['If-Modified-Since'] = options.lastModified;
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const res = await send(target, headers, options.via ?? null, timeoutMs);
+  const res = await send(target, headers, options.via ?? null, timeoutMs, options.ca);
   const status = res.statusCode ?? 0;
   if (status === 304) {
     res.resume();
@@ -70,6 +73,7 @@ function send(
   headers: Record<string, string>,
   via: ViaProxy | null,
   timeoutMs: number,
+  ca: string | undefined,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const https = target.protocol === 'https:';
@@ -85,10 +89,10 @@ function send(
         port,
         path: target.pathname + target.search,
         headers,
-        agent: false,
+        // no agent at all: with `agent: false` Node makes a fresh Agent and ignores createConnection
         createConnection: (_opts: unknown, done: (err: Error | null, s?: Duplex) => void) => {
           tunnel(via, target.hostname, port, timeoutMs).then(
-            (socket) => done(null, tlsConnect({ socket, servername: target.hostname })),
+            (socket) => done(null, tlsConnect({ socket, servername: tlsName(target.hostname), ...(ca ? { ca } : {}) })),
             (err: Error) => done(err),
           );
           return undefined;
@@ -96,7 +100,14 @@ function send(
       } as RequestOptions);
     } else {
       const make = https ? httpsRequest : httpRequest;
-      req = make({ host: target.hostname, port, path: target.pathname + target.search, headers, agent: false });
+      req = make({
+        host: target.hostname,
+        port,
+        path: target.pathname + target.search,
+        headers,
+        agent: false,
+        ...(ca && https ? { ca } : {}),
+      });
     }
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${target.host} did not answer within ${timeoutMs} ms`)));
     req.once('response', resolve);
@@ -127,6 +138,11 @@ function tunnel(via: ViaProxy, host: string, port: number, timeoutMs: number): P
     req.once('error', reject);
     req.end();
   });
+}
+
+/** SNI takes host names only (RFC 6066 §3); an IP address is verified without it. */
+function tlsName(host: string): string | undefined {
+  return isIP(host) ? undefined : host;
 }
 
 function authHeader(via: ViaProxy): Record<string, string> {

@@ -186,10 +186,12 @@ export class ListManager {
       await this.accept(state, result.text, { etag: result.etag, lastModified: result.lastModified }, true);
     } catch (err) {
       const message = (err as Error).message;
+      const repeated = state.meta.lastError === message;
       state.meta = { ...state.meta, lastError: message };
       await this.options.store.writeMeta(entry.id, state.meta).catch(() => undefined);
       this.options.progress({ id: entry.id, phase: 'error', done: 0, total: null, message });
-      this.options.failed(entry, message);
+      // one notice per new problem: a list that stays broken is retried hourly without nagging
+      if (!repeated) this.options.failed(entry, message);
     }
   }
 

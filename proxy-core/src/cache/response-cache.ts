@@ -157,6 +157,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         waiting++;
         await pending.finally(() => waiting--);
         waited = true;
+        // the client gave up while it waited: nothing to answer, nothing to fetch
+        if (ex.res.destroyed) {
+          ex.rec.error ??= 'E_CLIENT_GONE';
+          ex.rec.finish();
+          return;
+        }
         continue;
       }
       goUpstream(ex, q, stale, collapsible);
@@ -177,8 +183,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
   function goUpstream(ex: CacheExchange, q: Lookup, stale: StaleEntry | null, collapsible: boolean): void {
     const release = (collapsible ? collapser.lead(q.url) : null) ?? (() => {});
+    // once a body is being kept, the store write releases the followers (the client may be served sooner)
+    let storing = false;
     // the fallback when the upstream fails or the client leaves before the tap decides
-    ex.res.once('close', release);
+    ex.res.once('close', () => {
+      if (!storing) release();
+    });
     if (stale) addValidators(ex, stale);
     const tap: ResponseTap = (status, statusMessage, headers, body) => {
       if (stale && status === 304) return revalidated(ex, q, stale, headers, body, release);
@@ -192,6 +202,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         return undefined;
       }
       ex.rec.cache = 'miss';
+      storing = true;
       teeBody(body, maxEntryBytes, (copy) => {
         if (!copy) return release();
         const entry = makeEntry(q, status, statusMessage ?? '', headers, verdict, copy.length);

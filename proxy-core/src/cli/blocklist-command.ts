@@ -67,10 +67,10 @@ export async function blocklistCommand(argv: string[]): Promise<void> {
     return;
   }
   if (positionals.length !== 1) throw new CliError('veil blocklist test takes exactly one URL.');
+  const runLists = await runListEntries(values.blocklist ?? []);
   const configPath = values.config ?? defaultConfigPath();
   const dataDir = dirname(configPath);
   await mkdir(dataDir, { recursive: true });
-  const runLists = await runListEntries(values.blocklist ?? []);
   const service = createService({
     store: createFileStore(configPath),
     dataDir,

@@ -237,6 +237,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
         : `System proxy: off${sp.error ? ` — ${sp.error}` : ''}\n`,
     );
   }
+  // headless, stderr is where a recovered settings file or a migration gets noticed
+  for (const n of status.notices) {
+    process.stderr.write(`veil: ${n.level}: ${n.message}${n.action ? ` ${n.action}` : ''}\n`);
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
 import type { ExchangePolicy, RequestFacts } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
+import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import {
   type CommandArgs,
   CommandError,
@@ -57,6 +58,8 @@ export function createService(options: ServiceOptions): VeilService {
   let stored: Settings | null = null;
   let effective: Settings | null = null;
   let proxy: ProxyEngine | null = null;
+  /** The proxy settings the running engine was built from. */
+  let runningProxy: Settings['proxy'] | null = null;
   let listenError: string | undefined;
   const notices: Notice[] = [];
   let noticeSeq = 0;
@@ -172,7 +175,7 @@ export function createService(options: ServiceOptions): VeilService {
   async function applySettings(next: Settings, previous: Settings | null): Promise<void> {
     for (const f of features) await f.applySettings?.(next, previous);
     refreshPolicy();
-    await reconcileProxy(next, previous);
+    await reconcileProxy(next);
   }
 
   function composedPolicy(): ExchangePolicy {
@@ -238,26 +241,30 @@ export function createService(options: ServiceOptions): VeilService {
     };
   }
 
-  function listenChanged(a: Settings, b: Settings): boolean {
-    return JSON.stringify(a.proxy) !== JSON.stringify(b.proxy);
-  }
-
-  /** Same fixed address: the new listener cannot bind beside the old one, so the old one goes first. */
-  function sameFixedAddress(a: Settings, b: Settings): boolean {
-    return a.proxy.port !== 0 && a.proxy.port === b.proxy.port && a.proxy.listen === b.proxy.listen;
-  }
-
-  /** Starts, stops or rebinds the engine to match the settings; a failed rebind keeps the old listener. */
-  async function reconcileProxy(next: Settings, previous: Settings | null): Promise<void> {
+  /**
+   * Starts, stops or rebinds the engine to match the settings. Compared with what the running engine was
+   * built from (not the previous settings, which may hold a port that failed to bind). A new port binds
+   * first and, if that fails, the old listener stays. The engine takes access options only at creation, so
+   * a change on the same port restarts it (closing first: two listeners cannot share one port).
+   */
+  async function reconcileProxy(next: Settings): Promise<void> {
     if (!next.proxy.enabled) {
       if (proxy) await stopProxy();
       return;
     }
-    if (proxy && previous && !listenChanged(next, previous)) return;
-    // The engine takes access options only at creation, so a change of those restarts it on the same port;
-    // a change of address binds the new one first and keeps the old one if that fails.
-    if (proxy && previous && sameFixedAddress(next, previous)) await stopProxy();
-    const fresh = createProxy(engineOptions(next));
+    const bound = proxy?.address ?? null;
+    const wanted = { ...next.proxy };
+    // "any port" keeps the one it got, so an access change does not move the proxy
+    if (wanted.port === 0 && runningProxy?.port === 0 && bound) wanted.port = bound.port;
+    if (proxy && bound && runningProxy) {
+      const runningAs = { ...runningProxy, port: bound.port };
+      if (JSON.stringify(runningAs) === JSON.stringify(wanted)) {
+        listenError = undefined;
+        return;
+      }
+      if (wanted.port === bound.port) await stopProxy();
+    }
+    const fresh = createProxy(engineOptions({ ...next, proxy: wanted }));
     try {
       await fresh.listen();
       listenError = undefined;
@@ -280,6 +287,7 @@ export function createService(options: ServiceOptions): VeilService {
       await old.close();
     }
     proxy = fresh;
+    runningProxy = next.proxy;
     fresh.on('exchange', (r) => {
       counters.requests++;
       if (r.blocked) counters.blocked++;
@@ -298,6 +306,7 @@ export function createService(options: ServiceOptions): VeilService {
     if (!old) return;
     for (const f of features) f.detach?.();
     proxy = null;
+    runningProxy = null;
     await old.close();
   }
 
@@ -310,7 +319,7 @@ export function createService(options: ServiceOptions): VeilService {
       running: proxy !== null,
       listening: proxy?.address ?? null,
       profile: s.privacy.profile,
-      upstream: { name: s.upstream.default ?? 'direct', reachable: null },
+      upstream: { name: s.upstream.default ? redactUpstreamUrl(s.upstream.default) : 'direct', reachable: null },
       systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
       counters: { ...counters },
       trafficPaused: false,

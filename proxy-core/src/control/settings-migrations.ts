@@ -1,4 +1,4 @@
-import { SETTINGS_VERSION } from './settings-schema.js';
+import { builtInProfileIds, SETTINGS_VERSION } from './settings-schema.js';
 
 /**
  * Migrations of the settings document, one per earlier version, each to the next version.
@@ -8,7 +8,7 @@ import { SETTINGS_VERSION } from './settings-schema.js';
  *     "version": 1,
  *     "port": 8899,                         -> proxy.port
  *     "listen": "127.0.0.1",                -> proxy.listen
- *     "profile": "standard",                -> privacy.profile
+ *     "profile": "standard",                -> privacy.profile (when a built-in; else the default)
  *     "upstream": "socks5h://…" | null,     -> upstream.default
  *     "blocklists": ["https://…"],          -> blocklists.lists (one enabled URL list each)
  *     "requestLog": false | true | "path",  -> audit.enabled / audit.path
@@ -61,7 +61,10 @@ function migrateV1(v1: Doc): Doc {
   if (v1.port !== undefined) proxy.port = v1.port;
   if (v1.listen !== undefined) proxy.listen = v1.listen;
   if (Object.keys(proxy).length) out.proxy = proxy;
-  if (v1.profile !== undefined) out.privacy = { profile: v1.profile };
+  // version 1 had only the built-in profiles; an unknown name falls back to the default (the original file is kept)
+  if (typeof v1.profile === 'string' && (builtInProfileIds as readonly string[]).includes(v1.profile)) {
+    out.privacy = { profile: v1.profile };
+  }
   if (v1.upstream !== undefined) out.upstream = { default: v1.upstream };
   if (Array.isArray(v1.blocklists)) {
     out.blocklists = {

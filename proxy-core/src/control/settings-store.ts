@@ -3,7 +3,7 @@ import writeFileAtomic from 'write-file-atomic';
 import type { Notice } from './contract.js';
 import { validateSettings } from './settings-merge.js';
 import { migrateSettings } from './settings-migrations.js';
-import { defaultSettings, type Settings } from './settings-schema.js';
+import { defaultSettings, type Settings, settingsSchema } from './settings-schema.js';
 
 export type StoreNotice = Omit<Notice, 'id' | 'at'>;
 
@@ -31,7 +31,9 @@ export function createMemoryStore(initial: Settings = defaultSettings()): Settin
   };
 }
 
-type Reading = { ok: true; settings: Settings; from: number; text: string } | { ok: false; error: string };
+type Reading =
+  | { ok: true; settings: Settings; from: number; text: string; unknown: string[] }
+  | { ok: false; error: string };
 
 /**
  * A JSON file, written atomically (write-file-atomic: temp file, fsync, rename). Before each write the previous
@@ -67,6 +69,14 @@ export function createFileStore(path: string): SettingsStore {
         const main = await readSettings(path);
         if (main === null) return { settings: defaultSettings(), notices };
         if (main.ok) {
+          if (main.unknown.length) {
+            notices.push({
+              level: 'warning',
+              code: 'SETTINGS_UNKNOWN_FIELDS',
+              message: `The settings file has fields Veil does not know, which are ignored: ${main.unknown.join(', ')}.`,
+              action: `Check them for typos in ${path}. The next change saved from Veil drops them (the file before it is kept as ${path}.bak).`,
+            });
+          }
           if (main.from < 2) {
             await writeFileAtomic(`${path}.v${main.from}`, await readFile(path, 'utf8'));
             notices.push({
@@ -119,7 +129,8 @@ async function readSettings(file: string): Promise<Reading | null> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    return { ok: false, error: (err as Error).message };
+    // unreadable is not corrupt: moving it aside or writing over it could lose a good file
+    throw new Error(`Cannot read the settings file ${file}: ${(err as Error).message}. Check its permissions.`);
   }
   let doc: unknown;
   try {
@@ -133,5 +144,34 @@ async function readSettings(file: string): Promise<Reading | null> {
   if (!result.ok) {
     return { ok: false, error: result.errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('; ') };
   }
-  return { ok: true, settings: result.settings, from: migrated.from, text };
+  return { ok: true, settings: result.settings, from: migrated.from, text, unknown: unknownFields(migrated.doc) };
+}
+
+/** Fields the schema does not know (typos, or from another program): zod drops them, so the user is told. */
+function unknownFields(doc: Record<string, unknown>): string[] {
+  const shape = settingsSchema.shape as Record<string, unknown>;
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(doc)) {
+    if (!Object.hasOwn(shape, key)) {
+      out.push(key);
+      continue;
+    }
+    const section = sectionKeys(shape[key]);
+    if (!section || typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    for (const field of Object.keys(value)) if (!section.has(field)) out.push(`${key}.${field}`);
+  }
+  return out;
+}
+
+/** The field names of a settings section (unwrapping its default), or null for a scalar. */
+function sectionKeys(schema: unknown): Set<string> | null {
+  let s = schema as {
+    shape?: Record<string, unknown>;
+    unwrap?: () => unknown;
+    def?: { innerType?: unknown; in?: unknown };
+  };
+  for (let i = 0; i < 4 && s && !s.shape; i++) {
+    s = (s.def?.innerType ?? s.def?.in ?? s.unwrap?.()) as typeof s;
+  }
+  return s?.shape ? new Set(Object.keys(s.shape)) : null;
 }

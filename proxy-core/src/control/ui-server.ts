@@ -63,7 +63,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   });
 
   function headers(type: string): Record<string, string> {
-    const ws = `ws://127.0.0.1:${port} ws://localhost:${port} ws://[::1]:${port}`;
+    // CSP source lists cannot name IPv6 literals; a page opened at [::1] connects through 'self'
+    const ws = `ws://127.0.0.1:${port} ws://localhost:${port}`;
     return {
       'Content-Type': type,
       'Content-Security-Policy': `default-src 'self'; connect-src 'self' ${ws}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,

@@ -7,9 +7,11 @@ import type { CommandErrorPayload, CommandName, CommandResult, EventName, VeilEv
  * Connecting
  *   The page is served at `http://127.0.0.1:PORT/` and learns its token from the URL fragment
  *   (`#token=…`, never sent to the server). It opens `ws://<location.host>/ws?token=<token>`.
- *   The server refuses the upgrade (HTTP 401/403, no WebSocket) when the token is missing or wrong,
- *   when Host is not the loopback name and port it serves (DNS rebinding), or when an Origin
- *   header is present and is not the UI's own origin (CSRF). Non-browser clients may omit Origin.
+ *   The server refuses the upgrade with a plain HTTP answer (no WebSocket): 401 when the token is missing
+ *   or wrong, 421 when Host is not 127.0.0.1, localhost or [::1] with its port (DNS rebinding), 403 when an
+ *   Origin header is present and is not the UI's own origin (CSRF). Non-browser clients may omit Origin.
+ *   In a browser all of these surface as the socket's `error` then `close` (code 1006); the UI should say
+ *   "open the address `veil serve --ui` printed" rather than retry forever.
  *
  * After the upgrade the server sends one `hello` message. Then:
  *

@@ -141,8 +141,18 @@ export function attachWsTransport(server: Server, service: VeilService, guard: (
     async close() {
       server.off('upgrade', onUpgrade);
       for (const ws of wss.clients) ws.close(1001, 'Veil is shutting down');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      for (const ws of wss.clients) ws.terminate();
+      const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+      // a client that does not answer the close handshake would hold shutdown for ws's 30 s timeout
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          for (const ws of wss.clients) ws.terminate();
+          resolve();
+        }, 1000);
+      });
+      await Promise.race([closed, deadline]);
+      clearTimeout(timer);
+      await closed;
     },
   };
 }

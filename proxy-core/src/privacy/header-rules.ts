@@ -1,5 +1,5 @@
 import type { Profile } from '../control/settings-schema.js';
-import { hostSite, siteOf } from './site-of.js';
+import { hostSite, siteOf, splitUrl } from './site-of.js';
 
 /** The rule fields of a profile, without its id and names. */
 export type ProfileRules = Omit<Profile, 'id' | 'name' | 'description'>;
@@ -30,15 +30,15 @@ export function refererFor(
   return { value: origin, why: `trimmed to the origin (cross-site: ${from ?? 'unknown'} → ${to})` };
 }
 
+const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443' };
+
 /** `https://host[:port]/`, the form browsers send when they trim a Referer; null for a non-URL. */
 export function originOf(url: string): string | null {
-  try {
-    const u = new URL(url);
-    if (u.origin === 'null') return null;
-    return `${u.origin}/`;
-  } catch {
-    return null;
-  }
+  const u = splitUrl(url);
+  if (!u) return null;
+  const host = u.host.includes(':') ? `[${u.host}]` : u.host;
+  const port = u.port && u.port !== DEFAULT_PORTS[u.scheme] ? `:${u.port}` : '';
+  return `${u.scheme}://${host}${port}/`;
 }
 
 export type CookieAction = 'keep' | 'remove' | 'session';

@@ -52,10 +52,12 @@ export function compilePrivacy(p: PrivacySettings): PrivacyPolicy {
   const allow = new HostPatternMap<true>();
   for (const pattern of p.cookieAllowList) allow.add(pattern, true);
 
-  // request and response of one exchange share one context: party and rules are decided once
-  const contexts = new WeakMap<RequestFacts, { rules: CompiledRules; x: ExchangeContext }>();
-  function contextFor(facts: RequestFacts): { rules: CompiledRules; x: ExchangeContext } {
-    let found = contexts.get(facts);
+  // Request and response of one exchange share one context, so party and rules are decided once.
+  // It rides on the facts object under a private symbol: a WeakMap entry per exchange costs more in GC.
+  const key = Symbol('privacy-context');
+  type Carrier = RequestFacts & { [key]?: { rules: CompiledRules; x: ExchangeContext } };
+  function contextFor(facts: Carrier): { rules: CompiledRules; x: ExchangeContext } {
+    let found = facts[key];
     if (!found) {
       let party: Party | undefined;
       const x: ExchangeContext = {
@@ -64,7 +66,7 @@ export function compilePrivacy(p: PrivacySettings): PrivacyPolicy {
         cookieAllowedBy: allow.size ? (allow.match(facts.host)?.pattern ?? null) : null,
       };
       found = { rules: rulesFor(facts.host), x };
-      contexts.set(facts, found);
+      facts[key] = found;
     }
     return found;
   }

@@ -67,12 +67,17 @@ export function hostSite(url: string): string | null {
   return host ? siteOf(host) : null;
 }
 
+// scheme://[userinfo@]host[:port] — parsed by hand: a full WHATWG URL parse per header costs more than the rest of the policy
+const AUTHORITY = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[^\]/?#]*\]|[^:/?#]*)(?::(\d*))?(?:[/?#]|$)/i;
+
+/** Scheme, host (lower-case, IPv6 without brackets) and port of an absolute URL, or null. */
+export function splitUrl(url: string): { scheme: string; host: string; port: string } | null {
+  const m = AUTHORITY.exec(url);
+  if (!m?.[2]) return null;
+  return { scheme: m[1]!.toLowerCase(), host: normalizeHost(m[2]), port: m[3] ?? '' };
+}
+
 /** The host of an absolute URL, or null. */
 export function urlHost(url: string): string | null {
-  try {
-    const u = new URL(url);
-    return u.hostname || null;
-  } catch {
-    return null;
-  }
+  return splitUrl(url)?.host ?? null;
 }

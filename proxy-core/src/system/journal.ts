@@ -1,4 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
+import { uptime } from 'node:os';
 import writeFileAtomic from 'write-file-atomic';
 import type { PlatformName, ProxySnapshot } from './platform.js';
 
@@ -12,6 +13,8 @@ export interface Journal {
   platform: PlatformName;
   /** The process that made the change; a journal whose owner still runs is not replayed. */
   ownerPid: number;
+  /** When the machine booted (ms since epoch), so a pid reused after a reboot is not taken for the owner. */
+  bootTime?: number;
   watchdogPid?: number;
   previous: ProxySnapshot;
   applied: ProxySnapshot | null;
@@ -44,6 +47,19 @@ export async function writeJournal(path: string, journal: Journal): Promise<void
 
 export async function removeJournal(path: string): Promise<void> {
   await rm(path, { force: true });
+}
+
+/** When this machine booted, in ms since the epoch (to within the clock's drift). */
+export function bootTime(): number {
+  return Date.now() - Math.round(uptime() * 1000);
+}
+
+/** Whether the journal's owner is still running: same boot, and its pid alive. */
+export function ownerAlive(journal: Journal): boolean {
+  if (journal.ownerPid === process.pid) return true;
+  // A minute of slack: boot time derived from uptime wobbles with clock adjustments.
+  if (journal.bootTime !== undefined && Math.abs(journal.bootTime - bootTime()) > 60_000) return false;
+  return processAlive(journal.ownerPid);
 }
 
 /** Whether a process with this id is running. */

@@ -1,4 +1,4 @@
-import { processAlive, readJournal, removeJournal } from './journal.js';
+import { ownerAlive, readJournal, removeJournal } from './journal.js';
 import { describeChange, type SystemProxyPlatform, stillApplied } from './platform.js';
 
 export type ReplayOutcome =
@@ -22,7 +22,7 @@ export async function replayJournal(
   const journal = await readJournal(path);
   if (!journal) return { kind: 'none' };
   if (ownerPid !== undefined && journal.ownerPid !== ownerPid) return { kind: 'owned', pid: journal.ownerPid };
-  if (ownerPid === undefined && journal.ownerPid !== process.pid && processAlive(journal.ownerPid)) {
+  if (ownerPid === undefined && journal.ownerPid !== process.pid && ownerAlive(journal)) {
     return { kind: 'owned', pid: journal.ownerPid };
   }
   if (journal.platform !== platform.name) {

@@ -1,4 +1,4 @@
-import { type Journal, removeJournal, writeJournal } from './journal.js';
+import { bootTime, type Journal, removeJournal, writeJournal } from './journal.js';
 import {
   describeChange,
   type ProxySnapshot,
@@ -102,6 +102,7 @@ export function createSystemProxyController(o: ControllerOptions): SystemProxyCo
           version: 1,
           platform: o.platform.name,
           ownerPid: process.pid,
+          bootTime: bootTime(),
           previous,
           applied: null,
           at: Date.now(),

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Feature, FeatureFactory, ServiceHost } from '../control/feature.js';
 import type { Settings } from '../control/settings-schema.js';
 import { auditLine } from './audit-line.js';
-import { AuditWriter } from './audit-writer.js';
+import { AuditWriter, auditUsage } from './audit-writer.js';
 import type { ExchangeRecord } from './exchange-record.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -83,9 +83,7 @@ export function createAuditFeature(host: ServiceHost, now?: () => number): Featu
     commands: {
       'audit.status': async () => {
         const a = config ?? host.settings().audit;
-        const usage = writer
-          ? await writer.usage()
-          : await new AuditWriter({ path: pathOf(a), maxBytes: 1, maxAgeMs: 1, keep: 1 }).usage();
+        const usage = await auditUsage(pathOf(a));
         return { enabled: writer !== null, path: pathOf(a), bytes: usage.bytes, files: usage.files };
       },
     },

@@ -60,7 +60,10 @@ export class AuditWriter {
   /** Appends one line (no newline needed). Never throws, never waits. */
   write(line: string): void {
     if (this.closed) return;
-    const text = `${line}\n`;
+    this.enqueue(`${line}\n`);
+  }
+
+  private enqueue(text: string): void {
     const bytes = Buffer.byteLength(text);
     if (this.busy || !this.stream) {
       this.hold(text, bytes);
@@ -93,20 +96,8 @@ export class AuditWriter {
   }
 
   /** The log and its rotated files: total bytes and count. */
-  async usage(): Promise<{ bytes: number; files: number }> {
-    const dir = dirname(this.opts.path);
-    const base = basename(this.opts.path);
-    const names = await readdir(dir).catch(() => [] as string[]);
-    let bytes = 0;
-    let files = 0;
-    for (const name of names) {
-      if (name !== base && !new RegExp(`^${escapeRegExp(base)}\\.\\d+$`).test(name)) continue;
-      const st = await stat(join(dir, name)).catch(() => null);
-      if (!st) continue;
-      bytes += st.size;
-      files++;
-    }
-    return { bytes, files };
+  usage(): Promise<{ bytes: number; files: number }> {
+    return auditUsage(this.opts.path);
   }
 
   private dueForRotation(incoming: number): boolean {
@@ -144,7 +135,7 @@ export class AuditWriter {
         const queued = this.pending;
         this.pending = [];
         this.pendingBytes = 0;
-        for (const text of queued) this.write(text.slice(0, -1));
+        for (const text of queued) this.enqueue(text);
       });
   }
 
@@ -179,8 +170,25 @@ export class AuditWriter {
     }
     this.size = 0;
     this.openedAt = this.now();
-    if (!this.closed) this.openStream();
+    // also while closing: lines held during the rotation still go to the fresh file before it closes
+    this.openStream();
   }
+}
+
+/** Total bytes and number of files of an audit log and its rotated copies (`path`, `path.1`, …). */
+export async function auditUsage(path: string): Promise<{ bytes: number; files: number }> {
+  const dir = dirname(path);
+  const rotated = new RegExp(`^${escapeRegExp(basename(path))}(\\.\\d+)?$`);
+  let bytes = 0;
+  let files = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!rotated.test(name)) continue;
+    const st = await stat(join(dir, name)).catch(() => null);
+    if (!st?.isFile()) continue;
+    bytes += st.size;
+    files++;
+  }
+  return { bytes, files };
 }
 
 function escapeRegExp(s: string): string {

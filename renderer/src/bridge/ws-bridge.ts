@@ -1,4 +1,5 @@
 import type { CommandName, EventName, VeilEvents } from '../../../proxy-core/src/control/contract.js';
+import type { WsClientMessage, WsServerMessage } from '../../../proxy-core/src/control/ws-protocol.js';
 import { type Bridge, BridgeError, toBridgeError } from './bridge.js';
 
 /** Connection state for the UI's "reconnecting" banner. */
@@ -21,13 +22,13 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-// The wire format is proxy-core/src/control/ws-protocol.ts (its constants are repeated here as literals:
-// the renderer imports types only).
-type ServerMessage =
-  | { hello: { protocol: number; events: EventName[] } }
-  | { id: number | string | null; result: unknown }
-  | { id: number | string | null; error: { code: string; message: string; errors?: unknown } }
-  | { event: EventName; payload: unknown };
+// The wire format is ws-protocol.ts; its constants (the /ws path) are repeated here as literals because
+// the renderer imports types only.
+type ServerMessage = WsServerMessage;
+
+function encode(message: WsClientMessage): string {
+  return JSON.stringify(message);
+}
 
 const MAX_BACKOFF_MS = 10_000;
 
@@ -52,11 +53,13 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
       attempt = 0;
       // Nothing is pushed before a subscribe; after a reconnect the subscriptions start over.
       const events = [...listeners].filter(([, set]) => set.size > 0).map(([name]) => name);
-      if (events.length) ws.send(JSON.stringify({ subscribe: events }));
+      if (events.length) ws.send(encode({ subscribe: events }));
       for (const message of queue.splice(0)) ws.send(message);
       options.onState?.('open');
     };
     ws.onmessage = (ev) => receive(String(ev.data));
+    // A refused or failed connection is followed by close, which does the retrying.
+    ws.onerror = () => {};
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
@@ -114,7 +117,7 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
           reject(new BridgeError({ code: 'E_TIMEOUT', message: `Veil did not answer ${command} in time.` }));
         }, timeoutMs);
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-        send(JSON.stringify(args === undefined ? { id, command } : { id, command, args }));
+        send(encode(args === undefined ? { id, command } : { id, command, args }));
       });
     },
     on<E extends EventName>(event: E, listener: (payload: VeilEvents[E]) => void) {
@@ -123,11 +126,11 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
         set = new Set();
         listeners.set(event, set);
       }
-      if (set.size === 0 && socket?.readyState === Impl.OPEN) socket.send(JSON.stringify({ subscribe: [event] }));
+      if (set.size === 0 && socket?.readyState === Impl.OPEN) socket.send(encode({ subscribe: [event] }));
       set.add(listener as (payload: never) => void);
       return () => {
         set.delete(listener as (payload: never) => void);
-        if (set.size === 0 && socket?.readyState === Impl.OPEN) socket.send(JSON.stringify({ unsubscribe: [event] }));
+        if (set.size === 0 && socket?.readyState === Impl.OPEN) socket.send(encode({ unsubscribe: [event] }));
       };
     },
     close() {

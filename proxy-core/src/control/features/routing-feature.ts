@@ -1,4 +1,5 @@
 import { HostPatternMap } from '../../privacy/host-pattern.js';
+import { AccessControl } from '../../proxy/access-control.js';
 import { parseAuthority } from '../../proxy/connect-tunnel.js';
 import { createDirectUpstream } from '../../proxy/direct-upstream.js';
 import { createFallbackUpstream } from '../../proxy/fallback-upstream.js';
@@ -36,9 +37,22 @@ function makeUpstream(raw: string, s: Settings['upstream'], direct: Upstream): U
   return upstream;
 }
 
+/**
+ * The direct route, with the engine's guard: when Veil is exposed, a name that resolves to
+ * loopback or link-local is refused at connect time, exactly as on the engine's own direct route.
+ */
+function guardedDirect(p: Settings['proxy']): Upstream {
+  const access = new AccessControl({
+    listenHost: p.listen,
+    allowedClients: p.allowedClients,
+    allowPrivateDestinations: p.allowPrivateDestinations,
+  });
+  return createDirectUpstream(access.guardsDestinations ? { lookup: access.guardLookup() } : {});
+}
+
 /** Compiles the upstream section: the default route plus per-site rules, most specific first. */
-export function buildRoutes(s: Settings['upstream']): Routes {
-  const direct = createDirectUpstream();
+export function buildRoutes(s: Settings['upstream'], proxy: Settings['proxy']): Routes {
+  const direct = guardedDirect(proxy);
   const byUrl = new Map<string, Upstream>([['direct', direct]]);
   const get = (raw: string): Upstream => {
     let u = byUrl.get(raw);
@@ -73,10 +87,11 @@ export const routingFeature: FeatureFactory = () => {
   const feature: Feature = {
     name: 'routing',
     applySettings(settings) {
-      const key = JSON.stringify(settings.upstream);
+      const { listen, allowedClients, allowPrivateDestinations } = settings.proxy;
+      const key = JSON.stringify([settings.upstream, listen, allowedClients, allowPrivateDestinations]);
       if (key === builtFrom && routes) return;
       const old = routes;
-      routes = buildRoutes(settings.upstream);
+      routes = buildRoutes(settings.upstream, settings.proxy);
       builtFrom = key;
       if (old) retire(old);
     },

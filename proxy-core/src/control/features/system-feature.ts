@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ProxyEngine } from '../../proxy/create-proxy.js';
 import { detectPlatform } from '../../system/detect-platform.js';
-import { JOURNAL_FILE } from '../../system/journal.js';
+import { JOURNAL_FILE, ownerAlive, readJournal } from '../../system/journal.js';
 import { buildPac, DIRECT_PAC } from '../../system/pac-file.js';
 import { createPacServer, type PacServer } from '../../system/pac-server.js';
 import type { ProxyTarget, SystemProxyPlatform } from '../../system/platform.js';
@@ -98,8 +98,10 @@ export function createSystemFeature(options: SystemFeatureOptions = {}): Feature
       try {
         if (want && engine) {
           if (controller.foreignChange && !force) return;
+          if (!controller.active && !(await journalFree())) return;
           if (s.systemProxy.mode === 'pac') await pac.listen();
           await controller.apply(targetFor(s, engine), s.systemProxy.guard);
+          lastError = undefined;
         } else {
           const outcome = await controller.release();
           if (outcome.kind === 'foreign') {
@@ -109,8 +111,8 @@ export function createSystemFeature(options: SystemFeatureOptions = {}): Feature
               message: `The system proxy was changed by another program (${outcome.change}); Veil did not put back the old settings over it.`,
             });
           }
+          lastError = undefined;
         }
-        lastError = undefined;
       } catch (err) {
         fail(err);
       }
@@ -120,6 +122,21 @@ export function createSystemFeature(options: SystemFeatureOptions = {}): Feature
       const next = queue.then(() => reconcile(force));
       queue = next.catch(() => undefined);
       return next;
+    }
+
+    /**
+     * Whether this Veil may take the system proxy: no journal, or its own. Another running Veil's
+     * journal blocks it (it would save that Veil's settings as "previous"); a dead one's is replayed first.
+     */
+    async function journalFree(): Promise<boolean> {
+      const journal = await readJournal(journalPath);
+      if (!journal || journal.ownerPid === process.pid) return true;
+      if (!ownerAlive(journal)) {
+        await recover();
+        return (await readJournal(journalPath)) === null;
+      }
+      lastError = `Another Veil (process ${journal.ownerPid}) holds the system proxy; quit it first.`;
+      return false;
     }
 
     /** Start-up: undo what a crashed run left behind, before anything else touches the settings. */

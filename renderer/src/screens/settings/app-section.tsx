@@ -1,13 +1,23 @@
 import { applyTheme } from '../../lib/theme.js';
 import { useSectionForm } from '../../lib/use-section-form.js';
+import { useVeil } from '../../store/store.js';
 import { SectionCard } from './section-card.js';
 
 /** Start-up and appearance. */
 export function AppSection() {
   const form = useSectionForm('app');
   const theme = form.value('theme');
+  const savedTheme = useVeil((s) => s.settings?.app.theme ?? 'system');
+  // The theme previews as soon as it is picked; discarding goes back to the saved one.
+  const controls = {
+    ...form,
+    discard: () => {
+      form.discard();
+      applyTheme(savedTheme);
+    },
+  };
   return (
-    <SectionCard title="App" form={form}>
+    <SectionCard title="App" form={controls}>
       <label className="check">
         <input
           type="checkbox"

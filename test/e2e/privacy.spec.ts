@@ -1,0 +1,43 @@
+import { expect, openScreen, test, trafficRows } from './fixtures.js';
+import { curlVia } from './veil-process.js';
+
+const identifying = {
+  'X-Forwarded-For': '10.9.8.7',
+  'User-Agent': 'VeilE2E/1.0 (secret-machine)',
+  Referer: 'http://elsewhere.example/a/secret-page',
+};
+
+test('changing the profile changes the headers the origin receives', async ({ ui, veil, echo }) => {
+  await openScreen(ui, 'Privacy');
+  const picker = ui.getByRole('group', { name: 'Profile' });
+  await picker.getByText('Transparent', { exact: false }).first().click();
+  await expect(picker.getByRole('radio', { name: /Transparent/ })).toBeChecked();
+  await curlVia(veil.proxyUrl, `${echo.url}/transparent`, identifying);
+  const open = echo.received.at(-1)!;
+  expect(open['user-agent']).toBe(identifying['User-Agent']);
+
+  await picker.getByText('Strict', { exact: false }).first().click();
+  await expect(picker.getByRole('radio', { name: /Strict/ })).toBeChecked();
+  await curlVia(veil.proxyUrl, `${echo.url}/strict`, identifying);
+  const strict = echo.received.at(-1)!;
+  expect(strict['x-forwarded-for']).toBeUndefined();
+  expect(strict['user-agent']).not.toBe(identifying['User-Agent']);
+  expect(String(strict.referer ?? '')).not.toContain('secret-page');
+});
+
+test('the receipt lists what Veil removed, struck through with its rule', async ({ ui, veil, echo }) => {
+  await curlVia(veil.proxyUrl, `${echo.url}/receipt`, identifying);
+  expect(echo.received.at(-1)!['x-forwarded-for']).toBeUndefined();
+  await openScreen(ui, 'Traffic');
+  await trafficRows(ui).filter({ hasText: '/receipt' }).click();
+  const receipt = ui.getByRole('region', { name: 'Receipt' });
+  await expect(receipt).toContainText('X-Forwarded-For');
+  await expect(receipt).toContainText('removed');
+  const request = ui.getByRole('region', { name: /Request headers \(as the client/ });
+  await expect(request.locator('del', { hasText: '10.9.8.7' })).toBeVisible();
+});
+
+test('what an HTTPS tunnel cannot scrub is said plainly', async ({ ui }) => {
+  await openScreen(ui, 'Privacy');
+  await expect(ui.getByText(/encrypted tunnel it cannot open/)).toBeVisible();
+});

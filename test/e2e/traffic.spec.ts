@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { expect, openScreen, test, trafficRows } from './fixtures.js';
+import { curlVia } from './veil-process.js';
+
+test('requests sent through the proxy appear live in the table', async ({ ui, veil, echo }) => {
+  await openScreen(ui, 'Traffic');
+  const first = await curlVia(veil.proxyUrl, `${echo.url}/live/one`);
+  expect(first.status).toBe(200);
+  await expect(trafficRows(ui).filter({ hasText: '/live/one' })).toHaveCount(1);
+  await curlVia(veil.proxyUrl, `${echo.url}/live/two?x=1`);
+  const second = trafficRows(ui).filter({ hasText: '/live/two?x=1' });
+  await expect(second).toHaveCount(1);
+  await expect(second).toContainText('GET');
+  await expect(second).toContainText('200');
+  // Newest at the bottom.
+  await expect(trafficRows(ui).last()).toContainText('/live/two');
+});
+
+test('the details pane shows the headers and Escape closes it', async ({ ui, veil, echo }) => {
+  await openScreen(ui, 'Traffic');
+  await curlVia(veil.proxyUrl, `${echo.url}/details`, { 'X-Test-Header': 'hello' });
+  await trafficRows(ui).filter({ hasText: '/details' }).click();
+  const details = ui.getByRole('complementary', { name: 'Exchange details' });
+  await expect(details).toBeVisible();
+  await expect(details.getByRole('region', { name: /Request headers \(as the client/ })).toContainText('X-Test-Header');
+  await expect(details.getByRole('region', { name: /Response headers/ }).first()).toContainText('application/json');
+  // The table stays beside the details, not under them.
+  const table = await ui.locator('.traffic-table').boundingBox();
+  const pane = await details.boundingBox();
+  expect(table!.x + table!.width).toBeLessThanOrEqual(pane!.x + 1);
+  await ui.keyboard.press('Escape');
+  await expect(details).toHaveCount(0);
+});
+
+test('/ focuses the filter and the filter narrows the table', async ({ ui, veil, echo }) => {
+  await openScreen(ui, 'Traffic');
+  await curlVia(veil.proxyUrl, `${echo.url}/apple`);
+  await curlVia(veil.proxyUrl, `${echo.url}/banana`);
+  await expect(trafficRows(ui)).toHaveCount(2);
+  await ui.locator('body').press('/');
+  await expect(ui.getByRole('searchbox', { name: /Filter/ })).toBeFocused();
+  await ui.keyboard.type('banana');
+  await expect(trafficRows(ui)).toHaveCount(1);
+  await expect(trafficRows(ui)).toContainText('/banana');
+});
+
+test('Export HAR downloads a valid HAR of what is shown', async ({ ui, veil, echo }) => {
+  await openScreen(ui, 'Traffic');
+  await curlVia(veil.proxyUrl, `${echo.url}/har/kept`);
+  await curlVia(veil.proxyUrl, `${echo.url}/har/filtered-out`);
+  await expect(trafficRows(ui)).toHaveCount(2);
+  await ui.getByRole('searchbox', { name: /Filter/ }).fill('kept');
+  await expect(trafficRows(ui)).toHaveCount(1);
+  const [download] = await Promise.all([
+    ui.waitForEvent('download'),
+    ui.getByRole('button', { name: 'Export HAR' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^veil-.*\.har$/);
+  const har = JSON.parse(await readFile((await download.path())!, 'utf8'));
+  expect(har.log.version).toBe('1.2');
+  expect(har.log.entries.map((e: { request: { url: string } }) => e.request.url)).toEqual([`${echo.url}/har/kept`]);
+  expect(har.log.entries[0].response.status).toBe(200);
+});
+
+test('pause stops the live table and resume brings it back', async ({ ui, veil, echo }) => {
+  await openScreen(ui, 'Traffic');
+  await curlVia(veil.proxyUrl, `${echo.url}/before`);
+  await expect(trafficRows(ui)).toHaveCount(1);
+  await ui.getByRole('button', { name: 'Pause' }).click();
+  await expect(ui.getByRole('button', { name: 'Resume' })).toBeVisible();
+  await curlVia(veil.proxyUrl, `${echo.url}/while-paused`);
+  await ui.getByRole('button', { name: 'Resume' }).click();
+  await curlVia(veil.proxyUrl, `${echo.url}/after`);
+  await expect(trafficRows(ui).filter({ hasText: '/after' })).toHaveCount(1);
+  await expect(trafficRows(ui).filter({ hasText: '/while-paused' })).toHaveCount(0);
+});

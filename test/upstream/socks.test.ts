@@ -1,0 +1,171 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSocksUpstream } from '../../proxy-core/src/proxy/socks-upstream.js';
+import { parseUpstreamUrl } from '../../proxy-core/src/proxy/upstream-url.js';
+import {
+  type EchoOrigin,
+  headerValue,
+  type RunningVeil,
+  startEchoOrigin,
+  startVeil,
+  viaProxy,
+} from '../privacy/harness.js';
+import { getOver, openTunnel } from '../privacy/raw-client.js';
+import {
+  type ChildServer,
+  DANTE_PASS,
+  DANTE_USER,
+  ensureDanteUser,
+  missing,
+  startDante,
+  startMicrosocks,
+  startRecordingSocks,
+} from './servers.js';
+
+let origin: EchoOrigin;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  origin = await startEchoOrigin();
+});
+afterAll(async () => {
+  await origin.close();
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  origin.seen.length = 0;
+});
+
+async function veil(settings: Record<string, unknown>): Promise<RunningVeil> {
+  const v = await startVeil({ proxy: { allowedConnectPorts: [origin.port] }, ...settings });
+  cleanups.push(() => v.stop());
+  return v;
+}
+
+async function child(start: () => Promise<ChildServer>): Promise<ChildServer> {
+  const c = await start();
+  cleanups.push(() => c.stop());
+  return c;
+}
+
+const microsocksMissing = missing('/usr/bin/microsocks');
+const danteMissing = missing('/usr/sbin/danted');
+
+describe.skipIf(microsocksMissing)('SOCKS5 through microsocks', () => {
+  if (microsocksMissing) console.warn(`skipping microsocks tests: ${microsocksMissing}`);
+
+  it('carries plain HTTP (scrubbed) and CONNECT tunnels; stopping it stops the traffic', async () => {
+    const socks = await child(() => startMicrosocks());
+    const v = await veil({ upstream: { default: `socks5://127.0.0.1:${socks.port}` } });
+    const recorded = v.nextRecord();
+    const res = await viaProxy(v.port, `http://127.0.0.1:${origin.port}/via-socks`, {
+      'X-Forwarded-For': '10.1.2.3',
+      Cookie: 'a=1',
+      Referer: 'https://elsewhere.example/',
+    });
+    expect(res.status).toBe(200);
+    const seen = origin.seen.at(-1)!;
+    expect(seen.url).toBe('/via-socks');
+    expect(headerValue(seen.headers, 'x-forwarded-for')).toBeUndefined();
+    expect(headerValue(seen.headers, 'cookie')).toBeUndefined();
+    expect((await recorded).route).toBe(`socks5://127.0.0.1:${socks.port}`);
+
+    const tunnel = await openTunnel(v.port, `127.0.0.1:${origin.port}`);
+    expect(tunnel.status).toBe(200);
+    expect(await getOver(tunnel.socket, `127.0.0.1:${origin.port}`, '/tunnelled')).toMatch(/^HTTP\/1\.1 200/);
+    expect(origin.seen.at(-1)!.url).toBe('/tunnelled');
+
+    await socks.stop();
+    const after = await viaProxy(v.port, `http://127.0.0.1:${origin.port}/after-stop`, {}, { agent: false });
+    expect(after.status).toBe(502);
+    expect(origin.seen.map((s) => s.url)).not.toContain('/after-stop');
+  });
+});
+
+describe('no DNS lookup for the target through SOCKS', () => {
+  it.each(['socks5', 'socks5h', 'socks'])(
+    '%s:// sends the name to the SOCKS server (address type domain)',
+    async (scheme) => {
+      const socks = await startRecordingSocks({ 'secret-origin.veil-test': origin.port });
+      cleanups.push(() => socks.stop());
+      const v = await veil({ upstream: { default: `${scheme}://127.0.0.1:${socks.port}` } });
+      const res = await viaProxy(v.port, `http://secret-origin.veil-test:${origin.port}/named`, {});
+      expect(res.status).toBe(200);
+      expect(headerValue(origin.seen.at(-1)!.headers, 'host')).toBe(`secret-origin.veil-test:${origin.port}`);
+      const tunnel = await openTunnel(v.port, `secret-origin.veil-test:${origin.port}`);
+      expect(tunnel.status).toBe(200);
+      tunnel.socket.destroy();
+      expect(socks.requests).toEqual([
+        { atyp: 3, address: 'secret-origin.veil-test', port: origin.port },
+        { atyp: 3, address: 'secret-origin.veil-test', port: origin.port },
+      ]);
+    },
+  );
+
+  it('resolves locally only when asked (upstream.localDns), counting the lookups', async () => {
+    const socks = await startRecordingSocks({});
+    cleanups.push(() => socks.stop());
+    const lookups: string[] = [];
+    const lookup = async (host: string): Promise<string> => {
+      lookups.push(host);
+      return '127.0.0.1';
+    };
+    const url = parseUpstreamUrl(`socks5h://127.0.0.1:${socks.port}`);
+    const remote = createSocksUpstream(url, { lookup });
+    const viaName = await remote.connect('only-remote.veil-test', origin.port, 5000).catch((e: Error) => e);
+    expect(viaName).toBeInstanceOf(Error); // the recording server does not know this name: it was sent as-is
+    remote.close();
+    expect(lookups).toEqual([]);
+    const local = createSocksUpstream(url, { lookup, localDns: true });
+    const { socket } = await local.connect('only-remote.veil-test', origin.port, 5000);
+    socket.destroy();
+    local.close();
+    expect(lookups).toEqual(['only-remote.veil-test']);
+    expect(socks.requests.map((r) => [r.atyp, r.address])).toEqual([
+      [3, 'only-remote.veil-test'],
+      [1, '127.0.0.1'],
+    ]);
+  });
+});
+
+describe.skipIf(microsocksMissing || danteMissing)('SOCKS5 username/password (dante)', () => {
+  if (danteMissing) console.warn(`skipping dante tests: ${danteMissing}`);
+
+  it('logs in with the URL credentials, refuses wrong ones with 502 naming the proxy, never shows the password', async () => {
+    const cannot = ensureDanteUser();
+    if (cannot) {
+      console.warn(`skipping: ${cannot}`);
+      return;
+    }
+    const dante = await child(() => startDante());
+    const good = await veil({ upstream: { default: `socks5://${DANTE_USER}:${DANTE_PASS}@127.0.0.1:${dante.port}` } });
+    const recorded = good.nextRecord();
+    const ok = await viaProxy(good.port, `http://127.0.0.1:${origin.port}/with-login`, {});
+    expect(ok.status, dante.output()).toBe(200);
+    expect(origin.seen.at(-1)!.url).toBe('/with-login');
+    const record = await recorded;
+    expect(record.route).toBe(`socks5://***@127.0.0.1:${dante.port}`);
+    const tunnel = await openTunnel(good.port, `127.0.0.1:${origin.port}`);
+    expect(tunnel.status).toBe(200);
+    tunnel.socket.destroy();
+
+    const bad = await veil({ upstream: { default: `socks5://${DANTE_USER}:wrong-password@127.0.0.1:${dante.port}` } });
+    const badRecord = bad.nextRecord();
+    const refused = await viaProxy(bad.port, `http://127.0.0.1:${origin.port}/bad-login`, {});
+    expect(refused.status).toBe(502);
+    expect(refused.body).toContain(`socks5://***@127.0.0.1:${dante.port}`);
+    expect(refused.body).toContain('credentials');
+    expect(refused.body).not.toContain('wrong-password');
+    expect((await badRecord).error).toBe('E_UPSTREAM_PROXY');
+    expect(origin.seen.map((s) => s.url)).not.toContain('/bad-login');
+
+    const test = await good.service.invoke('upstream.test', {
+      url: `socks5://${DANTE_USER}:${DANTE_PASS}@127.0.0.1:${dante.port}`,
+    });
+    expect(test).toMatchObject({ ok: true, name: `socks5://***@127.0.0.1:${dante.port}` });
+    const wrong = await good.service.invoke('upstream.test', {
+      url: `socks5://${DANTE_USER}:nope@127.0.0.1:${dante.port}`,
+    });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.error).toMatch(/refused the user name or password/);
+  });
+});
