@@ -11,6 +11,7 @@ import { rawErrorResponse, renderErrorPage } from './error-page.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import { abortExchange, forwardHttp } from './http-forward.js';
+import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
 import { ProxyError } from './proxy-error.js';
 import { DEFAULT_TIMEOUTS, type ProxyOptions, type Router, SOCKET_HIGH_WATER_MARK } from './proxy-options.js';
 import { forwardUpgrade } from './websocket-forward.js';
@@ -129,7 +130,8 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     void openTunnel(ctx, req, socket, head);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    void forwardUpgrade(ctx, req, socket, head);
+    if (isPlainUpgrade(req)) forwardPlainUpgrade(ctx, req, socket);
+    else void forwardUpgrade(ctx, req, socket, head);
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
