@@ -48,6 +48,9 @@ describe('forwarding absolute-form HTTP', () => {
         res.write('part1-');
         res.addTrailers({ 'X-Checksum': 'abc123' });
         res.end('part2');
+      } else if (path === '/early-hints') {
+        res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+        res.end('hinted');
       } else if (path === '/no-content') {
         res.writeHead(204);
         res.end();
@@ -240,6 +243,16 @@ describe('forwarding absolute-form HTTP', () => {
     });
     expect(full).toContain('100 Continue');
     expect(full).toContain('got 5');
+  });
+
+  it('relays 103 Early Hints before the final answer', async () => {
+    const res = await rawExchange(
+      proxy.port,
+      `GET ${base}/early-hints HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    expect(res.text).toMatch(/^HTTP\/1\.1 103 Early Hints\r\n[^]*Link: <\/style\.css>; rel=preload; as=style/i);
+    expect(res.text).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK/);
+    expect(res.text).toContain('hinted');
   });
 
   it('answers HEAD, 204 and 304 without a body', async () => {

@@ -4,7 +4,7 @@ import { errorPageFor, renderErrorPage } from './error-page.js';
 import type { ResponseTap } from './exchange-cache.js';
 import type { BlockDecision, RequestFacts } from './exchange-policy.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
-import { getHeader, type HeaderList, removeHeader, setHeader } from './header-list.js';
+import { getHeader, getHeaderAll, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
 import { checkRequestFraming } from './request-framing.js';
@@ -266,6 +266,12 @@ function sendUpstream(
   });
   upReq.on('continue', () => {
     res.writeContinue();
+  });
+  upReq.on('information', (info) => {
+    // 103 Early Hints lets the browser preload while the origin thinks; other 1xx stay here
+    if (info.statusCode !== 103 || req.httpVersionMinor < 1 || res.headersSent) return;
+    const links = getHeaderAll(info.rawHeaders, 'link');
+    if (links.length > 0) res.writeEarlyHints({ link: links });
   });
   upReq.on('error', (err) => {
     if (clientDone && res.writableFinished) return;
