@@ -250,7 +250,7 @@ describe('forwarding absolute-form HTTP', () => {
       proxy.port,
       `GET ${base}/early-hints HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
     );
-    expect(res.text).toMatch(/^HTTP\/1\.1 103 Early Hints\r\n[^]*Link: <\/style\.css>; rel=preload; as=style/i);
+    expect(res.text).toMatch(/^HTTP\/1\.1 103 Early Hints\r\n[\s\S]*Link: <\/style\.css>; rel=preload; as=style/i);
     expect(res.text).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK/);
     expect(res.text).toContain('hinted');
   });
