@@ -97,10 +97,14 @@ export async function blocklistBench(count = 1_000_000): Promise<BlocklistFigure
   times.sort();
   // the mean of the best of five passes: the lookup cost with the least interference from other processes
   let bestMean = Number.POSITIVE_INFINITY;
+  let bestCpu = Number.POSITIVE_INFINITY;
   for (let pass = 0; pass < 5; pass++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     for (let j = 0; j < samples; j++) matcher.decide(reqs[j]!);
+    const used = process.cpuUsage(c);
     bestMean = Math.min(bestMean, ((performance.now() - t) * 1000) / samples);
+    bestCpu = Math.min(bestCpu, (used.user + used.system) / samples);
   }
   return [
     { name: 'rules accepted', value: report.rules, unit: 'rules' },
@@ -110,7 +114,8 @@ export async function blocklistBench(count = 1_000_000): Promise<BlocklistFigure
     { name: 'rss growth', value: Math.round((rssAfter - rssBefore) / 1e6), unit: 'MB' },
     { name: 'lookup p50', value: round3(percentile(times, 0.5)), unit: 'µs' },
     { name: 'lookup p99', value: round3(percentile(times, 0.99)), unit: 'µs', target: '< 2 µs' },
-    { name: 'lookup mean', value: round3(bestMean), unit: 'µs (best of 5 passes)' },
+    { name: 'lookup mean', value: round3(bestMean), unit: 'µs wall (best of 5 passes)' },
+    { name: 'lookup mean', value: round3(bestCpu), unit: 'µs CPU (best of 5 passes)' },
     { name: 'blocked share', value: Math.round((blocked / samples) * 100), unit: '%' },
     // the machine is shared: a busy one inflates every figure above
     { name: 'load average', value: Math.round(loadavg()[0]! * 100) / 100, unit: '(1 min)' },

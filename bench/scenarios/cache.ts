@@ -1,133 +1,183 @@
-import { once } from 'node:events';
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
-import { createMemoryStore } from '../../proxy-core/src/cache/memory-store.js';
-import { createResponseCache } from '../../proxy-core/src/cache/response-cache.js';
-import { createProxy } from '../../proxy-core/src/proxy/create-proxy.js';
+import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { freePort, have, runCommand, type Service, startService } from '../lib/processes.js';
+import type { BenchContext, BenchScenario, ScenarioReport } from '../lib/scenario.js';
+import { fmtMs, fmtRps, withRatio } from '../lib/table.js';
+import { type LoadResult, parseWrk } from '../lib/wrk.js';
 
-export interface CacheBenchRow {
-  name: string;
-  requestsPerSecond: number;
-  /** CPU time of this process (client, Veil and origin together) per request: steadier than req/s on a busy machine. */
-  cpuMicrosPerRequest: number;
-  requests: number;
-  errors: number;
-}
-
-export interface CacheBenchOptions {
-  /** Seconds per measurement. Default 3. */
-  seconds?: number;
-  /** Requests in flight at once. Default 16. */
-  concurrency?: number;
-  /** Response body bytes. Default 16 KiB. */
-  bodyBytes?: number;
-  /** The origin answers after this long, standing for an application's own work. Default 2 ms. */
-  originDelayMs?: number;
-}
+const CONCURRENCY = [1, 50] as const;
+const BODY_KB = 16;
 
 /**
- * Requests per second for the same 16 KiB resource: straight to a local origin, through Veil
- * as cache hits, and through Veil as misses (the origin marks that copy no-store). Everything
- * runs in this process on loopback, so the figures compare paths, not machines.
+ * The origin, its own process: `/hit` is cacheable for an hour, `/miss` is no-store, both
+ * 16 KiB; `/count` tells how many requests it answered. Args: PORT.
  */
-export async function cacheScenario(options: CacheBenchOptions = {}): Promise<CacheBenchRow[]> {
-  const seconds = options.seconds ?? 3;
-  const concurrency = options.concurrency ?? 16;
-  const body = Buffer.alloc(options.bodyBytes ?? 16 * 1024, 'v');
-  const delay = options.originDelayMs ?? 2;
-  const origin = createServer((req, res) => {
-    const cacheControl = req.url === '/miss' ? 'no-store' : 'max-age=3600';
-    const answer = (): void => {
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': cacheControl });
-      res.end(body);
-    };
-    if (delay > 0) setTimeout(answer, delay);
-    else answer();
+const ORIGIN = `
+import { createServer } from 'node:http';
+const body = Buffer.alloc(${BODY_KB} * 1024, 'v');
+let served = 0;
+const server = createServer((req, res) => {
+  if (req.url.endsWith('/count')) return res.end(String(served));
+  served++;
+  res.writeHead(200, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': body.length,
+    'Cache-Control': req.url.endsWith('/miss') ? 'no-store' : 'max-age=3600',
   });
-  origin.keepAliveTimeout = 30_000;
-  origin.listen(0, '127.0.0.1');
-  await once(origin, 'listening');
-  const originPort = (origin.address() as AddressInfo).port;
-  const cache = createResponseCache({ store: createMemoryStore(64 * 1024 * 1024), maxEntryBytes: 16 * 1024 * 1024 });
-  const veil = createProxy({ port: 0, cache, timeouts: { clientIdleMs: 30_000 } });
-  const { port: veilPort } = await veil.listen();
-  const base = `http://127.0.0.1:${originPort}`;
-  try {
-    const rows: CacheBenchRow[] = [];
-    rows.push(await measure('direct to origin', originPort, (p) => p, seconds, concurrency));
-    rows.push(await measure('Veil, cache hit', veilPort, (p) => `${base}${p}`, seconds, concurrency, '/hit'));
-    rows.push(await measure('Veil, cache miss', veilPort, (p) => `${base}${p}`, seconds, concurrency, '/miss'));
-    const stats = cache.stats();
-    if (stats.hits === 0) throw new Error('the cache-hit run produced no hits: the measurement is wrong');
-    return rows;
-  } finally {
-    await veil.close();
-    origin.closeAllConnections();
-    origin.close();
-  }
+  res.end(body);
+});
+server.keepAliveTimeout = 60000;
+server.listen(Number(process.argv[1]), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+/** Veil's engine with the default memory cache, its own process. Args: PORT, then the compiled modules' URLs. */
+const VEIL = `
+const [port, proxyUrl, cacheUrl, storeUrl] = process.argv.slice(1);
+const { createProxy } = await import(proxyUrl);
+const { createResponseCache } = await import(cacheUrl);
+const { createMemoryStore } = await import(storeUrl);
+const cache = createResponseCache({ store: createMemoryStore(256 * 1024 * 1024), maxEntryBytes: 16 * 1024 * 1024 });
+const engine = createProxy({ port: Number(port), cache, timeouts: { clientIdleMs: 60000 } });
+await engine.listen();
+process.on('SIGTERM', () => engine.close().then(() => process.exit(0)));
+`;
+
+const moduleUrl = (path: string): string => new URL(`../../proxy-core/src/${path}`, import.meta.url).href;
+
+interface Row {
+  name: string;
+  load: Partial<Record<(typeof CONCURRENCY)[number], LoadResult>>;
 }
 
-/** Keeps `concurrency` keep-alive requests in flight for `seconds` and counts the answers. */
-async function measure(
-  name: string,
-  port: number,
-  target: (path: string) => string,
-  seconds: number,
-  concurrency: number,
-  path = '/hit',
-): Promise<CacheBenchRow> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const one = (): Promise<boolean> =>
-    new Promise((resolve) => {
-      const req = request({ host: '127.0.0.1', port, path: target(path), agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode === 200));
-        res.on('error', () => resolve(false));
+export const scenario: BenchScenario = {
+  name: 'cache',
+  description: `Cache hits vs misses through Veil vs direct to a local origin (${BODY_KB} KiB body, keep-alive)`,
+  async run(ctx: BenchContext): Promise<ScenarioReport> {
+    const notes: string[] = [];
+    const services: Service[] = [];
+    try {
+      const originPort = await freePort();
+      services.push(await startService('cache-origin', process.execPath, nodeEval(ORIGIN, [originPort]), originPort));
+      const veilPort = await freePort();
+      const veilArgs = [
+        veilPort,
+        moduleUrl('proxy/create-proxy.js'),
+        moduleUrl('cache/response-cache.js'),
+        moduleUrl('cache/memory-store.js'),
+      ];
+      services.push(await startService('veil-cache', process.execPath, nodeEval(VEIL, veilArgs), veilPort));
+      const origin = `127.0.0.1:${originPort}`;
+      const useWrk = await have('wrk');
+      if (!useWrk) notes.push('wrk is not installed: a Node client measured instead (it shares the CPU with Veil).');
+      const load = (path: string, proxyPort: number | null, c: number): Promise<LoadResult> =>
+        useWrk ? wrk(ctx, origin, path, proxyPort, c) : nodeLoad(origin, path, proxyPort, c, ctx.durationSec);
+
+      const rows: Row[] = [
+        { name: 'direct to origin', load: {} },
+        { name: 'Veil, cache hit', load: {} },
+        { name: 'Veil, cache miss', load: {} },
+      ];
+      for (const c of CONCURRENCY) {
+        ctx.log(`c=${c}: direct, hits, misses`);
+        rows[0]!.load[c] = await load('/hit', null, c);
+        const before = await originCount(origin);
+        rows[1]!.load[c] = await load('/hit', veilPort, c);
+        const upstream = (await originCount(origin)) - before;
+        // the first request of a run may store the entry; a hit run that reaches the origin more is not measuring hits
+        if (upstream > 1) notes.push(`c=${c}: the origin answered ${upstream} requests during the cache-hit run.`);
+        rows[2]!.load[c] = await load('/miss', veilPort, c);
+      }
+      const direct = rows[0]!.load;
+      const table = {
+        title: `cache: ${BODY_KB} KiB responses, requests/s (ratio to direct) and p50 latency`,
+        columns: ['path', ...CONCURRENCY.flatMap((c) => [`c=${c} req/s`, `c=${c} p50 ms`])],
+        rows: rows.map((r) => [
+          r.name,
+          ...CONCURRENCY.flatMap((c) => [
+            withRatio(r.load[c]?.rps ?? null, direct[c]?.rps ?? null, fmtRps),
+            r.load[c] ? fmtMs(r.load[c].p50Ms) : '-',
+          ]),
+        ]),
+      };
+      return { tables: [table], data: rows, notes };
+    } finally {
+      for (const s of services.reverse()) await s.stop();
+    }
+  },
+};
+
+function nodeEval(script: string, args: Array<string | number>): string[] {
+  return ['--input-type=module', '-e', script, ...args.map(String)];
+}
+
+async function wrk(
+  ctx: BenchContext,
+  origin: string,
+  path: string,
+  proxyPort: number | null,
+  c: number,
+): Promise<LoadResult> {
+  const args = ['-t', c >= 50 ? '2' : '1', '-c', String(c), '-d', `${ctx.durationSec}s`, '--latency'];
+  if (proxyPort === null) {
+    args.push(`http://${origin}${path}`);
+  } else {
+    // through a proxy the request line carries the absolute URL
+    const script = join(ctx.tmpDir, `cache-${path.slice(1)}.lua`);
+    writeFileSync(script, `wrk.path = "http://${origin}${path}"\nwrk.headers["Host"] = "${origin}"\n`);
+    args.push('-s', script, `http://127.0.0.1:${proxyPort}`);
+  }
+  return parseWrk(await runCommand('wrk', args, (ctx.durationSec + 60) * 1000));
+}
+
+function get(port: number, path: string, agent: Agent | false): Promise<{ ok: boolean; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (c: string) => {
+        body += c;
       });
-      req.on('error', () => resolve(false));
-      req.end();
+      res.on('end', () => resolve({ ok: res.statusCode === 200, body }));
+      res.on('error', () => resolve({ ok: false, body }));
     });
-  // warm up: connections, JIT, and the first (storing) miss
-  for (let i = 0; i < concurrency; i++) await one();
-  let requests = 0;
+    req.on('error', () => resolve({ ok: false, body: '' }));
+    req.end();
+  });
+}
+
+async function originCount(origin: string): Promise<number> {
+  return Number((await get(Number(origin.split(':')[1]), '/count', false)).body);
+}
+
+/** The fallback load generator: `c` keep-alive requests in flight for `seconds`. */
+async function nodeLoad(
+  origin: string,
+  path: string,
+  proxyPort: number | null,
+  c: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: c });
+  const port = proxyPort ?? Number(origin.split(':')[1]);
+  const target = proxyPort === null ? path : `http://${origin}${path}`;
+  const latencies: number[] = [];
   let errors = 0;
-  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: c }, async () => {
       while (performance.now() < deadline) {
-        if (await one()) requests++;
+        const t0 = performance.now();
+        if ((await get(port, target, agent)).ok) latencies.push(performance.now() - t0);
         else errors++;
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return {
-    name,
-    requestsPerSecond: Math.round(requests / elapsed),
-    cpuMicrosPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, requests)),
-    requests,
-    errors,
-  };
-}
-
-/** Prints the rows as a table. */
-export function printCacheRows(rows: CacheBenchRow[], originDelayMs = 2): void {
-  console.log(
-    `cache: requests/s for one 16 KiB resource (keep-alive, loopback, origin answers after ${originDelayMs} ms)`,
-  );
-  for (const r of rows) {
-    const rate = String(r.requestsPerSecond).padStart(8);
-    const cpu = String(r.cpuMicrosPerRequest).padStart(6);
-    console.log(`  ${r.name.padEnd(20)} ${rate} req/s ${cpu} µs CPU/request  (${r.errors} errors)`);
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const originDelayMs = Number(process.env.CACHE_BENCH_ORIGIN_MS ?? 2);
-  printCacheRows(await cacheScenario({ originDelayMs }), originDelayMs);
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number): number => latencies[Math.floor((latencies.length - 1) * p)] ?? Number.NaN;
+  return { rps: latencies.length / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), errors, non2xx: 0 };
 }

@@ -155,7 +155,7 @@ describe('blocked requests through the proxy', () => {
     const [info] = await service.invoke('blocklist.list');
     expect(info).toMatchObject({ id: 'typed', rules: 2 });
     expect(info!.hits).toBeGreaterThanOrEqual(3);
-    expect(info!.topRules![0]).toMatchObject({ line: 2 });
+    expect(info!.topRules![0]).toMatchObject({ line: 2, rule: '||ads.blocked.test^' });
   });
 
   it('user rules: line errors come back, good rules apply at once', async () => {
@@ -227,6 +227,9 @@ describe('subscriptions through the running proxy', () => {
     expect(phases).toContain('download');
     expect(phases.at(-1)).toBe('done');
     expect((await fetchVia('http://subscribed.test/')).status).toBe(403);
+    await expect(service.invoke('blocklist.add', { source: { type: 'url', url } })).rejects.toThrow(
+      /already added as "Local sub"/,
+    );
     expect(await service.invoke('blocklist.remove', { id: info.id })).toEqual({ removed: true });
     expect((await fetchVia('http://subscribed.test/')).status).not.toBe(403);
   });

@@ -3,7 +3,7 @@ import { cacheControl, servedHeaders } from '../../proxy-core/src/cache/cache-po
 import { notModified, readConditionals } from '../../proxy-core/src/cache/client-conditionals.js';
 import { createMemoryStore } from '../../proxy-core/src/cache/memory-store.js';
 import { policyRequest, requestView, varyKey, varyNames } from '../../proxy-core/src/cache/request-view.js';
-import type { StoredEntry } from '../../proxy-core/src/cache/stored-entry.js';
+import { hostMatches, type StoredEntry } from '../../proxy-core/src/cache/stored-entry.js';
 
 function entry(url: string, key = url, bodyLength = 10): StoredEntry {
   return {
@@ -71,6 +71,13 @@ describe('cache helpers', () => {
     expect(notModified(readConditionals(['If-Modified-Since', 'Mon, 30 Nov 2026 09:00:00 GMT']), served)).toBe(true);
     expect(notModified(readConditionals(['If-Modified-Since', 'Mon, 30 Nov 2026 07:00:00 GMT']), served)).toBe(false);
     expect(notModified(readConditionals([]), served)).toBe(false);
+  });
+
+  it('matches hosts for purge: subdomains, case, trailing dot, IPv6 brackets', () => {
+    expect(hostMatches('www.a.test', 'A.test.')).toBe(true);
+    expect(hostMatches('a.test', 'a.test')).toBe(true);
+    expect(hostMatches('evila.test', 'a.test')).toBe(false);
+    expect(hostMatches('[::1]', '::1')).toBe(true);
   });
 
   it('memory store: purges by host with subdomains, and refuses what can never fit', async () => {

@@ -67,6 +67,54 @@ describe('revalidation of stale entries', () => {
     expect(veil.cache.stats().entries).toBe(1);
   });
 
+  it('answers once from the old copy and drops it when a 304 names another validator', async () => {
+    const clock = manualClock();
+    origin = await startOrigin((req, res) => {
+      if (req.headers['if-none-match']) {
+        res.writeHead(304, { ETag: '"someone-else"', 'Cache-Control': 'max-age=10' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { ETag: '"mine"', 'Cache-Control': 'max-age=10', 'Content-Type': 'text/plain' });
+      res.end('original');
+    });
+    veil = await startVeil({ now: clock.now });
+    const url = `${origin.base}/confused`;
+    await viaVeil(veil, url);
+    clock.advance(11);
+    const answer = await viaVeil(veil, url);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toBe('original');
+    expect(answer.headers['content-type']).toBe('text/plain');
+    expect(veil.cache.stats().entries).toBe(0);
+  });
+
+  it('stands in with the stale copy for an origin error within stale-if-error, and not after', async () => {
+    const clock = manualClock();
+    let failing = false;
+    origin = await startOrigin((_req, res) => {
+      if (failing) {
+        res.writeHead(503, { 'Retry-After': '5' });
+        res.end('down');
+        return;
+      }
+      res.writeHead(200, { Date: httpDate(clock.now()), 'Cache-Control': 'max-age=10, stale-if-error=60' });
+      res.end('good copy');
+    });
+    veil = await startVeil({ now: clock.now });
+    const url = `${origin.base}/flaky-origin`;
+    await viaVeil(veil, url);
+    failing = true;
+    clock.advance(30);
+    const rescued = await viaVeil(veil, url);
+    expect(rescued.status).toBe(200);
+    expect(rescued.body).toBe('good copy');
+    expect(rescued.record.cache).toBe('stale');
+    clock.advance(60);
+    const down = await viaVeil(veil, url);
+    expect(down.status).toBe(503);
+  });
+
   it("answers a client's own validator with 304 from a fresh entry", async () => {
     origin = await startOrigin((_req, res) => {
       res.writeHead(200, { ETag: 'W/"x"', 'Cache-Control': 'max-age=600' });

@@ -1,11 +1,12 @@
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandError, type Notice, type Status } from '../../proxy-core/src/control/contract.js';
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
 import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js';
-import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
+import { createFileStore, createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
 import { freePort, startOrigin, tempDir, viaProxy } from './helpers.js';
 
 let service: VeilService;
@@ -87,6 +88,10 @@ describe('settings apply live', () => {
     expect(second.body).toBe('hello /two');
     expect(second.reused).toBe(true);
     agent.destroy();
+    // the record is emitted when the exchange ends, which may come just after the client read the body
+    await expect.poll(async () => (await service.invoke('status.get')).counters.requests).toBe(2);
+    const { counters } = await service.invoke('status.get');
+    expect(counters.bytesDown).toBe('hello /one'.length + 'hello /two'.length);
   });
 
   it('rebinds on a port change and keeps the old listener when the new port is taken', async () => {
@@ -146,5 +151,31 @@ describe('settings apply live', () => {
     const started = await service.invoke('proxy.start');
     expect(started.running).toBe(true);
     expect((await viaProxy(started.listening!.port, `${origin.url}/on`)).body).toBe('hello /on');
+  });
+});
+
+describe('flags (run overrides)', () => {
+  it('are never written back, and a deliberate change from the UI takes over from the flag', async () => {
+    const { dir, cleanup: c } = await tempDir();
+    cleanup = c;
+    const path = `${dir}/config.json`;
+    const flagPort = await freePort();
+    service = createService({
+      store: createFileStore(path),
+      dataDir: dir,
+      overrides: { proxy: { port: flagPort, enabled: true } },
+    });
+    await service.start();
+    // whole-section patches echo the flag's value back: it must not reach the file
+    await service.invoke('proxy.stop');
+    await service.invoke('proxy.start');
+    const saved = JSON.parse(await readFile(path, 'utf8'));
+    expect(saved.proxy.port).toBe(8899);
+    expect((await service.invoke('status.get')).listening?.port).toBe(flagPort);
+
+    const chosen = await freePort();
+    await service.invoke('settings.update', { patch: { proxy: { port: chosen } } });
+    expect((await service.invoke('status.get')).listening?.port).toBe(chosen);
+    expect(JSON.parse(await readFile(path, 'utf8')).proxy.port).toBe(chosen);
   });
 });

@@ -46,6 +46,18 @@ describe('settings file store', () => {
     expect((await json(`${path}.bak`)).proxy.port).toBe(9001);
   });
 
+  it('keeps a hand edit made while Veil runs before its next save replaces it', async () => {
+    const store = createFileStore(path);
+    const { settings } = await store.load();
+    await store.save({ ...settings, proxy: { ...settings.proxy, port: 9001 } });
+    await writeFile(path, '{"proxy": {"port": 9444}, "note": "mine"}');
+    await store.save({ ...settings, proxy: { ...settings.proxy, port: 9002 } });
+    const kept = (await readdir(dir)).filter((n) => n.startsWith('config.json.external-'));
+    expect(kept).toHaveLength(1);
+    expect((await json(join(dir, kept[0]!))).note).toBe('mine');
+    expect((await json(path)).proxy.port).toBe(9002);
+  });
+
   it('migrates a version 1 file, keeping the original beside it', async () => {
     const v1 = {
       version: 1,

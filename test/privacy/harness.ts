@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { Feature, FeatureFactory } from '../../proxy-core/src/control/feature.js';
+import { builtInFeatures } from '../../proxy-core/src/control/features/index.js';
 import { privacyFeature } from '../../proxy-core/src/control/features/privacy-feature.js';
 import { routingFeature } from '../../proxy-core/src/control/features/routing-feature.js';
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
@@ -125,10 +126,13 @@ export interface RunningVeil {
   stop(): Promise<void>;
 }
 
-/** Starts a Veil service on a free loopback port with the privacy and routing features and the given settings. */
+/**
+ * Starts a Veil service on a free loopback port with the given settings: the privacy and
+ * routing features plus `extra`, or every built-in feature when `extra` is 'all'.
+ */
 export async function startVeil(
   settings: Record<string, unknown> = {},
-  extra: FeatureFactory[] = [],
+  extra: FeatureFactory[] | 'all' = [],
 ): Promise<RunningVeil> {
   const records: ExchangeRecord[] = [];
   const waiting: Array<(r: ExchangeRecord) => void> = [];
@@ -146,7 +150,7 @@ export async function startVeil(
   const service = createService({
     store: createMemoryStore(doc),
     dataDir,
-    features: [privacyFeature, routingFeature, recorder, ...extra],
+    features: extra === 'all' ? [...builtInFeatures, recorder] : [privacyFeature, routingFeature, recorder, ...extra],
     engine: { timeouts: { upstreamConnectMs: 5000, drainMs: 500 } },
   });
   const status = await service.start();

@@ -32,9 +32,10 @@ async function serve(args: string[], until: RegExp): Promise<{ child: ChildProce
   child.stderr!.on('data', (d: Buffer) => {
     out += d.toString();
   });
-  await waitFor(
-    `veil serve to print ${until} (output so far: ${out})`,
-    () => until.test(out) || child.exitCode !== null,
+  await waitFor(`veil serve to print ${until}`, () => until.test(out) || child.exitCode !== null, 60_000).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}; its output so far: ${out}`);
+    },
   );
   if (!until.test(out)) throw new Error(`veil serve exited early: ${out}`);
   return { child, output: () => out };
@@ -69,7 +70,8 @@ afterEach(async () => {
   g.cleanup();
 });
 
-describe('crash safety of veil serve --system-proxy (real gsettings)', () => {
+// Each test starts `veil serve` once or twice as a real process: slow on two shared cores, hence the budget.
+describe('crash safety of veil serve --system-proxy (real gsettings)', { timeout: 120_000 }, () => {
   it('a clean exit (SIGTERM) restores and stops the watchdog', async () => {
     const { child } = await serve(['--system-proxy'], /System proxy: on, gnome/);
     expect(g.get(MODE)).toBe("'auto'");
@@ -103,7 +105,7 @@ describe('crash safety of veil serve --system-proxy (real gsettings)', () => {
     expect(g.get(MODE)).toBe("'auto'");
     const watchdog = JSON.parse(readFileSync(journalPath(), 'utf8')).watchdogPid as number;
     killHard(child.pid);
-    await waitFor('the watchdog to restore mode', () => g.get(MODE) === "'manual'");
+    await waitFor('the watchdog to restore mode', () => g.get(MODE) === "'manual'", 60_000);
     expect(g.get(HTTP_HOST)).toBe("'corp.example'");
     expect(g.get(URL_KEY)).toBe("''");
     await waitFor('the watchdog to exit', () => !alive(watchdog));

@@ -56,7 +56,7 @@ async function startVeil(systemProxy: Partial<ReturnType<typeof defaultSettings>
   return service;
 }
 
-describe('GNOME system proxy through real gsettings', () => {
+describe('GNOME system proxy through real gsettings', { timeout: 60_000 }, () => {
   it('enable sets mode auto and the PAC URL; disable restores the exact previous manual proxy', async () => {
     const before = { mode: g.get(MODE), host: g.get(HTTP_HOST), port: g.get(HTTP_PORT), ignore: g.get(IGNORE) };
     const veil = await startVeil();

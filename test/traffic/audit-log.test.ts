@@ -189,11 +189,10 @@ describe('audit log through the service', () => {
     await service.invoke('settings.update', { patch: { audit: { enabled: true, redactQuery: true } } });
     await viaProxy(port, `${origin.url}/one?token=hunter2`);
     await viaProxy(port, `${origin.url}/two`);
-    let status = await service.invoke('audit.status');
-    for (let i = 0; i < 200 && status.bytes === 0; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      status = await service.invoke('audit.status');
-    }
+    // every listener gets a record at once: when the counters have it, so has the audit log
+    await expect.poll(async () => (await service.invoke('status.get')).counters.requests).toBe(3);
+    await expect.poll(async () => (await service.invoke('audit.status')).bytes).toBeGreaterThan(0);
+    const status = await service.invoke('audit.status');
     await service.invoke('settings.update', { patch: { audit: { enabled: false } } });
     const logged = await lines(join(dir, 'audit.ndjson'));
     expect(logged.map((l) => l.url)).toEqual([`${origin.url}/one`, `${origin.url}/two`]);

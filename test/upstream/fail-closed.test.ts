@@ -43,6 +43,8 @@ describe('an unreachable upstream fails closed', () => {
       expect(tunnel.status).toBe(502);
       tunnel.socket.destroy();
       expect(origin.seen).toEqual([]);
+      const status = await v.service.invoke('status.get');
+      expect(status.upstream).toEqual({ name: `${scheme}://***@127.0.0.1:${dead}`, reachable: false });
     },
   );
 
@@ -75,6 +77,7 @@ describe('per-site routes', () => {
     });
     const onion = await viaProxy(v.port, `http://hidden.onion:${origin.port}/onion`, {});
     expect(onion.status).toBe(200);
+    expect((await v.service.invoke('status.get')).upstream.reachable).toBeNull(); // the default was not tried yet
     expect(tor.requests).toEqual([{ atyp: 3, address: 'hidden.onion', port: origin.port }]);
     const bank = await viaProxy(v.port, `http://localhost:${origin.port}/bank`, {});
     expect(bank.status).toBe(200);
@@ -91,6 +94,7 @@ describe('per-site routes', () => {
   it('picks up a changed route live, without restarting the listener', async () => {
     const v = await veil({});
     expect((await viaProxy(v.port, `http://127.0.0.1:${origin.port}/direct`, {})).status).toBe(200);
+    expect((await v.service.invoke('status.get')).upstream).toEqual({ name: 'direct', reachable: null });
     const dead = await freePort();
     const update = await v.service.invoke('settings.update', {
       patch: {

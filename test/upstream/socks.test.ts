@@ -1,3 +1,4 @@
+import dns from 'node:dns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSocksUpstream } from '../../proxy-core/src/proxy/socks-upstream.js';
 import { parseUpstreamUrl } from '../../proxy-core/src/proxy/upstream-url.js';
@@ -68,6 +69,10 @@ describe.skipIf(microsocksMissing)('SOCKS5 through microsocks', () => {
     expect(headerValue(seen.headers, 'x-forwarded-for')).toBeUndefined();
     expect(headerValue(seen.headers, 'cookie')).toBeUndefined();
     expect((await recorded).route).toBe(`socks5://127.0.0.1:${socks.port}`);
+    expect((await v.service.invoke('status.get')).upstream).toEqual({
+      name: `socks5://127.0.0.1:${socks.port}`,
+      reachable: true,
+    });
 
     const tunnel = await openTunnel(v.port, `127.0.0.1:${origin.port}`);
     expect(tunnel.status).toBe(200);
@@ -100,6 +105,45 @@ describe('no DNS lookup for the target through SOCKS', () => {
       ]);
     },
   );
+
+  it('with every built-in feature on, Veil never calls the resolver for the target', async () => {
+    const socks = await startRecordingSocks({ 'counted.veil-test': origin.port });
+    cleanups.push(() => socks.stop());
+    const asked: string[] = [];
+    const original = { lookup: dns.lookup, promisesLookup: dns.promises.lookup };
+    // every resolver entry point net, http and dns/promises go through
+    dns.lookup = ((host: string, ...rest: unknown[]) => {
+      asked.push(host);
+      return (original.lookup as (...a: unknown[]) => unknown)(host, ...rest);
+    }) as typeof dns.lookup;
+    dns.promises.lookup = ((host: string, ...rest: unknown[]) => {
+      asked.push(host);
+      return (original.promisesLookup as (...a: unknown[]) => unknown)(host, ...rest);
+    }) as typeof dns.promises.lookup;
+    cleanups.push(async () => {
+      dns.lookup = original.lookup;
+      dns.promises.lookup = original.promisesLookup;
+    });
+    const v = await startVeil(
+      { proxy: { allowedConnectPorts: [origin.port] }, upstream: { default: `socks5://127.0.0.1:${socks.port}` } },
+      'all',
+    );
+    cleanups.push(() => v.stop());
+    for (let i = 0; i < 2; i++) {
+      const res = await viaProxy(v.port, `http://counted.veil-test:${origin.port}/n${i}`, { Cookie: 'a=1' });
+      expect(res.status).toBe(200);
+    }
+    const tunnel = await openTunnel(v.port, `counted.veil-test:${origin.port}`);
+    expect(tunnel.status).toBe(200);
+    tunnel.socket.destroy();
+    expect(socks.requests.every((r) => r.atyp === 3 && r.address === 'counted.veil-test')).toBe(true);
+    expect(asked.filter((h) => h.includes('veil-test'))).toEqual([]);
+    // the counter does see lookups: asking for local resolution makes one (and this name has no local answer)
+    expect((await v.service.invoke('settings.update', { patch: { upstream: { localDns: true } } })).ok).toBe(true);
+    const local = await viaProxy(v.port, `http://counted.veil-test:${origin.port}/local`, {});
+    expect(local.status).toBe(502);
+    expect(asked.filter((h) => h.includes('veil-test'))).toEqual(['counted.veil-test']);
+  });
 
   it('resolves locally only when asked (upstream.localDns), counting the lookups', async () => {
     const socks = await startRecordingSocks({});

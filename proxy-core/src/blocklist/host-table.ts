@@ -6,12 +6,14 @@
  */
 export class HostTable {
   private bytes = new Uint8Array(1 << 16);
+  /** A Buffer over `bytes`, for native latin1 decoding of matched names. */
+  private view: Buffer | null = null;
   private used = 0;
   private offsets = new Int32Array(1 << 10);
   private lengths = new Uint8Array(1 << 10);
   private lines = new Int32Array(1 << 10);
-  private hashes = new Int32Array(1 << 10);
-  private slots = new Int32Array(1 << 11);
+  /** Open addressing, two ints per slot: the name's hash, then entry + 1 (0: empty). One cache line per probe. */
+  private slots = new Int32Array(2 << 11);
   size = 0;
 
   /**
@@ -21,9 +23,9 @@ export class HostTable {
   reserve(count: number, bytes: number): void {
     if (bytes > this.bytes.length) this.bytes = resize(this.bytes, bytes);
     if (count > this.offsets.length) this.resizeEntries(count);
-    let slots = this.slots.length;
+    let slots = this.capacity;
     while (slots < count * 2) slots *= 2;
-    if (slots > this.slots.length) this.rehash(slots);
+    if (slots > this.capacity) this.rehash(slots);
   }
 
   /** Gives back the unused part of the name buffer once loading is done. */
@@ -37,7 +39,7 @@ export class HostTable {
     let h = SEED;
     for (let i = len - 1; i >= 0; i--) h = Math.imul(h ^ host.charCodeAt(i), PRIME);
     if (this.find(host, 0, len, h) >= 0) return false;
-    if (this.size * 2 >= this.slots.length) this.grow();
+    if (this.size * 2 >= this.capacity) this.rehash(this.capacity * 2);
     if (this.used + len > this.bytes.length) this.bytes = resize(this.bytes, Math.max(this.bytes.length * 2, len));
     const e = this.size++;
     if (e >= this.offsets.length) this.growEntries();
@@ -45,9 +47,8 @@ export class HostTable {
     this.offsets[e] = this.used;
     this.lengths[e] = len;
     this.lines[e] = line;
-    this.hashes[e] = h;
     this.used += len;
-    this.insertSlot(e, h);
+    insertSlot(this.slots, e, h);
     return true;
   }
 
@@ -73,7 +74,8 @@ export class HostTable {
   /** The host name of entry `e` (allocates: for explanations only). */
   hostAt(e: number): string {
     const off = this.offsets[e]!;
-    return String.fromCharCode(...this.bytes.subarray(off, off + this.lengths[e]!));
+    if (this.view?.buffer !== this.bytes.buffer) this.view = Buffer.from(this.bytes.buffer);
+    return this.view.toString('latin1', off, off + this.lengths[e]!);
   }
 
   /** The list line entry `e` came from. */
@@ -81,14 +83,21 @@ export class HostTable {
     return this.lines[e]!;
   }
 
+  private get capacity(): number {
+    return this.slots.length >> 1;
+  }
+
   private find(host: string, start: number, end: number, h: number): number {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     const len = end - start;
     for (let s = mix(h) & mask; ; s = (s + 1) & mask) {
-      const slot = this.slots[s]!;
-      if (slot === 0) return -1;
-      const e = slot - 1;
-      if (this.hashes[e] === h && this.lengths[e] === len && this.sameBytes(e, host, start, len)) return e;
+      const entry = slots[2 * s + 1]!;
+      if (entry === 0) return -1;
+      if (slots[2 * s] === h) {
+        const e = entry - 1;
+        if (this.lengths[e] === len && this.sameBytes(e, host, start, len)) return e;
+      }
     }
   }
 
@@ -98,20 +107,10 @@ export class HostTable {
     return true;
   }
 
-  private insertSlot(e: number, h: number): void {
-    const mask = this.slots.length - 1;
-    let s = mix(h) & mask;
-    while (this.slots[s] !== 0) s = (s + 1) & mask;
-    this.slots[s] = e + 1;
-  }
-
-  private grow(): void {
-    this.rehash(this.slots.length * 2);
-  }
-
-  private rehash(slots: number): void {
-    this.slots = new Int32Array(slots);
-    for (let e = 0; e < this.size; e++) this.insertSlot(e, this.hashes[e]!);
+  private rehash(capacity: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(capacity * 2);
+    for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) insertSlot(this.slots, old[s + 1]! - 1, old[s]!);
   }
 
   private growEntries(): void {
@@ -122,8 +121,15 @@ export class HostTable {
     this.offsets = resize(this.offsets, n);
     this.lengths = resize(this.lengths, n);
     this.lines = resize(this.lines, n);
-    this.hashes = resize(this.hashes, n);
   }
+}
+
+function insertSlot(slots: Int32Array, e: number, h: number): void {
+  const mask = (slots.length >> 1) - 1;
+  let s = mix(h) & mask;
+  while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+  slots[2 * s] = h;
+  slots[2 * s + 1] = e + 1;
 }
 
 // FNV-1a constants: cheap, and good enough spread for host names with linear probing

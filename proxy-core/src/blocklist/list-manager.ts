@@ -27,7 +27,8 @@ interface ListState {
   /** Operations on one list run one after another. */
   queue: Promise<void>;
   hits: number;
-  ruleHits: Map<number, number>;
+  /** Hits per rule, by line, with the rule's text. */
+  ruleHits: Map<number, { rule: string; hits: number }>;
 }
 
 const RULE_HITS_KEPT = 10_000;
@@ -103,12 +104,14 @@ export class ListManager {
     return out;
   }
 
-  /** Counts a block by a rule of list `id`. */
-  count(id: string, line: number): void {
+  /** Counts a block by `rule` (at `line`) of list `id`. */
+  count(id: string, line: number, rule: string): void {
     const s = this.states.get(id);
     if (!s) return;
     s.hits++;
-    if (s.ruleHits.size < RULE_HITS_KEPT || s.ruleHits.has(line)) s.ruleHits.set(line, (s.ruleHits.get(line) ?? 0) + 1);
+    const known = s.ruleHits.get(line);
+    if (known) known.hits++;
+    else if (s.ruleHits.size < RULE_HITS_KEPT) s.ruleHits.set(line, { rule, hits: 1 });
   }
 
   info(id: string): BlocklistInfo | null {
@@ -256,7 +259,7 @@ function emptyMeta(): StoredMeta {
 }
 
 function toInfo(s: ListState): BlocklistInfo {
-  const top = [...s.ruleHits].sort((a, b) => b[1] - a[1]).slice(0, 10);
+  const top = [...s.ruleHits].sort((a, b) => b[1].hits - a[1].hits).slice(0, 10);
   return {
     id: s.entry.id,
     name: s.entry.name,
@@ -269,7 +272,7 @@ function toInfo(s: ListState): BlocklistInfo {
     lastError: s.meta.lastError,
     skippedLines: s.meta.skippedLines.slice(0, 20),
     hits: s.hits,
-    topRules: top.map(([line, hits]) => ({ line, hits })),
+    topRules: top.map(([line, r]) => ({ line, rule: r.rule, hits: r.hits })),
     runOnly: s.entry.runOnly === true,
   };
 }

@@ -192,6 +192,14 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     if (stale) addValidators(ex, stale);
     const tap: ResponseTap = (status, statusMessage, headers, body) => {
       if (stale && status === 304) return revalidated(ex, q, stale, headers, body, release);
+      if (stale && status >= 500 && staleIfError(stale)) {
+        // RFC 5861 stale-if-error: the origin failed, the stored copy may stand in for it
+        body.resume();
+        release();
+        counts.hits++;
+        counts.bytesSaved += serveStored(ex, stale.entry, stale.policy, stale.body, 'stale', q.conditionals);
+        return 'answered';
+      }
       counts.misses++;
       const verdict = ex.facts.method === 'GET' ? storable(q, status, headers) : null;
       if (!verdict) {
@@ -245,6 +253,13 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     }
     body.resume();
     counts.revalidations++;
+    if (!result.matches) {
+      // a 304 for a validator Veil did not send (a confused origin): answer once from the old copy, keep nothing
+      store.remove(stale.entry.key);
+      release();
+      counts.bytesSaved += serveStored(ex, stale.entry, stale.policy, stale.body, 'revalidated', q.conditionals);
+      return 'answered';
+    }
     const cookies = getHeaderAll(headers, 'set-cookie');
     const replaced = cookies.length > 0 ? cookies : undefined;
     const merged = result.policy;
@@ -338,6 +353,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
 // RFC 9110 §9.2.1: these never change state, so they invalidate nothing.
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** True while the entry's stale-if-error window (RFC 5861) covers its age. */
+function staleIfError(stale: StaleEntry): boolean {
+  const window = Number(stale.entry.policy.rescc['stale-if-error']);
+  return Number.isFinite(window) && window > 0 && stale.policy.maxAge() + window > stale.policy.age();
+}
 
 function allowsAuthorized(entry: StoredEntry): boolean {
   const cc = entry.policy.rescc;

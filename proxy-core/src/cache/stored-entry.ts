@@ -55,6 +55,11 @@ export function entrySize(entry: StoredEntry): number {
 
 /** True when `host` is `target` or one of its subdomains. */
 export function hostMatches(host: string, target: string): boolean {
-  const t = target.toLowerCase().replace(/\.$/, '');
-  return host === t || host.endsWith(`.${t}`);
+  const h = host.replace(/^\[|\]$/g, '');
+  const t = target
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
+  return h === t || h.endsWith(`.${t}`);
 }

@@ -87,7 +87,7 @@ export interface BlocklistInfo {
   /** Requests this list blocked since Veil started. */
   hits?: number;
   /** The list's busiest rules since Veil started, by line. */
-  topRules?: Array<{ line: number; hits: number }>;
+  topRules?: Array<{ line: number; rule: string; hits: number }>;
   /** Added for this run only (`veil serve --blocklist`), not saved in the settings. */
   runOnly?: boolean;
 }

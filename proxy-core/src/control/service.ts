@@ -3,12 +3,12 @@ import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
 import type { ExchangePolicy, RequestFacts } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { TrafficCounters } from '../traffic/traffic-counters.js';
 import {
   type CommandArgs,
   CommandError,
   type CommandName,
   type CommandResult,
-  type Counters,
   type EventName,
   type Notice,
   parseCommandArgs,
@@ -64,16 +64,7 @@ export function createService(options: ServiceOptions): VeilService {
   const notices: Notice[] = [];
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
-  const counters: Counters = {
-    requests: 0,
-    blocked: 0,
-    headersRemoved: 0,
-    bytesUp: 0,
-    bytesDown: 0,
-    cacheHits: 0,
-    requestsPerSecond: 0,
-  };
-  const recent: number[] = [];
+  const counters = new TrafficCounters();
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -144,9 +135,46 @@ export function createService(options: ServiceOptions): VeilService {
     return effective;
   }
 
+  /** This run's flag overrides; a field the user later changes (UI, tray) is dropped from them. */
+  const overrides: Record<string, Record<string, unknown>> = structuredClone(
+    (options.overrides ?? {}) as Record<string, Record<string, unknown>>,
+  );
+
+  /**
+   * Reconciles a patch with the flags: a flag-held field echoed back unchanged (whole-section patches do that)
+   * is left out, so the flag's value is never written to the file; a flag-held field changed on purpose takes
+   * the new value, and the flag stops holding it.
+   */
+  function applyOverridesTo(patch: Record<string, unknown>): {
+    patch: Record<string, unknown>;
+    release: () => void;
+  } {
+    const out: Record<string, unknown> = { ...patch };
+    const released: Array<[Record<string, unknown>, string]> = [];
+    const current = effective as Record<string, unknown> | null;
+    for (const [section, value] of Object.entries(patch)) {
+      const held = overrides[section];
+      if (!held || typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+      const fields: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      const now = (current?.[section] ?? {}) as Record<string, unknown>;
+      for (const field of Object.keys(held)) {
+        if (!(field in fields)) continue;
+        if (JSON.stringify(fields[field]) === JSON.stringify(now[field])) delete fields[field];
+        else released.push([held, field]);
+      }
+      out[section] = fields;
+    }
+    return {
+      patch: out,
+      release: () => {
+        for (const [held, field] of released) delete held[field];
+      },
+    };
+  }
+
   function withOverrides(s: Settings): Settings {
-    if (!options.overrides) return s;
-    const merged = validateSettings(mergeSettings(s, options.overrides as Record<string, unknown>));
+    if (Object.keys(overrides).length === 0) return s;
+    const merged = validateSettings(mergeSettings(s, overrides));
     if (!merged.ok)
       throw new Error(`Invalid option: ${merged.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
     return merged.settings;
@@ -156,8 +184,10 @@ export function createService(options: ServiceOptions): VeilService {
   function update(patch: Record<string, unknown>, save: boolean): Promise<UpdateResult> {
     const run = async (): Promise<UpdateResult> => {
       const base = stored ?? requireSettings();
-      const result = validateSettings(mergeSettings(base, patch));
+      const flags = applyOverridesTo(patch);
+      const result = validateSettings(mergeSettings(base, flags.patch));
       if (!result.ok || !save) return result;
+      flags.release();
       const previous = effective;
       await options.store.save(result.settings);
       stored = result.settings;
@@ -288,15 +318,7 @@ export function createService(options: ServiceOptions): VeilService {
     }
     proxy = fresh;
     runningProxy = next.proxy;
-    fresh.on('exchange', (r) => {
-      counters.requests++;
-      if (r.blocked) counters.blocked++;
-      counters.headersRemoved += r.receipt.length;
-      counters.bytesUp += r.bytesUp;
-      counters.bytesDown += r.bytesDown;
-      if (r.cache === 'hit') counters.cacheHits++;
-      recent.push(Date.now());
-    });
+    fresh.on('exchange', (r) => counters.add(r));
     fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
     for (const f of features) f.attach?.(fresh);
   }
@@ -312,16 +334,13 @@ export function createService(options: ServiceOptions): VeilService {
 
   function status(): Status {
     const s = requireSettings();
-    const now = Date.now();
-    while (recent.length && recent[0]! < now - 5000) recent.shift();
-    counters.requestsPerSecond = Math.round((recent.length / 5) * 10) / 10;
     const st: Status = {
       running: proxy !== null,
       listening: proxy?.address ?? null,
       profile: s.privacy.profile,
       upstream: { name: s.upstream.default ? redactUpstreamUrl(s.upstream.default) : 'direct', reachable: null },
       systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
-      counters: { ...counters },
+      counters: counters.snapshot(),
       trafficPaused: false,
       notices: [...notices],
     };

@@ -3,7 +3,7 @@ import writeFileAtomic from 'write-file-atomic';
 import type { Notice } from './contract.js';
 import { validateSettings } from './settings-merge.js';
 import { migrateSettings } from './settings-migrations.js';
-import { defaultSettings, type Settings, settingsSchema } from './settings-schema.js';
+import { defaultSettings, SETTINGS_VERSION, type Settings, settingsSchema } from './settings-schema.js';
 
 export type StoreNotice = Omit<Notice, 'id' | 'at'>;
 
@@ -39,7 +39,8 @@ type Reading =
  * A JSON file, written atomically (write-file-atomic: temp file, fsync, rename). Before each write the previous
  * good document goes to `<path>.bak`. A file that does not parse, migrate or validate is moved to
  * `<path>.corrupt-<timestamp>` and Veil starts on the backup, or on defaults when the backup is bad too.
- * A file migrated from an older version is first copied to `<path>.v<N>`.
+ * A file migrated from an older version is first copied to `<path>.v<N>`. A file edited by hand while Veil
+ * runs is copied to `<path>.external-<timestamp>` before Veil's next save replaces it.
  */
 export function createFileStore(path: string): SettingsStore {
   const backupPath = `${path}.bak`;
@@ -56,6 +57,11 @@ export function createFileStore(path: string): SettingsStore {
 
   async function saveNow(settings: Settings): Promise<void> {
     const text = serialize(settings);
+    // someone edited the file by hand while Veil ran: keep their version instead of writing over it
+    const onDisk = await readFile(path, 'utf8').catch(() => null);
+    if (onDisk !== null && lastGood !== null && onDisk !== lastGood && onDisk !== text) {
+      await writeFileAtomic(`${path}.external-${stamp()}`, onDisk);
+    }
     if (lastGood !== null && lastGood !== text) await writeFileAtomic(backupPath, lastGood);
     await writeFileAtomic(path, text);
     lastGood = text;
@@ -77,7 +83,7 @@ export function createFileStore(path: string): SettingsStore {
               action: `Check them for typos in ${path}. The next change saved from Veil drops them (the file before it is kept as ${path}.bak).`,
             });
           }
-          if (main.from < 2) {
+          if (main.from < SETTINGS_VERSION) {
             await writeFileAtomic(`${path}.v${main.from}`, await readFile(path, 'utf8'));
             notices.push({
               level: 'info',
@@ -91,7 +97,7 @@ export function createFileStore(path: string): SettingsStore {
           }
           return { settings: main.settings, notices };
         }
-        const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        const aside = `${path}.corrupt-${stamp()}`;
         await rename(path, aside);
         const backup = await readSettings(backupPath);
         if (backup?.ok) {
@@ -115,6 +121,11 @@ export function createFileStore(path: string): SettingsStore {
       }),
     save: (settings) => serialized(() => saveNow(settings)),
   };
+}
+
+/** A timestamp usable in file names on every platform (no colons). */
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
 /** The document as Veil writes it: stable key order, two-space indent, final newline. */

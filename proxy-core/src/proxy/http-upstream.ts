@@ -1,6 +1,5 @@
-import { Agent } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { dialingAgent } from './dialing-agent.js';
 import { dialTcp } from './direct-upstream.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
@@ -10,8 +9,8 @@ export interface HttpUpstreamOptions {
   maxFreeSockets?: number;
   /** Deadline for reaching the upstream proxy on pooled plain-HTTP connections. */
   connectTimeoutMs?: number;
-  /** Told when the proxy cannot be reached (for the opt-in direct fallback). */
-  onProxyDown?: () => void;
+  /** Told after each dial whether the proxy answered (status, opt-in direct fallback). */
+  onHealth?: (up: boolean) => void;
 }
 
 /**
@@ -29,25 +28,17 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
 
   async function reachProxy(timeoutMs: number): Promise<{ socket: Socket; timings: DialTimings }> {
     try {
-      return await dialTcp(url.host, url.port, timeoutMs);
+      const dialed = await dialTcp(url.host, url.port, timeoutMs);
+      options.onHealth?.(true);
+      return dialed;
     } catch (err) {
-      options.onProxyDown?.();
+      options.onHealth?.(false);
       throw proxyUnreachable(err, url.name);
     }
   }
 
   // pooled by the proxy's address: one kept-alive connection serves every origin behind it
-  const agent = new Agent({ keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 256, scheduling: 'lifo' });
-  (agent as unknown as { createConnection: unknown }).createConnection = (
-    _opts: unknown,
-    callback: (err: Error | null, socket?: Duplex) => void,
-  ): undefined => {
-    reachProxy(connectTimeoutMs).then(
-      ({ socket }) => callback(null, socket),
-      (err: Error) => callback(err),
-    );
-    return undefined;
-  };
+  const agent = dialingAgent(() => reachProxy(connectTimeoutMs), options.maxFreeSockets);
 
   return {
     name: url.name,

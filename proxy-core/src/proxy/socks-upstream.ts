@@ -1,8 +1,7 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { Agent, type AgentOptions } from 'node:http';
+import { promises as dnsPromises } from 'node:dns';
 import { isIP, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { SocksClient } from 'socks';
+import { dialingAgent } from './dialing-agent.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import type { UpstreamUrl } from './upstream-url.js';
@@ -20,13 +19,13 @@ export interface SocksUpstreamOptions {
   maxFreeSockets?: number;
   /** Handshake deadline for pooled plain-HTTP connections (CONNECT passes its own). */
   connectTimeoutMs?: number;
-  /** Told when the SOCKS server itself cannot be reached or refuses Veil (for the opt-in direct fallback). */
-  onProxyDown?: () => void;
+  /** Told after each dial whether the SOCKS server itself answered (status, opt-in direct fallback). */
+  onHealth?: (up: boolean) => void;
 }
 
 /** Routes through a SOCKS5 proxy (Tor, ssh -D, microsocks, dante), with user/password auth if given. */
 export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOptions = {}): Upstream {
-  const resolve = options.lookup ?? (async (host: string) => (await dnsLookup(host)).address);
+  const resolve = options.lookup ?? (async (host: string) => (await dnsPromises.lookup(host)).address);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
   async function dial(
@@ -50,31 +49,18 @@ export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOpti
         destination: { host: target, port },
         timeout: timeoutMs,
       });
+      options.onHealth?.(true);
       return { socket, timings: { dns: resolved - start, connect: performance.now() - resolved } };
     } catch (err) {
       const failure = socksFailure(err, url.name, `${host}:${port}`);
-      if (failure.code === 'E_UPSTREAM_PROXY') options.onProxyDown?.();
+      // the server answered when only the destination failed
+      options.onHealth?.(failure.code !== 'E_UPSTREAM_PROXY');
       throw failure;
     }
   }
 
-  // Plain HTTP goes origin-form over a socket the SOCKS server opened; pooled per origin like direct.
-  const agentOptions: AgentOptions = {
-    keepAlive: true,
-    maxFreeSockets: options.maxFreeSockets ?? 256,
-    scheduling: 'lifo',
-  };
-  const agent = new Agent(agentOptions);
-  (agent as unknown as { createConnection: unknown }).createConnection = (
-    opts: { host: string; port: number },
-    callback: (err: Error | null, socket?: Duplex) => void,
-  ): undefined => {
-    dial(opts.host, Number(opts.port), connectTimeoutMs).then(
-      ({ socket }) => callback(null, socket),
-      (err: Error) => callback(err),
-    );
-    return undefined;
-  };
+  // plain HTTP goes origin-form over a socket the SOCKS server opened, pooled per origin like direct
+  const agent = dialingAgent((host, port) => dial(host, port, connectTimeoutMs), options.maxFreeSockets);
 
   return {
     name: url.name,

@@ -94,7 +94,7 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
     if (matcher.listCount > 0) {
       const d = matcher.decide(matchRequestFromFacts(facts));
       if (d.decision === 'block' && d.block) {
-        manager.count(d.block.listId, d.block.line);
+        manager.count(d.block.listId, d.block.line, d.block.rule);
         return toDecision(d.block);
       }
     }
@@ -219,6 +219,15 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
             : source.type === 'file'
               ? basename(source.path)
               : 'Typed list');
+        const same = host
+          .settings()
+          .blocklists.lists.find((l) => source.type !== 'text' && JSON.stringify(l.source) === JSON.stringify(source));
+        if (same) {
+          throw new CommandError({
+            code: 'E_INVALID_ARGS',
+            message: `This list is already added as "${same.name}". Enable or refresh that one instead.`,
+          });
+        }
         const id = `l-${randomUUID().slice(0, 8)}`;
         const entry = { id, name, enabled: true, source, format: args!.format ?? 'auto' };
         await saveLists([...host.settings().blocklists.lists, entry]);

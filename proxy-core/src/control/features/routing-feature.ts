@@ -21,20 +21,26 @@ interface Routes {
   upstreams: Upstream[];
 }
 
+/** Told whether the upstream at `raw` answered its last dial. */
+export type HealthListener = (raw: string, up: boolean) => void;
+
 /** Builds the upstream for a URL; `direct` is shared. */
-function makeUpstream(raw: string, s: Settings['upstream'], direct: Upstream): Upstream {
+function makeUpstream(raw: string, s: Settings['upstream'], direct: Upstream, health: HealthListener): Upstream {
   if (raw === 'direct') return direct;
   const url = parseUpstreamUrl(raw);
-  let onProxyDown: (() => void) | undefined;
-  const hooks = { onProxyDown: () => onProxyDown?.() };
+  let markDown: (() => void) | undefined;
+  const onHealth = (up: boolean): void => {
+    if (!up) markDown?.();
+    health(raw, up);
+  };
   const primary =
     url.kind === 'socks5'
-      ? createSocksUpstream(url, { localDns: s.localDns, ...hooks })
-      : createHttpUpstream(url, hooks);
+      ? createSocksUpstream(url, { localDns: s.localDns, onHealth })
+      : createHttpUpstream(url, { onHealth });
   if (!s.allowDirectFallback) return primary;
-  const { upstream, markDown } = createFallbackUpstream(primary, direct);
-  onProxyDown = markDown;
-  return upstream;
+  const fallback = createFallbackUpstream(primary, direct);
+  markDown = fallback.markDown;
+  return fallback.upstream;
 }
 
 /**
@@ -51,13 +57,17 @@ function guardedDirect(p: Settings['proxy']): Upstream {
 }
 
 /** Compiles the upstream section: the default route plus per-site rules, most specific first. */
-export function buildRoutes(s: Settings['upstream'], proxy: Settings['proxy']): Routes {
+export function buildRoutes(
+  s: Settings['upstream'],
+  proxy: Settings['proxy'],
+  health: HealthListener = () => {},
+): Routes {
   const direct = guardedDirect(proxy);
   const byUrl = new Map<string, Upstream>([['direct', direct]]);
   const get = (raw: string): Upstream => {
     let u = byUrl.get(raw);
     if (!u) {
-      u = makeUpstream(raw, s, direct);
+      u = makeUpstream(raw, s, direct, health);
       byUrl.set(raw, u);
     }
     return u;
@@ -70,9 +80,17 @@ export function buildRoutes(s: Settings['upstream'], proxy: Settings['proxy']): 
 }
 
 /** Upstream proxies (SOCKS5, HTTP) and per-site routes; the one feature that provides the router. */
-export const routingFeature: FeatureFactory = () => {
+export const routingFeature: FeatureFactory = (host) => {
   let routes: Routes | null = null;
   let builtFrom = '';
+  // whether the default upstream answered its last dial; null until Veil has tried it
+  let defaultUrl: string | null = null;
+  let reachable: boolean | null = null;
+  const onHealth: HealthListener = (raw, up) => {
+    if (raw !== defaultUrl || reachable === up) return;
+    reachable = up;
+    host.statusChanged();
+  };
   const retiring = new Map<NodeJS.Timeout, Routes>();
 
   function retire(old: Routes): void {
@@ -91,12 +109,22 @@ export const routingFeature: FeatureFactory = () => {
       const key = JSON.stringify([settings.upstream, listen, allowedClients, allowPrivateDestinations]);
       if (key === builtFrom && routes) return;
       const old = routes;
-      routes = buildRoutes(settings.upstream, settings.proxy);
+      if (settings.upstream.default !== defaultUrl) reachable = null;
+      defaultUrl = settings.upstream.default;
+      routes = buildRoutes(settings.upstream, settings.proxy, onHealth);
       builtFrom = key;
       if (old) retire(old);
     },
     router() {
       return routes?.router ?? null;
+    },
+    status() {
+      return {
+        upstream: {
+          name: defaultUrl ? redactUpstreamUrl(defaultUrl) : 'direct',
+          reachable: defaultUrl ? reachable : null,
+        },
+      };
     },
     commands: {
       'upstream.test': async (args) => {
