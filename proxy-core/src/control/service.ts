@@ -274,8 +274,9 @@ export function createService(options: ServiceOptions): VeilService {
   /**
    * Starts, stops or rebinds the engine to match the settings. Compared with what the running engine was
    * built from (not the previous settings, which may hold a port that failed to bind). A new port binds
-   * first and, if that fails, the old listener stays. The engine takes access options only at creation, so
-   * a change on the same port restarts it (closing first: two listeners cannot share one port).
+   * first and, if that fails, the old listener stays. A change of access settings alone is applied in place
+   * (open connections stay); a new listen address on the same port restarts the engine (closing first:
+   * two listeners cannot share one port).
    */
   async function reconcileProxy(next: Settings): Promise<void> {
     if (!next.proxy.enabled) {
@@ -289,6 +290,13 @@ export function createService(options: ServiceOptions): VeilService {
     if (proxy && bound && runningProxy) {
       const runningAs = { ...runningProxy, port: bound.port };
       if (JSON.stringify(runningAs) === JSON.stringify(wanted)) {
+        listenError = undefined;
+        return;
+      }
+      if (wanted.port === runningAs.port && wanted.listen === runningAs.listen) {
+        const { allowedClients, proxyAuth, allowPrivateDestinations, allowedConnectPorts, allowTrace } = wanted;
+        proxy.reconfigure({ allowedClients, proxyAuth, allowPrivateDestinations, allowedConnectPorts, allowTrace });
+        runningProxy = next.proxy;
         listenError = undefined;
         return;
       }

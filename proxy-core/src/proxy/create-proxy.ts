@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, LookupFunction, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { ExchangeRecord } from '../traffic/exchange-record.js';
-import { AccessControl, isLoopbackHost } from './access-control.js';
+import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
 import { openTunnel } from './connect-tunnel.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
@@ -28,6 +28,16 @@ interface ProxyEvents {
 
 export type ProxyEventName = keyof ProxyEvents;
 
+/** The access settings an engine can change while listening; an absent field keeps its value. */
+export interface ProxyAccessChange {
+  allowedClients?: string[];
+  /** `user:password`, or null to stop asking for credentials. */
+  proxyAuth?: string | null;
+  allowPrivateDestinations?: boolean;
+  allowedConnectPorts?: number[];
+  allowTrace?: boolean;
+}
+
 /** The running engine. Promise-only; events are plain objects. */
 export interface ProxyEngine {
   /** Binds the listener; rejects with a readable error when the port is taken. */
@@ -46,6 +56,8 @@ export interface ProxyEngine {
   setRouter(router: Router): void;
   /** Installs (or with null removes) the response cache for the next request. */
   setCache(cache: ExchangeCache | null): void;
+  /** Changes who may use Veil and where they may go, for the next request; open connections stay. */
+  reconfigure(change: ProxyAccessChange): void;
 }
 
 /** Creates a forward proxy engine. Nothing listens until `listen()`. */
@@ -61,13 +73,17 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   let seq = 0;
   const sockets = new Set<Socket>();
   const localAddresses = collectLocalAddresses();
-  const access = new AccessControl({
+  let accessOptions: AccessOptions = {
     listenHost: host,
     allowedClients: options.allowedClients ?? [],
     allowPrivateDestinations: options.allowPrivateDestinations ?? false,
     ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
-  });
-  const guardedLookup = access.guardsDestinations ? access.guardLookup(options.lookup) : options.lookup;
+  };
+  const access = new AccessControl(accessOptions);
+  // exposure follows the listen address, fixed for this engine; the guard itself follows reconfigure()
+  const guardedLookup: LookupFunction | undefined = access.exposed
+    ? (hostname, lookupOptions, callback) => ctx.access.guardLookup(options.lookup)(hostname, lookupOptions, callback)
+    : options.lookup;
   const direct = createDirectUpstream(guardedLookup ? { lookup: guardedLookup } : {});
 
   const ctx: EngineContext = {
@@ -208,6 +224,22 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
     setCache(cache) {
       ctx.cache = cache;
+    },
+    reconfigure(change) {
+      const { proxyAuth, allowedClients, allowPrivateDestinations } = change;
+      const next: AccessOptions = {
+        ...accessOptions,
+        ...(allowedClients ? { allowedClients } : {}),
+        ...(allowPrivateDestinations !== undefined ? { allowPrivateDestinations } : {}),
+      };
+      if (proxyAuth === null) delete next.proxyAuth;
+      else if (proxyAuth !== undefined) next.proxyAuth = proxyAuth;
+      // built before anything is swapped: a bad CIDR throws and leaves the engine as it was
+      const nextAccess = new AccessControl(next);
+      accessOptions = next;
+      ctx.access = nextAccess;
+      if (change.allowedConnectPorts) ctx.allowedConnectPorts = new Set(change.allowedConnectPorts);
+      if (change.allowTrace !== undefined) ctx.allowTrace = change.allowTrace;
     },
   };
 }

@@ -281,6 +281,12 @@ function sendUpstream(
     rec.markFirstByte();
     const status = upRes.statusCode ?? 502;
     rec.responseHeaders = upRes.rawHeaders;
+    const hopError = target.hopAnswer?.(status);
+    if (hopError) {
+      upRes.resume();
+      sendError(ctx, res, rec, hopError);
+      return;
+    }
     const headers = stripHopByHop(upRes.rawHeaders);
     // a response framed by Transfer-Encoding is re-framed for the client; a Content-Length
     // sent along with it describes nothing and would desynchronize the client's connection
