@@ -48,6 +48,9 @@ describe('forwarding absolute-form HTTP', () => {
         res.write('part1-');
         res.addTrailers({ 'X-Checksum': 'abc123' });
         res.end('part2');
+      } else if (path === '/early-hints') {
+        res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+        res.end('hinted');
       } else if (path === '/no-content') {
         res.writeHead(204);
         res.end();
@@ -242,6 +245,16 @@ describe('forwarding absolute-form HTTP', () => {
     expect(full).toContain('got 5');
   });
 
+  it('relays 103 Early Hints before the final answer', async () => {
+    const res = await rawExchange(
+      proxy.port,
+      `GET ${base}/early-hints HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    expect(res.text).toMatch(/^HTTP\/1\.1 103 Early Hints\r\n[\s\S]*Link: <\/style\.css>; rel=preload; as=style/i);
+    expect(res.text).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK/);
+    expect(res.text).toContain('hinted');
+  });
+
   it('answers HEAD, 204 and 304 without a body', async () => {
     const head = await rawExchange(proxy.port, `HEAD ${base}/head HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(statusOf(head.text)).toBe(200);
@@ -291,6 +304,20 @@ describe('forwarding absolute-form HTTP', () => {
       expect(origin.seen.length).toBe(before);
     } finally {
       await open.close();
+    }
+  });
+
+  it('reaches an IPv6 literal target', async () => {
+    const { createServer } = await import('node:http');
+    const v6 = createServer((req, res) => res.end(`v6 ${req.headers.host}`));
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const { port } = v6.address() as { port: number };
+    try {
+      const res = await viaProxy(proxy.port, `http://[::1]:${port}/six`);
+      expect(res.status).toBe(200);
+      expect(res.body.toString()).toBe(`v6 [::1]:${port}`);
+    } finally {
+      v6.close();
     }
   });
 

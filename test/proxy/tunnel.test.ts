@@ -196,10 +196,24 @@ describe('WebSocket through the proxy', () => {
     expect(res.ending).not.toBe('open');
   });
 
-  it('refuses upgrades to other protocols', async () => {
+  it('forwards a request offering another upgrade (h2c) as a plain one, without the offer', async () => {
     const res = await rawExchange(
       proxy.port,
-      `GET http://127.0.0.1:${origin.port}/x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`,
+      `GET http://127.0.0.1:${origin.port}/h2c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n`,
+    );
+    expect(statusOf(res.text)).toBe(200);
+    expect(res.text).toContain('plain');
+    expect(res.ending).not.toBe('open');
+    const seen = origin.seen.find((s) => s.url === '/h2c');
+    const names = (seen?.headers ?? []).filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+    expect(names).not.toContain('upgrade');
+    expect(names).not.toContain('http2-settings');
+  });
+
+  it('refuses a non-WebSocket upgrade that carries a body', async () => {
+    const res = await rawExchange(
+      proxy.port,
+      `POST http://127.0.0.1:${origin.port}/x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 4\r\n\r\nbody`,
     );
     expect(statusOf(res.text)).toBe(400);
     expect(res.text).toContain('WebSocket');

@@ -75,6 +75,24 @@ describe('chaining through a second Veil with proxy authentication', () => {
     expect(tunnel.head).not.toContain('wrong');
     expect(origin.seen).toEqual([]);
   });
+
+  it('a refused login on the upstream is a 502 naming it for plain HTTP, never a 407 to the client', async () => {
+    const second = await veil({ proxy: { proxyAuth: 'chain:pa55' } });
+    const front = await veil({ upstream: { default: `http://chain:wrong@127.0.0.1:${second.port}` } });
+    const atFront = front.nextRecord();
+    const res = await viaProxy(front.port, `http://127.0.0.1:${origin.port}/refused`);
+    expect(res.status).toBe(502);
+    // a 407 challenge would make the browser ask its user for a password Veil itself needs
+    expect(headerValue(res.headers, 'proxy-authenticate')).toBeUndefined();
+    expect(res.body).toContain(`http://***@127.0.0.1:${second.port}`);
+    expect(res.body).toContain('refused Veil');
+    expect(res.body).toContain('credentials (407)');
+    expect(res.body).not.toContain('wrong');
+    const record = await atFront;
+    expect(record.error).toBe('E_UPSTREAM_PROXY');
+    expect(record.status).toBe(502);
+    expect(origin.seen).toEqual([]);
+  });
 });
 
 const tinyproxyMissing = missing('/usr/bin/tinyproxy');

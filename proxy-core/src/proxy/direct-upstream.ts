@@ -1,6 +1,7 @@
-import { Agent } from 'node:http';
-import { type LookupFunction, connect as netConnect, type Socket } from 'node:net';
+import { Agent, type AgentOptions } from 'node:http';
+import { type LookupFunction, type NetConnectOpts, connect as netConnect, type Socket } from 'node:net';
 import { ProxyError } from './proxy-error.js';
+import { SOCKET_HIGH_WATER_MARK } from './proxy-options.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 
 export interface DirectUpstreamOptions {
@@ -13,14 +14,17 @@ export interface DirectUpstreamOptions {
 /** Straight to the origin, with pooled keep-alive sockets. */
 export function createDirectUpstream(options: DirectUpstreamOptions = {}): Upstream {
   // pooled: at small response sizes, upstream handshakes dominate the cost of an exchange
-  const agent = new Agent({
+  const agentOptions: AgentOptions & { highWaterMark: number } = {
     keepAlive: true,
     maxFreeSockets: options.maxFreeSockets ?? 256,
     scheduling: 'lifo',
     // a small final write (the last chunk of a body) must not wait for the peer's delayed ACK
     noDelay: true,
+    // passed on to each socket's Duplex options (@types/node does not list it)
+    highWaterMark: SOCKET_HIGH_WATER_MARK,
     ...(options.lookup ? { lookup: options.lookup } : {}),
-  });
+  };
+  const agent = new Agent(agentOptions);
   return {
     name: 'direct',
     httpTarget(host: string, port: number, path: string): HttpTarget {
@@ -45,7 +49,9 @@ export function dialTcp(
   return new Promise((resolve, reject) => {
     const start = performance.now();
     let resolvedAt = start;
-    const socket = netConnect({ host, port, noDelay: true, ...(lookup ? { lookup } : {}) });
+    // highWaterMark reaches the socket's Duplex options; @types/node does not list it
+    const opts = { host, port, noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK, ...(lookup ? { lookup } : {}) };
+    const socket = netConnect(opts as NetConnectOpts);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ProxyError('E_UPSTREAM_TIMEOUT', 504, `${host}:${port} did not accept a connection in time.`));

@@ -6,8 +6,11 @@ export type HeaderList = string[];
 
 /** The first value of a header (case-insensitive), or undefined. */
 export function getHeader(list: HeaderList, lowerName: string): string | undefined {
+  const len = lowerName.length;
   for (let i = 0; i < list.length; i += 2) {
-    if (list[i]!.toLowerCase() === lowerName) return list[i + 1];
+    const name = list[i]!;
+    // the length test skips most names without lower-casing them: this runs per request
+    if (name.length === len && name.toLowerCase() === lowerName) return list[i + 1];
   }
   return undefined;
 }

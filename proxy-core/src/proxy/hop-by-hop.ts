@@ -32,21 +32,45 @@ export function connectionListed(list: HeaderList): Set<string> {
   return names;
 }
 
+/** True when a header name may be hop-by-hop, judged by its first letter (c, k, p, t, u). */
+function mayBeHopByHop(name: string): boolean {
+  const c = name.charCodeAt(0) | 0x20;
+  return c === 0x63 || c === 0x6b || c === 0x70 || c === 0x74 || c === 0x75;
+}
+
 /**
  * A copy without hop-by-hop headers and without any header the Connection header names.
  * `keepUpgrade` keeps Connection: Upgrade and Upgrade for a real protocol switch.
  */
 export function stripHopByHop(list: HeaderList, keepUpgrade = false): HeaderList {
-  const listed = connectionListed(list);
+  let listed: Set<string> | null = null;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    if (name.length !== 10 && name.length !== 16) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'connection' || lower === 'proxy-connection') {
+      listed ??= new Set();
+      for (const token of list[i + 1]!.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t) listed.add(t);
+      }
+    }
+  }
   const out: HeaderList = [];
   for (let i = 0; i < list.length; i += 2) {
-    const lower = list[i]!.toLowerCase();
-    if (keepUpgrade && lower === 'upgrade') {
-      out.push(list[i]!, list[i + 1]!);
+    const name = list[i]!;
+    // most headers are neither hop-by-hop nor listed: keep them without lower-casing
+    if (listed === null && !mayBeHopByHop(name)) {
+      out.push(name, list[i + 1]!);
       continue;
     }
-    if (HOP_BY_HOP.has(lower) || listed.has(lower)) continue;
-    out.push(list[i]!, list[i + 1]!);
+    const lower = name.toLowerCase();
+    if (keepUpgrade && lower === 'upgrade') {
+      out.push(name, list[i + 1]!);
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
+    out.push(name, list[i + 1]!);
   }
   if (keepUpgrade) out.push('Connection', 'Upgrade');
   return out;

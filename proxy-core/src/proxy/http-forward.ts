@@ -4,7 +4,7 @@ import { errorPageFor, renderErrorPage } from './error-page.js';
 import type { ResponseTap } from './exchange-cache.js';
 import type { BlockDecision, RequestFacts } from './exchange-policy.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
-import { getHeader, type HeaderList, removeHeader, setHeader } from './header-list.js';
+import { getHeader, getHeaderAll, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
 import { checkRequestFraming } from './request-framing.js';
@@ -37,7 +37,8 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
     ctx.access.checkClient(req.socket.remoteAddress, getHeader(req.rawHeaders, 'proxy-authorization'));
     const url = parseTarget(req.url ?? '');
     const port = Number(url.port) || 80;
-    const host = url.hostname;
+    // IPv6 literals come bracketed in URLs; sockets, records and policies want the bare address
+    const host = url.hostname.replace(/^\[|\]$/g, '');
     rec.host = host;
     if (ctx.isSelf(host, port)) {
       throw new ProxyError('E_LOOP', 508, `The request for ${host}:${port} is addressed to Veil itself (a loop).`);
@@ -266,6 +267,12 @@ function sendUpstream(
   upReq.on('continue', () => {
     res.writeContinue();
   });
+  upReq.on('information', (info) => {
+    // 103 Early Hints lets the browser preload while the origin thinks; other 1xx stay here
+    if (info.statusCode !== 103 || req.httpVersionMinor < 1 || res.headersSent) return;
+    const links = getHeaderAll(info.rawHeaders, 'link');
+    if (links.length > 0) res.writeEarlyHints({ link: links });
+  });
   upReq.on('error', (err) => {
     if (clientDone && res.writableFinished) return;
     sendError(ctx, res, rec, upstreamFailure(err, `${facts.host}:${facts.port}`));
@@ -274,6 +281,12 @@ function sendUpstream(
     rec.markFirstByte();
     const status = upRes.statusCode ?? 502;
     rec.responseHeaders = upRes.rawHeaders;
+    const hopError = target.hopAnswer?.(status);
+    if (hopError) {
+      upRes.resume();
+      sendError(ctx, res, rec, hopError);
+      return;
+    }
     const headers = stripHopByHop(upRes.rawHeaders);
     // a response framed by Transfer-Encoding is re-framed for the client; a Content-Length
     // sent along with it describes nothing and would desynchronize the client's connection

@@ -46,6 +46,7 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
       const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
       const target: HttpTarget = { agent, host: url.host, port: url.port, path: `http://${authority}${path}` };
       if (extraHeaders) target.extraHeaders = extraHeaders;
+      target.hopAnswer = (status) => (status === 407 ? credentialsRefused(url.name) : undefined);
       return target;
     },
     async connect(host, port, timeoutMs) {
@@ -56,13 +57,7 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
       socket.write(`${head}\r\n`);
       try {
         const { status, rest } = await readConnectAnswer(socket, timeoutMs, url.name);
-        if (status === 407) {
-          throw new ProxyError(
-            'E_UPSTREAM_PROXY',
-            502,
-            `The upstream proxy ${url.name} wants other credentials (407); set user:password in the upstream URL.`,
-          );
-        }
+        if (status === 407) throw credentialsRefused(url.name);
         if (status < 200 || status > 299) {
           throw new ProxyError(
             'E_UPSTREAM_PROXY',
@@ -81,6 +76,18 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
       agent.destroy();
     },
   };
+}
+
+/**
+ * A 407 from the upstream proxy is about Veil's credentials for it, never the client's: relaying
+ * it would ask the browser for a password Veil does not use. `name` is already redacted.
+ */
+function credentialsRefused(name: string): ProxyError {
+  return new ProxyError(
+    'E_UPSTREAM_PROXY',
+    502,
+    `The upstream proxy ${name} refused Veil's credentials (407); set the right user:password in the upstream URL.`,
+  );
 }
 
 /** The upstream proxy itself could not be reached: say which one, and that Veil did not go direct. */

@@ -68,3 +68,6 @@ export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
   tunnelIdleMs: 300_000,
   drainMs: 5_000,
 };
+
+/** Buffer threshold of every client and upstream socket (see create-proxy.ts). */
+export const SOCKET_HIGH_WATER_MARK = 256 * 1024;

@@ -1,5 +1,6 @@
 import type { Agent } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ProxyError } from './proxy-error.js';
 
 /** Where the engine should send an HTTP request, given the route. */
 export interface HttpTarget {
@@ -11,6 +12,11 @@ export interface HttpTarget {
   path: string;
   /** Extra headers for the hop (e.g. Proxy-Authorization to an HTTP upstream). */
   extraHeaders?: string[];
+  /**
+   * Tells apart answers from the hop itself (e.g. an upstream proxy's 407 to Veil's own
+   * credentials) from the origin's: the error returned replaces the response for the client.
+   */
+  hopAnswer?: (status: number) => ProxyError | undefined;
 }
 
 /** Connection timings for the record (0 when a pooled socket was reused). */

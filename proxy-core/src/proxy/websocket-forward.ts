@@ -51,7 +51,7 @@ export async function forwardUpgrade(
     if (url.protocol !== 'http:' && url.protocol !== 'ws:') {
       throw new ProxyError('E_UNSUPPORTED_SCHEME', 400, `For ${url.protocol}// the client must use CONNECT.`);
     }
-    const host = url.hostname;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = Number(url.port) || 80;
     rec.host = host;
     if (ctx.isSelf(host, port))
@@ -94,7 +94,17 @@ export async function forwardUpgrade(
     const { status, raw, rest } = await readResponseHead(upstream, ctx.timeouts.upstreamIdleMs, `${host}:${port}`);
     rec.markFirstByte();
     rec.status = status;
-    client.write(raw);
+    if (status === 101) {
+      // the switch's own headers (Set-Cookie among them) get the same response rules as any response
+      const { statusLine, headers: answered } = parseResponseHead(raw);
+      rec.responseHeaders = answered;
+      const kept = stripHopByHop(answered, true);
+      if (ctx.policy.rewriteResponse) rec.receipt.push(...ctx.policy.rewriteResponse(facts, status, kept));
+      rec.forwardedResponseHeaders = kept;
+      client.write(`${statusLine}\r\n${serializeHeaders(kept)}`, 'latin1');
+    } else {
+      client.write(raw);
+    }
     if (rest.length > 0) client.write(rest);
     if (status !== 101) {
       // not switching: relay what the origin said and close; no keep-alive on this path
@@ -114,9 +124,34 @@ export async function forwardUpgrade(
 }
 
 function serializeRequest(method: string, path: string, headers: HeaderList): string {
-  let out = `${method} ${path} HTTP/1.1\r\n`;
+  return `${method} ${path} HTTP/1.1\r\n${serializeHeaders(headers)}`;
+}
+
+/** Header lines and the blank line ending a head. */
+function serializeHeaders(headers: HeaderList): string {
+  let out = '';
   for (let i = 0; i < headers.length; i += 2) out += `${headers[i]}: ${headers[i + 1]}\r\n`;
   return `${out}\r\n`;
+}
+
+/**
+ * Splits a response head (status line through the blank line) into its status line and a
+ * HeaderList. Folded lines (obs-fold, RFC 9112 §5.2) are joined to the header they continue.
+ */
+function parseResponseHead(raw: Buffer): { statusLine: string; headers: HeaderList } {
+  const lines = raw.toString('latin1').split('\r\n');
+  const headers: HeaderList = [];
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    if ((line[0] === ' ' || line[0] === '\t') && headers.length > 0) {
+      headers[headers.length - 1] += ` ${line.trim()}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers.push(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return { statusLine: lines[0]!, headers };
 }
 
 const MAX_HEAD = 64 * 1024;
