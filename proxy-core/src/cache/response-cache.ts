@@ -281,6 +281,15 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   /** The policy and Vary names when a response may be stored; null when it may not. */
   function storable(q: Lookup, status: number, headers: HeaderList): { policy: CachePolicy; vary: string[] } | null {
     const resHeaders = policyHeaders(headers);
+    // no freshness and no validator: never usable, whatever the rest says (the check below would
+    // reach the same null after building a CachePolicy, which costs on every uncacheable response)
+    if (
+      resHeaders['cache-control'] === undefined &&
+      resHeaders.expires === undefined &&
+      resHeaders.etag === undefined &&
+      resHeaders['last-modified'] === undefined
+    )
+      return null;
     const vary = varyNames(resHeaders.vary);
     if (vary.includes('*')) return null;
     const policy = new Policy(policyRequest(q.url, q.view, vary), { status, headers: resHeaders }, POLICY_OPTIONS);
