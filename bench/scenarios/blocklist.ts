@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { compileList } from '../../proxy-core/src/blocklist/compile-list.js';
 import { matchRequestFor } from '../../proxy-core/src/blocklist/match-request.js';
 import { Matcher } from '../../proxy-core/src/blocklist/matcher.js';
+import type { BenchScenario } from '../lib/scenario.js';
 
 /** One figure of the blocklist bench. */
 export interface BlocklistFigure {
@@ -124,8 +127,40 @@ export async function blocklistBench(count = 1_000_000): Promise<BlocklistFigure
 
 export default blocklistBench;
 
+/**
+ * The runner's adapter: the bench runs in a fresh process with --expose-gc, so its memory
+ * figures count only the list and no other scenario's garbage.
+ */
+export const scenario: BenchScenario = {
+  name: 'blocklist',
+  description: 'A 1M-rule hosts list: load + compile time, memory, lookup p50/p99',
+  async run() {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', fileURLToPath(import.meta.url), '1000000', '--json'],
+      { maxBuffer: 1024 * 1024, timeout: 300_000 },
+    );
+    const figures = JSON.parse(stdout) as BlocklistFigure[];
+    return {
+      tables: [
+        {
+          title: 'blocklist (1M generated hosts rules)',
+          columns: ['figure', 'value', 'unit', 'target'],
+          rows: figures.map((f) => [f.name, String(f.value), f.unit, f.target ?? '']),
+        },
+      ],
+      data: figures,
+      notes: [],
+    };
+  },
+};
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const figures = await blocklistBench(Number(process.argv[2] ?? 1_000_000));
+  if (process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    process.exit(0);
+  }
   for (const f of figures) {
     console.log(
       `${f.name.padEnd(16)} ${String(f.value).padStart(10)} ${f.unit}${f.target ? `   (target ${f.target})` : ''}`,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { curlMBps } from '../lib/curl.js';
 import { PEERS, peerInstalled } from '../lib/peers.js';
@@ -18,6 +19,7 @@ interface TargetResult {
 }
 
 const libFile = (name: string): string => fileURLToPath(new URL(`../lib/${name}`, import.meta.url));
+const cliFile = fileURLToPath(new URL('../../proxy-core/src/cli.js', import.meta.url));
 
 /** Starts a bench origin; CONNECT prefers port 443, the one port every peer tunnels to by default. */
 async function startOrigin(port: number): Promise<Service> {
@@ -62,6 +64,26 @@ export const scenario: BenchScenario = {
       );
       services.push(veil);
       proxies.push({ name: 'veil', service: veil });
+      // what users run: `veil serve` with every built-in feature (traffic, privacy, cache, blocklists)
+      const servicePort = await freePort();
+      const serviceDir = join(ctx.tmpDir, 'veil-service');
+      const veilService = await startService(
+        'veil-service',
+        process.execPath,
+        [
+          cliFile,
+          'serve',
+          '--port',
+          String(servicePort),
+          '--connect-ports',
+          String(tunnelPort),
+          '--config',
+          join(serviceDir, 'config.json'),
+        ],
+        servicePort,
+      );
+      services.push(veilService);
+      proxies.push({ name: 'veil-service', service: veilService });
       const naivePort = await freePort();
       const naive = await startService(
         'naive-node',
@@ -167,6 +189,7 @@ export const scenario: BenchScenario = {
         for (const e of results[t.name]!.errors) notes.push(`${t.name}: ${e}`);
       }
       notes.push('Peak RSS is the process high-water mark (VmHWM) after the c=500 run, before the large bodies.');
+      notes.push('veil is the bare engine (createProxy); veil-service is `veil serve` with all built-in features.');
       notes.push('naive-node is the 30-line http.request + pipe proxy of the issue, for what Node alone costs.');
       return {
         tables: [

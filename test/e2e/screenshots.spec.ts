@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { expect, openScreen, test, trafficRows } from './fixtures.js';
-import { curlVia } from './veil-process.js';
+import { curlVia, sendMany } from './veil-process.js';
 
 const OUT = 'test-output/screenshots';
 const screens = ['Home', 'Traffic', 'Blocklists', 'Privacy', 'Settings'] as const;
@@ -12,8 +12,13 @@ test('screenshots of every screen, light and dark', async ({ ui, veil, echo }) =
 
   // Some traffic worth looking at: pages, a 404 and (when blocklists are built in) a blocked tracker.
   await openScreen(ui, 'Blocklists');
-  await ui.getByRole('textbox', { name: 'Block', exact: true }).fill('||127.0.0.1^$third-party\nads.tracker.test');
+  await ui.getByRole('textbox', { name: 'Block', exact: true }).fill('ads.tracker.test\n||doubleclick.example^');
   await ui.getByRole('button', { name: 'Save rules' }).click();
+  // A few seconds of rising traffic so the requests-per-second graph has a shape.
+  for (let i = 0; i < 5; i++) {
+    await sendMany(veil.proxyUrl, echo.url, 4 + i * 4);
+    await ui.waitForTimeout(1100);
+  }
   const paths = ['/', '/index.html', '/static/app.js', '/api/profile?id=42', '/images/logo.png', '/missing'];
   for (const [i, path] of paths.entries()) {
     await curlVia(veil.proxyUrl, `${echo.url}${path}`, {
@@ -40,7 +45,10 @@ test('screenshots of every screen, light and dark', async ({ ui, veil, echo }) =
     }
   }
 
-  // The smallest size the window is meant for.
+  // Full HD and the smallest size the window is meant for.
+  await ui.setViewportSize({ width: 1920, height: 1080 });
+  await openScreen(ui, 'Settings');
+  await ui.screenshot({ path: `${OUT}/settings-1920x1080.png` });
   await ui.emulateMedia({ colorScheme: 'light' });
   await ui.setViewportSize({ width: 800, height: 600 });
   await openScreen(ui, 'Traffic');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect, openScreen, test, trafficRows } from './fixtures.js';
-import { curlVia } from './veil-process.js';
+import { curlVia, sendMany } from './veil-process.js';
 
 test('requests sent through the proxy appear live in the table', async ({ ui, veil, echo }) => {
   await openScreen(ui, 'Traffic');
@@ -73,4 +73,26 @@ test('pause stops the live table and resume brings it back', async ({ ui, veil, 
   await curlVia(veil.proxyUrl, `${echo.url}/after`);
   await expect(trafficRows(ui).filter({ hasText: '/after' })).toHaveCount(1);
   await expect(trafficRows(ui).filter({ hasText: '/while-paused' })).toHaveCount(0);
+});
+
+test('auto-scroll follows the newest row until the user scrolls up', async ({ ui, veil, echo }) => {
+  await openScreen(ui, 'Traffic');
+  expect(new Set(await sendMany(veil.proxyUrl, echo.url, 80))).toEqual(new Set([200]));
+  await expect(ui.locator('.toolbar .count')).toHaveText('80');
+  const scroller = ui.locator('.tscroll');
+  const distanceFromBottom = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+  await expect.poll(distanceFromBottom).toBeLessThan(30);
+
+  await scroller.hover();
+  await ui.mouse.wheel(0, -5000);
+  await expect(ui.getByRole('button', { name: '↓ Newest' })).toBeVisible();
+  const top = await scroller.evaluate((el) => el.scrollTop);
+
+  await sendMany(veil.proxyUrl, echo.url, 5);
+  await expect(ui.locator('.toolbar .count')).toHaveText('85');
+  expect(await scroller.evaluate((el) => el.scrollTop), 'the view stays where the user left it').toBe(top);
+
+  await ui.getByRole('button', { name: '↓ Newest' }).click();
+  await expect.poll(distanceFromBottom).toBeLessThan(30);
+  await expect(ui.getByRole('button', { name: '↓ Newest' })).toHaveCount(0);
 });

@@ -101,3 +101,24 @@ export function curlVia(proxyUrl: string, url: string, headers: Record<string, s
     });
   });
 }
+
+/** Sends `count` GET requests through the proxy over a few kept-alive connections (Node's HTTP client). */
+export async function sendMany(proxyUrl: string, baseUrl: string, count: number): Promise<number[]> {
+  const { Agent, request } = await import('node:http');
+  const proxy = new URL(proxyUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const one = (i: number) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: proxy.hostname, port: proxy.port, path: `${baseUrl}/many/${i}`, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    return await Promise.all(Array.from({ length: count }, (_, i) => one(i + 1)));
+  } finally {
+    agent.destroy();
+  }
+}

@@ -47,6 +47,18 @@ describe('Home', () => {
     expect(screen.getAllByRole('switch', { name: 'Veil on' })[0]!.getAttribute('aria-checked')).toBe('false');
   });
 
+  it('says so when the service does not do what the switch asked', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'status.get': makeStatus({ running: false, listening: null }),
+      'proxy.start': makeStatus({ running: false, listening: null, error: 'listen EADDRINUSE 127.0.0.1:8899' }),
+    });
+    await renderApp(bridge);
+    await act(async () => fireEvent.click(screen.getAllByRole('switch', { name: 'Veil on' })[1]!));
+    expect(screen.getByRole('heading', { name: 'Veil is off' })).toBeTruthy();
+    expect(screen.getByText('Veil did not start: listen EADDRINUSE 127.0.0.1:8899')).toBeTruthy();
+  });
+
   it('lists notices with their action and dismisses them', async () => {
     const bridge = new FakeBridge({
       ...base,

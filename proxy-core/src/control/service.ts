@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
-import type { ExchangePolicy, RequestFacts } from '../proxy/exchange-policy.js';
+import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import type { ReceiptEntry } from '../traffic/exchange-record.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';
 import {
   type CommandArgs,
@@ -218,8 +219,9 @@ export function createService(options: ServiceOptions): VeilService {
     const checkResponse = pick('checkResponse');
     const rewriteResponse = pick('rewriteResponse');
     const policy: ExchangePolicy = {};
-    if (profileFor.length) policy.profileFor = (f: RequestFacts) => profileFor[0]!(f);
-    if (checkRequest.length)
+    if (profileFor.length) policy.profileFor = profileFor[0]!;
+    if (checkRequest.length === 1) policy.checkRequest = checkRequest[0]!;
+    else if (checkRequest.length)
       policy.checkRequest = (f) => {
         for (const c of checkRequest) {
           const d = c(f);
@@ -227,8 +229,16 @@ export function createService(options: ServiceOptions): VeilService {
         }
         return null;
       };
-    if (rewriteRequest.length) policy.rewriteRequest = (f, h) => rewriteRequest.flatMap((r) => r(f, h));
-    if (checkResponse.length)
+    // one part (the usual case) is handed through as it is: this runs for every request
+    if (rewriteRequest.length === 1) policy.rewriteRequest = rewriteRequest[0]!;
+    else if (rewriteRequest.length)
+      policy.rewriteRequest = (f, h) => {
+        const out: ReceiptEntry[] = [];
+        for (const r of rewriteRequest) for (const e of r(f, h)) out.push(e);
+        return out;
+      };
+    if (checkResponse.length === 1) policy.checkResponse = checkResponse[0]!;
+    else if (checkResponse.length)
       policy.checkResponse = (f, s, h) => {
         for (const c of checkResponse) {
           const d = c(f, s, h);
@@ -236,7 +246,13 @@ export function createService(options: ServiceOptions): VeilService {
         }
         return null;
       };
-    if (rewriteResponse.length) policy.rewriteResponse = (f, s, h) => rewriteResponse.flatMap((r) => r(f, s, h));
+    if (rewriteResponse.length === 1) policy.rewriteResponse = rewriteResponse[0]!;
+    else if (rewriteResponse.length)
+      policy.rewriteResponse = (f, s, h) => {
+        const out: ReceiptEntry[] = [];
+        for (const r of rewriteResponse) for (const e of r(f, s, h)) out.push(e);
+        return out;
+      };
     return policy;
   }
 

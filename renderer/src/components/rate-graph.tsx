@@ -26,6 +26,10 @@ export function RateGraph() {
       const color = getComputedStyle(el).color;
       ctx.strokeStyle = color;
       ctx.fillStyle = color;
+      // A faint baseline over the whole minute, so a quiet graph still reads as a graph.
+      ctx.globalAlpha = 0.25;
+      ctx.fillRect(0, HEIGHT - 1, WIDTH, 1);
+      ctx.globalAlpha = 1;
       ctx.lineWidth = 1.5;
       ctx.beginPath();
       data.forEach((v, i) => {

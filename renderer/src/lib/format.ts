@@ -39,6 +39,8 @@ export function formatWhen(ms: number | null): string {
 
 /** The path and query of a URL, or the URL itself for CONNECT's host:port. */
 export function pathOf(url: string): string {
+  // `host:port` would parse as a URL with the host as its scheme.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
   try {
     const u = new URL(url);
     return `${u.pathname}${u.search}`;
@@ -51,4 +53,9 @@ export function pathOf(url: string): string {
 export function formatPercent(part: number, whole: number): string {
   if (!whole) return '—';
   return `${Math.round((part / whole) * 100)}%`;
+}
+
+/** "1 request", "1,204 requests". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

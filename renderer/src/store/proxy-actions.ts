@@ -25,11 +25,20 @@ export async function loadStatus(): Promise<void> {
 /** Turns the proxy on or off; the switch shows the result the service reports. */
 export async function setProxyRunning(on: boolean): Promise<void> {
   if (useVeil.getState().toggling) return;
-  useVeil.setState({ toggling: true });
+  useVeil.setState({ toggling: true, toggleError: null });
   try {
-    receiveStatus(await bridge().invoke(on ? 'proxy.start' : 'proxy.stop'));
+    const status = await bridge().invoke(on ? 'proxy.start' : 'proxy.stop');
+    receiveStatus(status);
+    // The service answers with what is true now; say so when that is not what was asked.
+    if (status.running !== on) {
+      useVeil.setState({
+        toggleError: on
+          ? `Veil did not start: ${status.error ?? 'see the notices below.'}`
+          : 'Veil did not stop: it was started with options that keep it on for this run.',
+      });
+    }
   } catch (err) {
-    useVeil.setState({ statusError: errorMessage(err) });
+    useVeil.setState({ toggleError: errorMessage(err) });
   } finally {
     useVeil.setState({ toggling: false });
   }

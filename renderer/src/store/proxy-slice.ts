@@ -13,6 +13,8 @@ export interface ProxySlice {
   statusError: string | null;
   /** A toggle is in flight: the switch shows it and ignores more clicks. */
   toggling: boolean;
+  /** Why the last toggle did not do what was asked; kept until the next toggle. */
+  toggleError: string | null;
   rateHistory: number[];
 }
 
@@ -22,5 +24,6 @@ export const createProxySlice: SliceCreator<ProxySlice> = () => ({
   status: null,
   statusError: null,
   toggling: false,
+  toggleError: null,
   rateHistory: [],
 });

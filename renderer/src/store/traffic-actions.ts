@@ -10,16 +10,28 @@ let pending: ExchangeRecord[] = [];
 let pendingMissed = 0;
 let flushScheduled = false;
 
-/** Queues a live batch; the store is updated at most once per frame, however fast batches come. */
+/**
+ * How often the table takes new rows. Each take re-renders the table and lays out the scroll area, so
+ * at 200 rows/s taking them every frame costs far more than taking them ten times a second.
+ */
+const FLUSH_MS = 100;
+/** While hidden nothing is drawn; rows are still taken (memory stays bounded), just rarely. */
+const HIDDEN_FLUSH_MS = 1000;
+
+/** Queues a live batch; the store takes queued rows at most ten times a second, however fast they come. */
 export function receiveTraffic(batch: TrafficBatch): void {
   if (useVeil.getState().paused) return;
-  pending.push(...batch.records);
+  for (const r of batch.records) pending.push(r);
   pendingMissed += batch.missed;
+  // Keep the queue bounded too: only the newest TRAFFIC_CAP can ever be shown.
+  if (pending.length > TRAFFIC_CAP * 2) pending = pending.slice(-TRAFFIC_CAP);
   if (flushScheduled) return;
   flushScheduled = true;
-  // A hidden window gets no animation frames; a timer keeps memory bounded there.
-  if (typeof requestAnimationFrame === 'function' && !document.hidden) requestAnimationFrame(flushTraffic);
-  else setTimeout(flushTraffic, 250);
+  const delay = typeof document !== 'undefined' && document.hidden ? HIDDEN_FLUSH_MS : FLUSH_MS;
+  setTimeout(() => {
+    if (typeof requestAnimationFrame === 'function' && !document.hidden) requestAnimationFrame(flushTraffic);
+    else flushTraffic();
+  }, delay);
 }
 
 /** Appends what is queued (tests call it directly instead of waiting for a frame). */

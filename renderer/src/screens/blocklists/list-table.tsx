@@ -49,6 +49,9 @@ export function ListTable({ lists, error }: { lists: BlocklistInfo[]; error: str
             <th scope="col" className="num">
               Rules
             </th>
+            <th scope="col" className="num">
+              Blocked
+            </th>
             <th scope="col">Updated</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -80,6 +83,7 @@ export function ListTable({ lists, error }: { lists: BlocklistInfo[]; error: str
                   {sourceText(l)}
                 </td>
                 <td className="num">{formatCount(l.rules)}</td>
+                <td className="num">{l.hits === undefined ? '—' : formatCount(l.hits)}</td>
                 <td>
                   {p && p.phase !== 'done' ? (
                     <span role="status">

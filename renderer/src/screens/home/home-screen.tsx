@@ -2,7 +2,7 @@ import { Notices } from '../../components/notices.js';
 import { RateGraph } from '../../components/rate-graph.js';
 import { StateBox } from '../../components/state-box.js';
 import { Switch } from '../../components/switch.js';
-import { formatBytes, formatCount, formatPercent } from '../../lib/format.js';
+import { formatBytes, formatCount, formatPercent, plural } from '../../lib/format.js';
 import { loadStatus, setProxyRunning, setSystemProxy } from '../../store/proxy-actions.js';
 import { useVeil } from '../../store/store.js';
 
@@ -11,6 +11,7 @@ export function HomeScreen() {
   const status = useVeil((s) => s.status);
   const statusError = useVeil((s) => s.statusError);
   const toggling = useVeil((s) => s.toggling);
+  const toggleError = useVeil((s) => s.toggleError);
 
   if (!status) {
     return statusError ? (
@@ -37,9 +38,10 @@ export function HomeScreen() {
           <h1 className="hero-title">{status.running ? 'Veil is on' : 'Veil is off'}</h1>
           <p className="hero-summary">
             {status.running
-              ? `${formatCount(counters.requests)} requests, ${formatCount(counters.blocked)} blocked, ${formatCount(
+              ? `${plural(counters.requests, 'request')}, ${formatCount(counters.blocked)} blocked, ${plural(
                   counters.headersRemoved,
-                )} identifying headers removed.`
+                  'identifying header',
+                )} removed.`
               : 'Traffic sent to Veil is refused until you turn it on.'}
           </p>
           {where && (
@@ -47,7 +49,12 @@ export function HomeScreen() {
               Listening on <code>{where}</code>
             </p>
           )}
-          {status.error && (
+          {toggleError && (
+            <p className="field-error" role="alert">
+              {toggleError}
+            </p>
+          )}
+          {status.error && !toggleError?.includes(status.error) && (
             <p className="field-error" role="alert">
               {status.error}
             </p>
@@ -89,7 +96,7 @@ export function HomeScreen() {
         </div>
       </section>
 
-      <section className="counters" aria-label="Counters">
+      <section className="card counters" aria-label="Counters">
         <dl>
           <Counter label="Requests" value={formatCount(counters.requests)} />
           <Counter label="Blocked" value={formatCount(counters.blocked)} />

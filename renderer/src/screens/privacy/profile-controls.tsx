@@ -57,6 +57,7 @@ export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
   return (
     <section className="card" aria-labelledby="profile-controls-h">
       <h2 id="profile-controls-h">What “{active.name}” does</h2>
+      {active.description && <p className="quiet">{active.description}</p>}
       {active.builtIn && <p className="quiet">Built-in profiles stay as they are; saving your changes makes a copy.</p>}
       <label className="check">
         <input

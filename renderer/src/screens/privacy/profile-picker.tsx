@@ -35,7 +35,6 @@ export function ProfilePicker({ profiles }: { profiles: ProfileInfo[] }) {
               {p.name}
               {!p.builtIn && <span className="tag">yours</span>}
             </span>
-            {p.description && <span className="profile-description">{p.description}</span>}
             <ul className="profile-summary">
               {summarizeProfile(p).map((line) => (
                 <li key={line}>{line}</li>

@@ -47,11 +47,6 @@ export function ExchangeDetails({ record: r }: { record: ExchangeRecord }) {
               // biome-ignore lint/suspicious/noArrayIndexKey: a receipt is an ordered log
               <li key={i}>
                 <span className={`tag tag-${e.action}`}>{e.action}</span> <span className="mono">{e.header}</span>
-                {e.action === 'replaced' && (
-                  <span className="mono">
-                    : <del>{e.oldValue}</del> → <ins>{e.newValue}</ins>
-                  </span>
-                )}
                 <span className="rule"> — {e.rule}</span>
                 {e.direction === 'response' && <span className="quiet"> (response)</span>}
               </li>

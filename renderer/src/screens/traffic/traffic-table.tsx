@@ -54,7 +54,8 @@ export function TrafficTable({ rows, selectedId }: { rows: ExchangeRecord[]; sel
     const el = scroller.current;
     if (!el) return;
     if (stick.current) {
-      el.scrollTop = el.scrollHeight;
+      // Past the end on purpose: the browser clamps it, and reading scrollHeight would force a layout.
+      el.scrollTop = (rows.length + 2) * ROW_HEIGHT;
     } else if (anchor.current) {
       el.scrollTop = indexOfId(rows, anchor.current.id) * ROW_HEIGHT + anchor.current.offset;
     }
