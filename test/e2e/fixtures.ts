@@ -27,9 +27,7 @@ export const test = base.extend<Fixtures>({
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => {
-      // ui-server.ts's CSP header lists ws://[::1]:PORT, which Chromium rejects as a source (harmless: the
-      // page connects to 127.0.0.1). Reported to the lead; every other console error fails the test.
-      if (m.type() === 'error' && !/invalid source: 'ws:\/\/\[::1\]/.test(m.text())) problems.push(m.text());
+      if (m.type() === 'error') problems.push(m.text());
     });
     await page.goto(veil.uiUrl);
     await expect(page.getByRole('heading', { name: /Veil is (on|off)/ })).toBeVisible();

@@ -2,7 +2,7 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { FakeBridge, failure } from './fake-bridge.js';
-import { makeSettings, makeStatus } from './fixtures.js';
+import { builtInProfiles, makeSettings, makeStatus } from './fixtures.js';
 import { renderApp } from './render-app.js';
 
 const base = { 'settings.get': makeSettings(), 'traffic.snapshot': { records: [], total: 0 } };
@@ -29,6 +29,11 @@ describe('Home', () => {
     expect(screen.getByText('127.0.0.1:8899')).toBeTruthy();
     expect(screen.getByText('5.0 MB')).toBeTruthy();
     expect(screen.getByText('Nothing needs your attention.')).toBeTruthy();
+  });
+
+  it('names the active profile as the Privacy screen does', async () => {
+    await renderApp(new FakeBridge({ ...base, 'status.get': makeStatus(), 'privacy.profiles': builtInProfiles }));
+    expect(screen.getByRole('region', { name: 'Summary' }).textContent).toContain('Standard');
   });
 
   it('turns Veil off with the big switch and shows the new state', async () => {

@@ -2,6 +2,7 @@
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
+import { useVeil } from '../../renderer/src/store/store.js';
 import { flushTraffic } from '../../renderer/src/store/traffic-actions.js';
 import { FakeBridge, failure } from './fake-bridge.js';
 import { makeRecord, makeSettings, makeStatus } from './fixtures.js';
@@ -59,6 +60,23 @@ describe('Traffic', () => {
     expect(screen.getByText('10,000')).toBeTruthy();
     expect(rows().length).toBeGreaterThan(0);
     expect(rows().length).toBeLessThan(100);
+  });
+
+  it('keeps the newest 10,000 when more arrive', async () => {
+    const many = Array.from({ length: 10_000 }, () => makeRecord());
+    const bridge = new FakeBridge({ ...base, 'traffic.snapshot': { records: many, total: many.length } });
+    await renderApp(bridge, 'Traffic');
+    const newest = makeRecord({ url: 'http://example.com/the-newest' });
+    act(() => {
+      bridge.emit('traffic', { records: [makeRecord(), newest], missed: 3 });
+      flushTraffic();
+    });
+    expect(screen.getByText(/^10,000/).textContent).toBe('10,000 (3 skipped while busy)');
+    // jsdom does not scroll, so read the table's data rather than its rendered window.
+    const records = useVeil.getState().records;
+    expect(records).toHaveLength(10_000);
+    expect(records.at(-1)!.url).toBe('http://example.com/the-newest');
+    expect(records[0]!.id).toBe(many[2]!.id);
   });
 
   it('filters by text, blocked only and status class; / focuses the filter', async () => {

@@ -1,6 +1,7 @@
 import type { Bridge } from '../bridge/bridge.js';
 import { receiveBlocklistProgress } from './blocklist-actions.js';
 import { setBridge } from './bridge-ref.js';
+import { loadProfiles } from './privacy-actions.js';
 import { loadStatus, receiveStatus } from './proxy-actions.js';
 import { loadSettings, receiveSettings } from './settings-actions.js';
 import { useVeil } from './store.js';
@@ -28,6 +29,7 @@ export function connectStore(b: Bridge): () => void {
   void loadStatus();
   void loadSettings();
   void loadTraffic();
+  void loadProfiles();
   // Counters change with every request but are only pushed on settings changes: poll, but never when hidden.
   const timer = setInterval(() => {
     if (!document.hidden) void loadStatus();

@@ -45,7 +45,7 @@ export function flushTraffic(): void {
   useVeil.setState((s) => {
     const all = s.records.concat(batch);
     const drop = Math.max(0, all.length - TRAFFIC_CAP);
-    return { records: drop ? all.slice(drop) : all, trimmed: s.trimmed + drop, missed: s.missed + missed };
+    return { records: drop ? all.slice(drop) : all, missed: s.missed + missed };
   });
 }
 
@@ -78,7 +78,7 @@ export async function setTrafficPaused(paused: boolean): Promise<void> {
 /** Empties the table and the service's buffer. */
 export async function clearTraffic(): Promise<void> {
   pending = [];
-  useVeil.setState((s) => ({ records: [], selectedId: null, trimmed: s.trimmed + s.records.length, missed: 0 }));
+  useVeil.setState({ records: [], selectedId: null, missed: 0 });
   try {
     await bridge().invoke('traffic.clear');
   } catch (err) {

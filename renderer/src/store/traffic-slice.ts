@@ -3,8 +3,6 @@ import type { SliceCreator } from './store.js';
 
 export interface TrafficSlice {
   records: ExchangeRecord[];
-  /** How many records were dropped from the front so far: the table keeps its scroll position with it. */
-  trimmed: number;
   /** Records the service could not deliver because the UI fell behind. */
   missed: number;
   trafficLoaded: boolean;
@@ -16,7 +14,6 @@ export interface TrafficSlice {
 
 export const createTrafficSlice: SliceCreator<TrafficSlice> = () => ({
   records: [],
-  trimmed: 0,
   missed: 0,
   trafficLoaded: false,
   trafficError: null,

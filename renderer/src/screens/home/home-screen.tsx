@@ -12,6 +12,7 @@ export function HomeScreen() {
   const statusError = useVeil((s) => s.statusError);
   const toggling = useVeil((s) => s.toggling);
   const toggleError = useVeil((s) => s.toggleError);
+  const profileName = useVeil((s) => s.profiles?.find((p) => p.id === s.status?.profile)?.name);
 
   if (!status) {
     return statusError ? (
@@ -85,7 +86,7 @@ export function HomeScreen() {
         </div>
         <div className="card">
           <h2>Privacy profile</h2>
-          <p className="big">{status.profile}</p>
+          <p className="big">{profileName ?? status.profile}</p>
         </div>
         <div className="card">
           <h2>Upstream</h2>
