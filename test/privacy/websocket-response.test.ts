@@ -14,7 +14,17 @@ const running: RunningVeil[] = [];
 
 beforeAll(async () => {
   server = createServer();
-  wss = new WebSocketServer({ server });
+  wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (req.url === '/deny') {
+      socket.end(
+        'HTTP/1.1 403 Forbidden\r\nSet-Cookie: deny_track=1; Max-Age=31536000\r\nKeep-Alive: timeout=5\r\n' +
+          'Content-Length: 4\r\n\r\nnope',
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
   wss.on('headers', (headers) => {
     headers.push('Set-Cookie: ws_track=xyz; Max-Age=31536000; Path=/', 'Keep-Alive: timeout=5', 'X-Origin: kept');
   });
@@ -32,9 +42,9 @@ afterEach(async () => {
   for (const v of running.splice(0)) await v.stop();
 });
 
-function upgradeHead(): string {
+function upgradeHead(path = '/ws'): string {
   return [
-    `GET http://127.0.0.1:${port}/ws HTTP/1.1`,
+    `GET http://127.0.0.1:${port}${path} HTTP/1.1`,
     `Host: 127.0.0.1:${port}`,
     'Upgrade: websocket',
     'Connection: Upgrade',
@@ -73,6 +83,27 @@ describe('the WebSocket 101 response passes the response policy', () => {
         header: 'Set-Cookie',
         oldValue: 'ws_track=xyz; Max-Age=31536000; Path=/',
       }),
+    );
+  });
+
+  it('a refused upgrade passes the same cookie rules, keeps its body and closes', async () => {
+    const v = await startVeil({ privacy: { profile: 'strict' } });
+    running.push(v);
+    const recorded = v.nextRecord();
+    const socket = await rawRequest(v.port, upgradeHead('/deny'));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    await once(socket, 'end');
+    socket.destroy();
+    const text = Buffer.concat(chunks).toString('latin1');
+    expect(text).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(text).not.toMatch(/set-cookie|keep-alive/i);
+    expect(text).toMatch(/^Connection: close$/im);
+    expect(text.endsWith('\r\n\r\nnope')).toBe(true);
+    const record = await recorded;
+    expect(record.status).toBe(403);
+    expect(record.receipt).toContainEqual(
+      expect.objectContaining({ direction: 'response', action: 'removed', header: 'Set-Cookie' }),
     );
   });
 

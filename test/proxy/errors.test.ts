@@ -142,10 +142,15 @@ describe('error answers', () => {
     const aborted = new Promise<string>((r) => {
       resolveAborted = r;
     });
+    let resolveStarted: () => void = () => {};
+    const bodyStarted = new Promise<void>((r) => {
+      resolveStarted = r;
+    });
     const sink = await startHttpOrigin((req) => {
       let got = 0;
       req.on('data', (c: Buffer) => {
         got += c.length;
+        resolveStarted();
       });
       req.on('close', () => {
         if (!req.complete) resolveAborted(`aborted after ${got}`);
@@ -156,7 +161,8 @@ describe('error answers', () => {
       await once(s, 'connect');
       s.write(`POST http://127.0.0.1:${sink.port}/up HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n`);
       s.write(Buffer.alloc(256 * 1024));
-      await new Promise((r) => setTimeout(r, 200));
+      // leave only once the body is flowing to the origin, however slowly the machine runs
+      await bodyStarted;
       s.destroy();
       expect(await aborted).toMatch(/^aborted after/);
       // the upstream socket is closed, not left in the pool or hanging

@@ -5,7 +5,7 @@ import type { EngineContext } from './engine-context.js';
 import { rawErrorResponse } from './error-page.js';
 import type { RequestFacts } from './exchange-policy.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
-import { getHeader, type HeaderList, setHeader } from './header-list.js';
+import { getHeader, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
 
@@ -94,21 +94,22 @@ export async function forwardUpgrade(
     const { status, raw, rest } = await readResponseHead(upstream, ctx.timeouts.upstreamIdleMs, `${host}:${port}`);
     rec.markFirstByte();
     rec.status = status;
-    if (status === 101) {
-      // the switch's own headers (Set-Cookie among them) get the same response rules as any response
-      const { statusLine, headers: answered } = parseResponseHead(raw);
-      rec.responseHeaders = answered;
-      const kept = stripHopByHop(answered, true);
-      if (ctx.policy.rewriteResponse) rec.receipt.push(...ctx.policy.rewriteResponse(facts, status, kept));
-      rec.forwardedResponseHeaders = kept;
-      client.write(`${statusLine}\r\n${serializeHeaders(kept)}`, 'latin1');
-    } else {
-      client.write(raw);
-    }
+    // the answer's headers (Set-Cookie among them) get the same response rules as any response
+    const { statusLine, headers: answered } = parseResponseHead(raw);
+    rec.responseHeaders = answered;
+    const kept = status === 101 ? stripHopByHop(answered, true) : closingHeaders(answered);
+    if (ctx.policy.rewriteResponse) rec.receipt.push(...ctx.policy.rewriteResponse(facts, status, kept));
+    rec.forwardedResponseHeaders = kept;
+    client.write(`${statusLine}\r\n${serializeHeaders(kept)}`, 'latin1');
     if (rest.length > 0) client.write(rest);
     if (status !== 101) {
       // not switching: relay what the origin said and close; no keep-alive on this path
-      upstream.pipe(client);
+      const up = upstream;
+      client.once('close', () => {
+        up.destroy();
+        rec.finish();
+      });
+      up.pipe(client);
       return;
     }
     splice(ctx, client, upstream, rec);
@@ -125,6 +126,17 @@ export async function forwardUpgrade(
 
 function serializeRequest(method: string, path: string, headers: HeaderList): string {
   return `${method} ${path} HTTP/1.1\r\n${serializeHeaders(headers)}`;
+}
+
+/**
+ * A refused upgrade's headers as relayed before the connection closes: its body framing stays
+ * (Content-Length, Transfer-Encoding), its connection headers say close.
+ */
+function closingHeaders(headers: HeaderList): HeaderList {
+  const out = headers.slice();
+  for (const name of ['keep-alive', 'proxy-connection', 'upgrade']) removeHeader(out, name);
+  setHeader(out, 'Connection', 'close');
+  return out;
 }
 
 /** Header lines and the blank line ending a head. */
