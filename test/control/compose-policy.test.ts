@@ -24,9 +24,19 @@ describe('composePolicy', () => {
 
   it('runs rewrites in order and concatenates their receipts', () => {
     const policy = composePolicy([
-      { rewriteRequest: (_f, h) => (h.push('A', '1'), [receipt('one')]) },
+      {
+        rewriteRequest: (_f, h) => {
+          h.push('A', '1');
+          return [receipt('one')];
+        },
+      },
       {},
-      { rewriteRequest: (_f, h) => (h.push('B', '2'), [receipt('two')]) },
+      {
+        rewriteRequest: (_f, h) => {
+          h.push('B', '2');
+          return [receipt('two')];
+        },
+      },
     ]);
     const headers: string[] = [];
     expect(policy.rewriteRequest?.(facts, headers).map((r) => r.rule)).toEqual(['one', 'two']);
