@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { EngineContext } from './engine-context.js';
 import { rawErrorResponse } from './error-page.js';
 import type { RequestFacts } from './exchange-policy.js';
-import { ExchangeRecorder } from './exchange-recorder.js';
+import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { getHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
@@ -25,16 +25,7 @@ export async function openTunnel(
   client: Duplex,
   head: Buffer,
 ): Promise<void> {
-  const rec = new ExchangeRecorder(
-    ctx.nextId(),
-    'connect',
-    'CONNECT',
-    req.url ?? '',
-    req.socket.remoteAddress ?? '',
-    req.httpVersion,
-    ctx.sink,
-  );
-  rec.requestHeaders = req.rawHeaders;
+  const rec = recorderFor(ctx, 'connect', req);
   client.on('error', () => client.destroy());
   let upstream: Duplex | undefined;
   try {

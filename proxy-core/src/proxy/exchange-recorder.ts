@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from '../traffic/exchange-record.js';
 import { type HeaderList, toPairs } from './header-list.js';
 
@@ -88,4 +89,23 @@ export class ExchangeRecorder {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+/** The recorder for one client request, its headers as the client sent them. */
+export function recorderFor(
+  ctx: { nextId(): number; sink: RecordSink },
+  kind: ExchangeRecord['kind'],
+  req: IncomingMessage,
+): ExchangeRecorder {
+  const rec = new ExchangeRecorder(
+    ctx.nextId(),
+    kind,
+    req.method ?? 'GET',
+    req.url ?? '',
+    req.socket.remoteAddress ?? '',
+    req.httpVersion,
+    ctx.sink,
+  );
+  rec.requestHeaders = req.rawHeaders;
+  return rec;
 }

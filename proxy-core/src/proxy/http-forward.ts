@@ -3,7 +3,7 @@ import type { EngineContext } from './engine-context.js';
 import { errorPageFor, renderErrorPage } from './error-page.js';
 import type { ResponseTap } from './exchange-cache.js';
 import type { BlockDecision, RequestFacts } from './exchange-policy.js';
-import { ExchangeRecorder } from './exchange-recorder.js';
+import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { getHeader, getHeaderAll, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
@@ -22,16 +22,7 @@ export function abortExchange(res: ServerResponse, code: string): void {
 
 /** Handles one absolute-form HTTP request from a client: the proxy's main path. */
 export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: ServerResponse): void {
-  const rec = new ExchangeRecorder(
-    ctx.nextId(),
-    'http',
-    req.method ?? 'GET',
-    req.url ?? '',
-    req.socket.remoteAddress ?? '',
-    req.httpVersion,
-    ctx.sink,
-  );
-  rec.requestHeaders = req.rawHeaders;
+  const rec = recorderFor(ctx, 'http', req);
   try {
     const hasBody = checkRequestFraming(req.rawHeaders);
     ctx.access.checkClient(req.socket.remoteAddress, getHeader(req.rawHeaders, 'proxy-authorization'));

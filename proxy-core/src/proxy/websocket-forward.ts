@@ -4,7 +4,7 @@ import { splice } from './connect-tunnel.js';
 import type { EngineContext } from './engine-context.js';
 import { rawErrorResponse } from './error-page.js';
 import type { RequestFacts } from './exchange-policy.js';
-import { ExchangeRecorder } from './exchange-recorder.js';
+import { recorderFor } from './exchange-recorder.js';
 import { getHeader, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
@@ -20,16 +20,7 @@ export async function forwardUpgrade(
   client: Duplex,
   head: Buffer,
 ): Promise<void> {
-  const rec = new ExchangeRecorder(
-    ctx.nextId(),
-    'websocket',
-    req.method ?? 'GET',
-    req.url ?? '',
-    req.socket.remoteAddress ?? '',
-    req.httpVersion,
-    ctx.sink,
-  );
-  rec.requestHeaders = req.rawHeaders;
+  const rec = recorderFor(ctx, 'websocket', req);
   client.on('error', () => client.destroy());
   let upstream: Duplex | undefined;
   try {
