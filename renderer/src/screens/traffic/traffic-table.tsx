@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ExchangeRecord } from '../../../../proxy-core/src/control/contract.js';
 import { formatBytes, formatClock, formatDuration, pathOf } from '../../lib/format.js';
 import { statusClassOf } from '../../lib/traffic-filter.js';
@@ -27,8 +27,10 @@ export function TrafficTable({ rows, selectedId }: { rows: ExchangeRecord[]; sel
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [following, setFollowing] = useState(true);
-  // The row at the top of the view and how far into it: kept in place when rows drop off or filters change.
-  const anchor = useRef<{ id: number; offset: number } | null>(null);
+  // The rows the view showed before this render: the row at the top of the view is found among them
+  // and kept in place when rows drop off or filters change (read at render time, not from the last
+  // scroll event, which may not have fired yet).
+  const shownRows = useRef(rows);
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -42,23 +44,18 @@ export function TrafficTable({ rows, selectedId }: { rows: ExchangeRecord[]; sel
     scrollMargin: ROW_HEIGHT,
   });
 
-  const rememberAnchor = useCallback(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const i = Math.floor(el.scrollTop / ROW_HEIGHT);
-    const row = rows[i];
-    anchor.current = row ? { id: row.id, offset: el.scrollTop - i * ROW_HEIGHT } : null;
-  }, [rows]);
-
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
     if (stick.current) {
       // Past the end on purpose: the browser clamps it, and reading scrollHeight would force a layout.
       el.scrollTop = (rows.length + 2) * ROW_HEIGHT;
-    } else if (anchor.current) {
-      el.scrollTop = indexOfId(rows, anchor.current.id) * ROW_HEIGHT + anchor.current.offset;
+    } else {
+      const i = Math.floor(el.scrollTop / ROW_HEIGHT);
+      const top = shownRows.current[i];
+      if (top) el.scrollTop = indexOfId(rows, top.id) * ROW_HEIGHT + (el.scrollTop - i * ROW_HEIGHT);
     }
+    shownRows.current = rows;
   }, [rows]);
 
   const onScroll = () => {
@@ -67,7 +64,6 @@ export function TrafficTable({ rows, selectedId }: { rows: ExchangeRecord[]; sel
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= STICK_SLACK;
     stick.current = atBottom;
     if (atBottom !== following) setFollowing(atBottom);
-    rememberAnchor();
   };
 
   const jumpToNewest = () => {
