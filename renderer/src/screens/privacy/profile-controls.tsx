@@ -13,6 +13,29 @@ function strip(p: ProfileInfo): PrivacyProfile {
   return profile;
 }
 
+/** A profile setting chosen from labelled values (User-Agent, Referer, cookies). */
+function ChoiceField<V extends string>(props: {
+  label: string;
+  error: string | undefined;
+  value: V;
+  labels: Record<V, string>;
+  onChange: (value: V) => void;
+}) {
+  return (
+    <Field label={props.label} error={props.error}>
+      {({ id }) => (
+        <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value as V)}>
+          {(Object.entries(props.labels) as Array<[V, string]>).map(([k, label]) => (
+            <option key={k} value={k}>
+              {label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
 /** The active profile's switches. A built-in profile is never changed: edits become your own copy. */
 export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
   const activeId = useVeil((s) => s.settings?.privacy.profile);
@@ -67,21 +90,13 @@ export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
         />
         Hide your address (X-Forwarded-For, Forwarded, Via, X-Real-IP)
       </label>
-      <Field label="Browser identity (User-Agent)" error={errorFor('userAgent')}>
-        {({ id }) => (
-          <select
-            id={id}
-            value={draft.userAgent}
-            onChange={(e) => set('userAgent', e.target.value as PrivacyProfile['userAgent'])}
-          >
-            {Object.entries(userAgentLabels).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <ChoiceField
+        label="Browser identity (User-Agent)"
+        error={errorFor('userAgent')}
+        value={draft.userAgent}
+        labels={userAgentLabels}
+        onChange={(v) => set('userAgent', v)}
+      />
       <label className="check">
         <input
           type="checkbox"
@@ -90,36 +105,20 @@ export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
         />
         Hide detailed device hints (Sec-CH-UA)
       </label>
-      <Field label="Where you came from (Referer)" error={errorFor('referer')}>
-        {({ id }) => (
-          <select
-            id={id}
-            value={draft.referer}
-            onChange={(e) => set('referer', e.target.value as PrivacyProfile['referer'])}
-          >
-            {Object.entries(refererLabels).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field label="Cookies" error={errorFor('cookies')}>
-        {({ id }) => (
-          <select
-            id={id}
-            value={draft.cookies}
-            onChange={(e) => set('cookies', e.target.value as PrivacyProfile['cookies'])}
-          >
-            {Object.entries(cookieLabels).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <ChoiceField
+        label="Where you came from (Referer)"
+        error={errorFor('referer')}
+        value={draft.referer}
+        labels={refererLabels}
+        onChange={(v) => set('referer', v)}
+      />
+      <ChoiceField
+        label="Cookies"
+        error={errorFor('cookies')}
+        value={draft.cookies}
+        labels={cookieLabels}
+        onChange={(v) => set('cookies', v)}
+      />
       <label className="check">
         <input type="checkbox" checked={draft.sendGpc} onChange={(e) => set('sendGpc', e.target.checked)} />
         Ask sites not to sell or share your data (Global Privacy Control)
