@@ -1,0 +1,239 @@
+import type { Socket } from 'node:net';
+import type { HeaderList } from './header-list.js';
+import { type LlhttpParser, responseParser } from './llhttp.js';
+
+/** What one request on an upstream connection is told, in order: 1xx*, head, body*, then end or error. */
+export interface UpstreamExchange {
+  /** An interim response (100 Continue, 103 Early Hints). */
+  onInformation(status: number, headers: HeaderList): void;
+  onResponse(status: number, statusMessage: string, headers: HeaderList): void;
+  onBody(chunk: Buffer): void;
+  /** The response ended whole. */
+  onEnd(trailers: HeaderList): void;
+  /** The exchange failed; after `onResponse` the client connection must be cut. */
+  onError(err: UpstreamConnectionError): void;
+}
+
+/** A failure on an upstream connection; `stale` when a reused connection died before any answer byte. */
+export type UpstreamConnectionError = Error & { code?: string; stale?: boolean };
+
+const MAX_RESPONSE_HEADER_BYTES = 16 * 1024;
+
+function connectionError(code: string, message: string): UpstreamConnectionError {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * One kept-alive HTTP/1.1 connection to an origin or upstream proxy: writes a request head in
+ * one write, parses the answer with llhttp (strict), and hands itself back to its pool when
+ * the exchange ended cleanly. Anything unexpected (bytes nobody asked for, an upgrade, a
+ * request body still in flight when the answer ended) closes it instead of reusing it.
+ */
+export class UpstreamConnection {
+  /** Exchanges this connection has completed; a failure on a used connection may be a stale pool entry. */
+  served = 0;
+  private exchange: UpstreamExchange | null = null;
+  private readonly parser: LlhttpParser;
+  private pendingHeaders: string[] = [];
+  private headDone = false;
+  private interim = false;
+  private skipBody = false;
+  private keepAlive = false;
+  private requestDone = true;
+  private answered = false;
+  private chunked = false;
+  private lastError: UpstreamConnectionError | null = null;
+  private closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    /** Called when an exchange ended and the connection may serve another. */
+    private readonly onReusable: (conn: UpstreamConnection) => void,
+    /** Called once when the socket is gone. */
+    private readonly onClosed: (conn: UpstreamConnection) => void,
+  ) {
+    this.parser = responseParser(MAX_RESPONSE_HEADER_BYTES, {
+      onHeaders: (headers) => {
+        for (let i = 0; i < headers.length; i++) this.pendingHeaders.push(headers[i]!);
+      },
+      onHeadersComplete: (_maj, _min, headers, _m, _u, status, message, upgrade, keepAlive) =>
+        this.headersComplete(headers, status, message, upgrade, keepAlive),
+      onBody: (chunk) => {
+        this.exchange?.onBody(chunk);
+      },
+      onMessageComplete: () => this.messageComplete(),
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (data: Buffer) => this.onData(data));
+    socket.on('end', () => this.onEof());
+    socket.on('error', (err: UpstreamConnectionError) => {
+      this.lastError = err;
+    });
+    socket.on('timeout', () => {
+      this.fail(connectionError('ETIMEDOUT', 'upstream timeout'));
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  /** True while an exchange runs on it. */
+  get busy(): boolean {
+    return this.exchange !== null;
+  }
+
+  get destroyed(): boolean {
+    return this.closed || this.socket.destroyed;
+  }
+
+  /**
+   * Sends a request head. `expectBody` false for HEAD (the answer's framing headers describe
+   * a body that never comes); `withBody` when `writeBody`/`endBody` follow.
+   */
+  start(
+    head: string,
+    exchange: UpstreamExchange,
+    opts: { expectBody: boolean; withBody: boolean; chunked: boolean; idleMs: number },
+  ): void {
+    this.exchange = exchange;
+    this.headDone = false;
+    this.answered = false;
+    this.skipBody = !opts.expectBody;
+    this.requestDone = !opts.withBody;
+    this.chunked = opts.chunked;
+    this.pendingHeaders = [];
+    this.socket.setTimeout(opts.idleMs);
+    this.socket.write(head, 'latin1');
+  }
+
+  /** Writes a piece of the request body; false when the caller should wait for `onDrain`. */
+  writeBody(chunk: Buffer): boolean {
+    if (this.destroyed) return true;
+    if (!this.chunked) return this.socket.write(chunk);
+    if (chunk.length === 0) return true;
+    this.socket.cork();
+    this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    this.socket.write(chunk);
+    const ok = this.socket.write('\r\n', 'latin1');
+    this.socket.uncork();
+    return ok;
+  }
+
+  /** Ends the request body (with trailers for a chunked one). */
+  endBody(trailers: HeaderList = []): void {
+    if (this.destroyed) return;
+    this.requestDone = true;
+    if (this.chunked) {
+      let tail = '0\r\n';
+      for (let i = 0; i < trailers.length; i += 2) tail += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
+      this.socket.write(`${tail}\r\n`, 'latin1');
+    }
+    if (this.answered && this.exchange === null) this.destroy();
+  }
+
+  onDrain(listener: () => void): void {
+    this.socket.once('drain', listener);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Closes the connection (the client left, or the exchange was refused mid-way). */
+  destroy(): void {
+    this.exchange = null;
+    this.socket.destroy();
+  }
+
+  private headersComplete(
+    headers: string[] | undefined,
+    status: number,
+    message: string,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number {
+    const exchange = this.exchange;
+    const all = headers
+      ? this.pendingHeaders.length > 0
+        ? this.pendingHeaders.concat(headers)
+        : headers
+      : this.pendingHeaders;
+    this.pendingHeaders = [];
+    if (!exchange) {
+      // an answer nobody asked for: the connection is out of step, never reuse it
+      this.socket.destroy();
+      return 1;
+    }
+    if (status >= 100 && status < 200 && status !== 101) {
+      this.interim = true;
+      exchange.onInformation(status, all);
+      return 1;
+    }
+    if (upgrade || status === 101) {
+      this.fail(connectionError('HPE_UNEXPECTED_UPGRADE', 'the upstream switched protocols on a plain request'));
+      return 1;
+    }
+    this.headDone = true;
+    this.answered = true;
+    this.keepAlive = keepAlive;
+    exchange.onResponse(status, message, all);
+    return this.skipBody ? 1 : 0;
+  }
+
+  private messageComplete(): void {
+    if (this.interim) {
+      this.interim = false;
+      return;
+    }
+    const exchange = this.exchange;
+    if (!exchange || !this.headDone) return;
+    const trailers = this.pendingHeaders;
+    this.pendingHeaders = [];
+    this.exchange = null;
+    this.served++;
+    exchange.onEnd(trailers);
+    if (this.keepAlive && this.requestDone && !this.destroyed) {
+      this.socket.resume();
+      this.onReusable(this);
+    } else if (this.requestDone || !this.keepAlive) {
+      this.socket.destroy();
+    }
+    // otherwise the request body is still going out: endBody closes the connection
+  }
+
+  private onData(data: Buffer): void {
+    const result = this.parser.execute(data);
+    if (typeof result !== 'number') {
+      this.fail(Object.assign(result, { code: result.code ?? 'HPE_INVALID' }));
+    }
+  }
+
+  private onEof(): void {
+    // a body delimited by the connection's close ends here; a truncated one fails
+    const result = this.parser.finish();
+    if (result) this.fail(Object.assign(result, { code: 'ECONNRESET' }));
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.exchange) {
+      const err = this.lastError ?? connectionError('ECONNRESET', 'the upstream closed the connection');
+      this.fail(err);
+    }
+    this.parser.close();
+    this.onClosed(this);
+  }
+
+  private fail(err: UpstreamConnectionError): void {
+    const exchange = this.exchange;
+    this.exchange = null;
+    if (!this.socket.destroyed) this.socket.destroy();
+    if (!exchange) return;
+    // a reused connection the origin closed while it sat in the pool: nothing was answered
+    if (this.served > 0 && !this.answered && !this.interim && err.code !== 'ETIMEDOUT') err.stale = true;
+    exchange.onError(err);
+  }
+}
