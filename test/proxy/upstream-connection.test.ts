@@ -147,4 +147,58 @@ describe('upstream connections', () => {
       await origin.close();
     }
   });
+
+  it('relays a large Content-Length body intact and reuses the connection after it', async () => {
+    const big = Buffer.alloc(300 * 1024 + 7);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+    const { origin } = await scriptedOrigin((n, _req, socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\nX-N: ${n}\r\n\r\n`);
+      // in pieces, so the body arrives over several reads
+      socket.write(big.subarray(0, 1000));
+      setTimeout(() => socket.write(big.subarray(1000)), 20);
+    });
+    try {
+      const url = `http://127.0.0.1:${origin.port}/`;
+      const first = await viaProxy(proxy.port, url);
+      expect(first.body.equals(big)).toBe(true);
+      const second = await viaProxy(proxy.port, url);
+      expect(second.body.equals(big)).toBe(true);
+      expect(second.headers['x-n']).toBe('2');
+      expect(origin.connections).toBe(1);
+    } finally {
+      await origin.close();
+    }
+  });
+
+  it('cuts the client when a large body breaks off before its Content-Length', async () => {
+    const { origin } = await scriptedOrigin((_n, _req, socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${200 * 1024}\r\n\r\n`);
+      socket.end(Buffer.alloc(100 * 1024, 0x61));
+    });
+    try {
+      const err = await viaProxy(proxy.port, `http://127.0.0.1:${origin.port}/`).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      const rec = await proxy.nextRecord((r) => r.url.includes(String(origin.port)) && r.error !== undefined);
+      expect(rec.error).toBe('E_UPSTREAM_RESET');
+    } finally {
+      await origin.close();
+    }
+  });
+
+  it('never pools a connection that sent more than a large body announced', async () => {
+    const { origin } = await scriptedOrigin((_n, _req, socket) => {
+      const body = Buffer.alloc(100 * 1024, 0x62);
+      socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled');
+    });
+    try {
+      const url = `http://127.0.0.1:${origin.port}/`;
+      expect((await viaProxy(proxy.port, url)).body.length).toBe(100 * 1024);
+      const next = await viaProxy(proxy.port, url);
+      expect(next.body.toString()).not.toContain('smuggled');
+      expect(origin.connections).toBe(2);
+    } finally {
+      await origin.close();
+    }
+  });
 });
