@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionPool } from '../../proxy-core/src/proxy/connection-pool.js';
+import { dialTcp } from '../../proxy-core/src/proxy/direct-upstream.js';
 import { HTTPParser, responseParser } from '../../proxy-core/src/proxy/llhttp.js';
 import { requestHead } from '../../proxy-core/src/proxy/request-head.js';
 import { viaProxy } from './helpers/client.js';
@@ -198,6 +200,24 @@ describe('upstream connections', () => {
       expect(next.body.toString()).not.toContain('smuggled');
       expect(origin.connections).toBe(2);
     } finally {
+      await origin.close();
+    }
+  });
+
+  it('closes idle pooled connections after the free timeout, and hands out live ones before', async () => {
+    const { origin } = await scriptedOrigin(() => {});
+    const pool = new ConnectionPool((host, port, ms) => dialTcp(host, port, ms), { freeTimeoutMs: 300 });
+    try {
+      const { conn } = await pool.open('127.0.0.1', origin.port, 5000);
+      pool.putBack('127.0.0.1', origin.port, conn);
+      expect(pool.take('127.0.0.1', origin.port)).toBe(conn);
+      pool.putBack('127.0.0.1', origin.port, conn);
+      const closed = new Promise((resolve) => conn.socket.once('close', resolve));
+      await closed;
+      expect(conn.destroyed).toBe(true);
+      expect(pool.take('127.0.0.1', origin.port)).toBeNull();
+    } finally {
+      pool.destroy();
       await origin.close();
     }
   });

@@ -26,6 +26,8 @@ export class ConnectionPool {
   private readonly maxFree: number;
   private readonly freeTimeoutMs: number;
   private closed = false;
+  /** Closes connections idle past `freeTimeoutMs`; one timer for the pool, not one per socket. */
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly dial: Dial,
@@ -71,6 +73,8 @@ export class ConnectionPool {
   /** Closes every connection, idle or busy; later ones are closed as they come back. */
   destroy(): void {
     this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     for (const conn of this.all) conn.destroy();
     this.all.clear();
     this.free.clear();
@@ -86,8 +90,24 @@ export class ConnectionPool {
       conn.destroy();
       return;
     }
-    conn.socket.setTimeout(this.freeTimeoutMs);
+    conn.idleSince = performance.now();
     list.push(conn);
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(250, this.freeTimeoutMs / 4));
+      this.sweeper.unref();
+    }
+  }
+
+  private sweep(): void {
+    const cutoff = performance.now() - this.freeTimeoutMs;
+    for (const list of this.free.values()) {
+      // LIFO: the oldest idle connections are at the bottom of each list
+      while (list.length > 0 && list[0]!.idleSince < cutoff) list.shift()!.destroy();
+    }
+    if (this.free.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
   }
 
   private forget(key: string, conn: UpstreamConnection): void {

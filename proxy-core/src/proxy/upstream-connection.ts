@@ -52,6 +52,10 @@ export class UpstreamConnection {
   /** Body bytes still to come on a body read past the parser; -1 when the parser reads it. */
   private rawRemaining = -1;
   private lastError: UpstreamConnectionError | null = null;
+  /** The socket's current idle timeout: re-arming it costs a timer re-enrolment, so only on change. */
+  private timeoutMs = -1;
+  /** When the connection last went idle (for the pool's sweep). */
+  idleSince = 0;
   private closed = false;
 
   constructor(
@@ -79,7 +83,8 @@ export class UpstreamConnection {
       this.lastError = err;
     });
     socket.on('timeout', () => {
-      this.fail(connectionError('ETIMEDOUT', 'upstream timeout'));
+      if (this.exchange) this.fail(connectionError('ETIMEDOUT', 'upstream timeout'));
+      else this.socket.destroy();
     });
     socket.on('close', () => this.onClose());
   }
@@ -109,7 +114,10 @@ export class UpstreamConnection {
     this.requestDone = !opts.withBody;
     this.chunked = opts.chunked;
     this.pendingHeaders = [];
-    this.socket.setTimeout(opts.idleMs);
+    if (opts.idleMs !== this.timeoutMs) {
+      this.timeoutMs = opts.idleMs;
+      this.socket.setTimeout(opts.idleMs);
+    }
     this.socket.write(head, 'latin1');
   }
 
