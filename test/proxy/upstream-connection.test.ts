@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionPool } from '../../proxy-core/src/proxy/connection-pool.js';
 import { dialTcp } from '../../proxy-core/src/proxy/direct-upstream.js';
@@ -218,6 +219,31 @@ describe('upstream connections', () => {
       expect(pool.take('127.0.0.1', origin.port)).toBeNull();
     } finally {
       pool.destroy();
+      await origin.close();
+    }
+  });
+
+  it('relays an answer that comes before the request body ends, then closes that upstream connection', async () => {
+    let originSideClosed!: Promise<unknown>;
+    const { origin } = await scriptedOrigin((n, _req, socket) => {
+      if (n > 1) return;
+      originSideClosed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big!');
+    });
+    const body = new PassThrough();
+    try {
+      body.write(Buffer.alloc(1000, 0x61));
+      // the body never ends: the client is still uploading when the answer arrives
+      const res = await viaProxy(proxy.port, `http://127.0.0.1:${origin.port}/upload`, {
+        method: 'POST',
+        headers: { 'Content-Length': '1000000' },
+        body,
+      });
+      expect(res.status).toBe(413);
+      expect(res.body.toString()).toBe('too big!');
+      await originSideClosed;
+    } finally {
+      body.destroy();
       await origin.close();
     }
   });

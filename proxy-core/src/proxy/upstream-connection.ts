@@ -143,7 +143,6 @@ export class UpstreamConnection {
       for (let i = 0; i < trailers.length; i += 2) tail += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
       this.socket.write(`${tail}\r\n`, 'latin1');
     }
-    if (this.answered && this.exchange === null) this.destroy();
   }
 
   onDrain(listener: () => void): void {
@@ -221,10 +220,11 @@ export class UpstreamConnection {
     if (this.keepAlive && this.requestDone && !this.destroyed) {
       this.socket.resume();
       this.onReusable(this);
-    } else if (this.requestDone || !this.keepAlive) {
+    } else {
+      // closed by the origin's framing, or answered before the request body was all sent
+      // (an early 413, a 401 to Expect): the rest of that body has nowhere to go
       this.socket.destroy();
     }
-    // otherwise the request body is still going out: endBody closes the connection
   }
 
   private onData(data: Buffer): void {
