@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { freePort, have, runCommand, type Service, startService } from '../lib/processes.js';
@@ -6,7 +6,7 @@ import type { BenchContext, BenchScenario, ScenarioReport } from '../lib/scenari
 import { fmtMs, fmtRps, withRatio } from '../lib/table.js';
 import { type LoadResult, parseWrk } from '../lib/wrk.js';
 
-const CONCURRENCY = [1, 50] as const;
+const CONCURRENCY = [1, 50, 500] as const;
 const BODY_KB = 16;
 
 /**
@@ -46,9 +46,13 @@ process.on('SIGTERM', () => engine.close().then(() => process.exit(0)));
 
 const moduleUrl = (path: string): string => new URL(`../../proxy-core/src/${path}`, import.meta.url).href;
 
+type Concurrency = (typeof CONCURRENCY)[number];
+
 interface Row {
   name: string;
-  load: Partial<Record<(typeof CONCURRENCY)[number], LoadResult>>;
+  load: Partial<Record<Concurrency, LoadResult>>;
+  /** CPU time (user + system) the origin and Veil spent per answered request, in µs. */
+  cpuUs: Partial<Record<Concurrency, number>>;
 }
 
 export const scenario: BenchScenario = {
@@ -71,23 +75,43 @@ export const scenario: BenchScenario = {
       const origin = `127.0.0.1:${originPort}`;
       const useWrk = await have('wrk');
       if (!useWrk) notes.push('wrk is not installed: a Node client measured instead (it shares the CPU with Veil).');
-      const load = (path: string, proxyPort: number | null, c: number): Promise<LoadResult> =>
+      const pids = services.map((s) => s.child.pid);
+      const generate = (path: string, proxyPort: number | null, c: number): Promise<LoadResult> =>
         useWrk ? wrk(ctx, origin, path, proxyPort, c) : nodeLoad(origin, path, proxyPort, c, ctx.durationSec);
+      // requests/s moves with whatever else the shared cores run; the servers' CPU time per
+      // request barely does, so it is measured alongside (origin and Veil together)
+      const load = async (row: Row, path: string, proxyPort: number | null, c: Concurrency): Promise<void> => {
+        const cpu0 = cpuMs(pids);
+        const t0 = performance.now();
+        const result = await generate(path, proxyPort, c);
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu1 = cpuMs(pids);
+        row.load[c] = result;
+        if (cpu0 !== null && cpu1 !== null && result.rps > 0)
+          row.cpuUs[c] = ((cpu1 - cpu0) * 1000) / (result.rps * seconds);
+      };
 
       const rows: Row[] = [
-        { name: 'direct to origin', load: {} },
-        { name: 'Veil, cache hit', load: {} },
-        { name: 'Veil, cache miss', load: {} },
+        { name: 'direct to origin', load: {}, cpuUs: {} },
+        { name: 'Veil, cache hit', load: {}, cpuUs: {} },
+        { name: 'Veil, cache miss', load: {}, cpuUs: {} },
       ];
       for (const c of CONCURRENCY) {
         ctx.log(`c=${c}: direct, hits, misses`);
-        rows[0]!.load[c] = await load('/hit', null, c);
+        await load(rows[0]!, '/hit', null, c);
         const before = await originCount(origin);
-        rows[1]!.load[c] = await load('/hit', veilPort, c);
+        await load(rows[1]!, '/hit', veilPort, c);
         const upstream = (await originCount(origin)) - before;
         // the first request of a run may store the entry; a hit run that reaches the origin more is not measuring hits
         if (upstream > 1) notes.push(`c=${c}: the origin answered ${upstream} requests during the cache-hit run.`);
-        rows[2]!.load[c] = await load('/miss', veilPort, c);
+        await load(rows[2]!, '/miss', veilPort, c);
+        for (const r of rows) {
+          const l = r.load[c];
+          // a figure made of failures is no figure: say so next to it
+          if (l && (l.errors > 0 || l.non2xx > 0)) {
+            notes.push(`c=${c} ${r.name}: ${l.errors} socket errors or timeouts (>2 s), ${l.non2xx} non-2xx answers.`);
+          }
+        }
       }
       const direct = rows[0]!.load;
       const table = {
@@ -101,12 +125,37 @@ export const scenario: BenchScenario = {
           ]),
         ]),
       };
-      return { tables: [table], data: rows, notes };
+      const cpuTable = {
+        title: 'cache: server CPU per request, µs (origin + Veil processes, user + system; ratio to direct)',
+        columns: ['path', ...CONCURRENCY.map((c) => `c=${c}`)],
+        rows: rows.map((r) => [
+          r.name,
+          ...CONCURRENCY.map((c) => withRatio(r.cpuUs[c] ?? null, rows[0]!.cpuUs[c] ?? null, (v) => v.toFixed(0))),
+        ]),
+      };
+      return { tables: [table, cpuTable], data: rows, notes };
     } finally {
       for (const s of services.reverse()) await s.stop();
     }
   },
 };
+
+/** User + system CPU time of the processes so far, in ms; null where /proc is not there (not Linux). */
+function cpuMs(pids: Array<number | undefined>): number | null {
+  let ticks = 0;
+  for (const pid of pids) {
+    if (pid === undefined) return null;
+    try {
+      // fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  }
+  // the kernel counts in USER_HZ, 100 on every Linux build Node supports
+  return ticks * 10;
+}
 
 function nodeEval(script: string, args: Array<string | number>): string[] {
   return ['--input-type=module', '-e', script, ...args.map(String)];
