@@ -8,6 +8,7 @@ import { type LoadResult, parseWrk } from '../lib/wrk.js';
 
 const CONCURRENCY = [1, 50, 500] as const;
 const BODY_KB = 16;
+const WARM_UP_SEC = 2;
 
 /**
  * The origin, its own process: `/hit` is cacheable for an hour, `/miss` is no-store, both
@@ -76,8 +77,8 @@ export const scenario: BenchScenario = {
       const useWrk = await have('wrk');
       if (!useWrk) notes.push('wrk is not installed: a Node client measured instead (it shares the CPU with Veil).');
       const pids = services.map((s) => s.child.pid);
-      const generate = (path: string, proxyPort: number | null, c: number): Promise<LoadResult> =>
-        useWrk ? wrk(ctx, origin, path, proxyPort, c) : nodeLoad(origin, path, proxyPort, c, ctx.durationSec);
+      const generate = (path: string, proxyPort: number | null, c: number, seconds = ctx.durationSec) =>
+        useWrk ? wrk(ctx, origin, path, proxyPort, c, seconds) : nodeLoad(origin, path, proxyPort, c, seconds);
       // requests/s moves with whatever else the shared cores run; the servers' CPU time per
       // request barely does, so it is measured alongside (origin and Veil together)
       const load = async (row: Row, path: string, proxyPort: number | null, c: Concurrency): Promise<void> => {
@@ -90,6 +91,17 @@ export const scenario: BenchScenario = {
         if (cpu0 !== null && cpu1 !== null && result.rps > 0)
           row.cpuUs[c] = ((cpu1 - cpu0) * 1000) / (result.rps * seconds);
       };
+
+      // the JIT compiles Veil's hit path (and the origin's handler) during its first thousands of
+      // requests; untimed load first, so every figure measures warm code, the origin's and Veil's alike
+      ctx.log('warm-up: direct, hits, misses');
+      for (const [path, port] of [
+        ['/hit', null],
+        ['/hit', veilPort],
+        ['/miss', veilPort],
+      ] as const) {
+        await generate(path, port, 50, WARM_UP_SEC);
+      }
 
       const rows: Row[] = [
         { name: 'direct to origin', load: {}, cpuUs: {} },
@@ -167,8 +179,9 @@ async function wrk(
   path: string,
   proxyPort: number | null,
   c: number,
+  seconds: number,
 ): Promise<LoadResult> {
-  const args = ['-t', c >= 50 ? '2' : '1', '-c', String(c), '-d', `${ctx.durationSec}s`, '--latency'];
+  const args = ['-t', c >= 50 ? '2' : '1', '-c', String(c), '-d', `${seconds}s`, '--latency'];
   if (proxyPort === null) {
     args.push(`http://${origin}${path}`);
   } else {
@@ -177,7 +190,7 @@ async function wrk(
     writeFileSync(script, `wrk.path = "http://${origin}${path}"\nwrk.headers["Host"] = "${origin}"\n`);
     args.push('-s', script, `http://127.0.0.1:${proxyPort}`);
   }
-  return parseWrk(await runCommand('wrk', args, (ctx.durationSec + 60) * 1000));
+  return parseWrk(await runCommand('wrk', args, (seconds + 60) * 1000));
 }
 
 function get(port: number, path: string, agent: Agent | false): Promise<{ ok: boolean; body: string }> {

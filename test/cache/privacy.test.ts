@@ -67,8 +67,10 @@ describe('what an entry keeps of the request', () => {
     expect(stored).not.toContain('very-secret');
     expect(stored).not.toContain('X-Private');
     expect(stored.toLowerCase()).not.toContain('x-private');
-    const hit = await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=very-secret' } });
-    expect(hit.record.cache).toBe('hit');
+    for (let i = 0; i < 2; i++) {
+      const hit = await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=very-secret' } });
+      expect(hit.record.cache).toBe('hit');
+    }
     const other = await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=someone-else' } });
     expect(other.record.cache).toBe('miss');
   });
