@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type CachePolicy from 'http-cache-semantics';
-import type { CacheExchange, ExchangeCache, ResponseTap } from '../proxy/exchange-cache.js';
+import type { CacheExchange, ExchangeCache, ResponseBody, ResponseTap } from '../proxy/exchange-cache.js';
 import { getHeader, getHeaderAll, type HeaderList, setHeader } from '../proxy/header-list.js';
 import { ProxyError } from '../proxy/proxy-error.js';
 import type { CacheResult } from '../traffic/exchange-record.js';
@@ -286,7 +285,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     q: Lookup,
     stale: StaleEntry,
     headers: HeaderList,
-    body: IncomingMessage,
+    body: ResponseBody,
     release: () => void,
   ): 'answered' | undefined {
     const request = policyRequest(q.url, requestView(ex.forwarded), stale.entry.vary);
