@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { freePort, have, runCommand, type Service, startService } from '../lib/processes.js';
+import { cpuMs, freePort, have, runCommand, type Service, startService } from '../lib/processes.js';
 import type { BenchContext, BenchScenario, ScenarioReport } from '../lib/scenario.js';
 import { fmtMs, fmtRps, withRatio } from '../lib/table.js';
 import { type LoadResult, parseWrk } from '../lib/wrk.js';
@@ -82,14 +82,13 @@ export const scenario: BenchScenario = {
       // requests/s moves with whatever else the shared cores run; the servers' CPU time per
       // request barely does, so it is measured alongside (origin and Veil together)
       const load = async (row: Row, path: string, proxyPort: number | null, c: Concurrency): Promise<void> => {
-        const cpu0 = cpuMs(pids);
+        const cpu0 = serversCpuMs(pids);
         const t0 = performance.now();
         const result = await generate(path, proxyPort, c);
-        const seconds = (performance.now() - t0) / 1000;
-        const cpu1 = cpuMs(pids);
+        const requests = result.requests || result.rps * ((performance.now() - t0) / 1000);
+        const cpu1 = serversCpuMs(pids);
         row.load[c] = result;
-        if (cpu0 !== null && cpu1 !== null && result.rps > 0)
-          row.cpuUs[c] = ((cpu1 - cpu0) * 1000) / (result.rps * seconds);
+        if (cpu0 !== null && cpu1 !== null && requests > 0) row.cpuUs[c] = ((cpu1 - cpu0) * 1000) / requests;
       };
 
       // the JIT compiles Veil's hit path (and the origin's handler) during its first thousands of
@@ -152,21 +151,15 @@ export const scenario: BenchScenario = {
   },
 };
 
-/** User + system CPU time of the processes so far, in ms; null where /proc is not there (not Linux). */
-function cpuMs(pids: Array<number | undefined>): number | null {
-  let ticks = 0;
+/** CPU time (ms) of the origin and Veil together; null where it cannot be read (not Linux). */
+function serversCpuMs(pids: Array<number | undefined>): number | null {
+  let total = 0;
   for (const pid of pids) {
-    if (pid === undefined) return null;
-    try {
-      // fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return null;
-    }
+    const ms = cpuMs(pid);
+    if (ms === null) return null;
+    total += ms;
   }
-  // the kernel counts in USER_HZ, 100 on every Linux build Node supports
-  return ticks * 10;
+  return total;
 }
 
 function nodeEval(script: string, args: Array<string | number>): string[] {
