@@ -175,7 +175,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   return {
     async listen() {
       const port = options.port ?? 8899;
-      server.listen(port, host);
+      // a burst of new clients (a browser opening many connections, a load test) must not overflow
+      // the accept queue: a dropped SYN costs the client a 1 s retransmit; the kernel caps it at somaxconn
+      server.listen({ port, host, backlog: 4096 });
       try {
         await once(server, 'listening');
       } catch (err) {
