@@ -12,15 +12,36 @@ const WARM_UP_SEC = 2;
 
 /**
  * The origin, its own process: `/hit` is cacheable for an hour, `/miss` is no-store, both
- * 16 KiB; `/count` tells how many requests it answered. Args: PORT.
+ * 16 KiB from memory, the least a Node server can do per request; `/static` serves the same
+ * bytes from a file the way a static file server does (stat, then read: two filesystem calls
+ * per request, cacheable for an hour, with Last-Modified); `/count` tells how many requests
+ * it answered. Args: PORT FILE.
  */
 const ORIGIN = `
 import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs';
 const body = Buffer.alloc(${BODY_KB} * 1024, 'v');
+const file = process.argv[2];
 let served = 0;
 const server = createServer((req, res) => {
   if (req.url.endsWith('/count')) return res.end(String(served));
   served++;
+  if (req.url.endsWith('/static')) {
+    stat(file, (err, st) => {
+      if (err) return res.writeHead(404).end();
+      readFile(file, (err2, data) => {
+        if (err2) return res.writeHead(500).end();
+        res.writeHead(200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': data.length,
+          'Last-Modified': st.mtime.toUTCString(),
+          'Cache-Control': 'max-age=3600',
+        });
+        res.end(data);
+      });
+    });
+    return;
+  }
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',
     'Content-Length': body.length,
@@ -64,7 +85,11 @@ export const scenario: BenchScenario = {
     const services: Service[] = [];
     try {
       const originPort = await freePort();
-      services.push(await startService('cache-origin', process.execPath, nodeEval(ORIGIN, [originPort]), originPort));
+      const staticFile = join(ctx.tmpDir, 'cache-static.bin');
+      writeFileSync(staticFile, Buffer.alloc(BODY_KB * 1024, 'v'));
+      services.push(
+        await startService('cache-origin', process.execPath, nodeEval(ORIGIN, [originPort, staticFile]), originPort),
+      );
       const veilPort = await freePort();
       const veilArgs = [
         veilPort,
@@ -98,6 +123,8 @@ export const scenario: BenchScenario = {
         ['/hit', null],
         ['/hit', veilPort],
         ['/miss', veilPort],
+        ['/static', null],
+        ['/static', veilPort],
       ] as const) {
         await generate(path, port, 50, WARM_UP_SEC);
       }
@@ -106,6 +133,8 @@ export const scenario: BenchScenario = {
         { name: 'direct to origin', load: {}, cpuUs: {} },
         { name: 'Veil, cache hit', load: {}, cpuUs: {} },
         { name: 'Veil, cache miss', load: {}, cpuUs: {} },
+        { name: 'direct to static-file origin', load: {}, cpuUs: {} },
+        { name: 'Veil, cache hit (static file)', load: {}, cpuUs: {} },
       ];
       for (const c of CONCURRENCY) {
         ctx.log(`c=${c}: direct, hits, misses`);
@@ -116,6 +145,13 @@ export const scenario: BenchScenario = {
         // the first request of a run may store the entry; a hit run that reaches the origin more is not measuring hits
         if (upstream > 1) notes.push(`c=${c}: the origin answered ${upstream} requests during the cache-hit run.`);
         await load(rows[2]!, '/miss', veilPort, c);
+        await load(rows[3]!, '/static', null, c);
+        const staticBefore = await originCount(origin);
+        await load(rows[4]!, '/static', veilPort, c);
+        const staticUpstream = (await originCount(origin)) - staticBefore;
+        if (staticUpstream > 1) {
+          notes.push(`c=${c}: the origin answered ${staticUpstream} requests during the static cache-hit run.`);
+        }
         for (const r of rows) {
           const l = r.load[c];
           // a figure made of failures is no figure: say so next to it
@@ -124,24 +160,26 @@ export const scenario: BenchScenario = {
           }
         }
       }
-      const direct = rows[0]!.load;
+      // each hit row is read against its own origin: the in-memory one, or the static-file one
+      const baseOf = (r: Row): Row => (r.name.includes('static') ? rows[3]! : rows[0]!);
       const table = {
-        title: `cache: ${BODY_KB} KiB responses, requests/s (ratio to direct) and p50 latency`,
+        title: `cache: ${BODY_KB} KiB responses, requests/s (ratio to the same origin direct) and p50 latency`,
         columns: ['path', ...CONCURRENCY.flatMap((c) => [`c=${c} req/s`, `c=${c} p50 ms`])],
         rows: rows.map((r) => [
           r.name,
           ...CONCURRENCY.flatMap((c) => [
-            withRatio(r.load[c]?.rps ?? null, direct[c]?.rps ?? null, fmtRps),
+            withRatio(r.load[c]?.rps ?? null, baseOf(r).load[c]?.rps ?? null, fmtRps),
             r.load[c] ? fmtMs(r.load[c].p50Ms) : '-',
           ]),
         ]),
       };
       const cpuTable = {
-        title: 'cache: server CPU per request, µs (origin + Veil processes, user + system; ratio to direct)',
+        title:
+          'cache: server CPU per request, µs (origin + Veil processes, user + system; ratio to the same origin direct)',
         columns: ['path', ...CONCURRENCY.map((c) => `c=${c}`)],
         rows: rows.map((r) => [
           r.name,
-          ...CONCURRENCY.map((c) => withRatio(r.cpuUs[c] ?? null, rows[0]!.cpuUs[c] ?? null, (v) => v.toFixed(0))),
+          ...CONCURRENCY.map((c) => withRatio(r.cpuUs[c] ?? null, baseOf(r).cpuUs[c] ?? null, (v) => v.toFixed(0))),
         ]),
       };
       return { tables: [table, cpuTable], data: rows, notes };
