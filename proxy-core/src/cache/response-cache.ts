@@ -256,6 +256,11 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         return undefined;
       }
       ex.rec.cache = 'miss';
+      if (Number(getHeader(headers, 'content-length')) > maxEntryBytes) {
+        // announced larger than an entry may be: streamed through, no copy kept even in part
+        release();
+        return undefined;
+      }
       storing = true;
       teeBody(body, maxEntryBytes, (copy) => {
         if (!copy) return release();
