@@ -38,18 +38,22 @@ export function requestFacts(host: string, i: number, pick: number): RequestFact
 }
 
 /**
- * The real blocklist feature with one list file, as `veil serve --blocklist FILE` runs it:
+ * The real blocklist feature with these list files, as `veil serve --blocklist FILE` runs it:
  * what the engine calls per request is its policy's `checkRequest`.
  */
 export async function blocklistFeatureFor(
-  listPath: string,
+  listPaths: readonly string[],
   dataDir: string,
 ): Promise<{ feature: Feature; checkRequest: NonNullable<ExchangePolicy['checkRequest']> }> {
   const settings: Settings = defaultSettings();
   settings.proxy.enabled = false;
-  settings.blocklists.lists = [
-    { id: 'bench', name: 'generated', enabled: true, source: { type: 'file', path: listPath }, format: 'auto' },
-  ];
+  settings.blocklists.lists = listPaths.map((path, i) => ({
+    id: `bench-${i + 1}`,
+    name: `generated ${i + 1}`,
+    enabled: true,
+    source: { type: 'file' as const, path },
+    format: 'auto' as const,
+  }));
   const host: ServiceHost = {
     settings: () => settings,
     updateSettings: () => Promise.reject(new Error('the bench does not change settings')),

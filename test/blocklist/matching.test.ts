@@ -120,6 +120,10 @@ describe('URL patterns', () => {
     expect(m.decide(http('http://site.example/pixel?x=1')).decision).toBe('block');
     expect(m.decide(http('http://site.example/pixels')).decision).toBe('none');
     expect(m.decide(connect('cdn.example.org')).decision).toBe('none');
+    // tokens are read case-insensitively, as the patterns match
+    expect(m.decide(http('http://SITE.example/Analytics/Tracker-V2.JS')).block?.rule).toBe('/analytics/tracker*.js|');
+    expect(m.decide(http('http://site.example/x/PIXEL?a')).decision).toBe('block');
+    expect(m.decide(http('http://site.example/analytics2/tracker-v2.js')).decision).toBe('none');
   });
 });
 

@@ -75,7 +75,7 @@ export class CompiledList {
       return this.hostMatch(host.slice(host.length - hosts.nameLength(e)), hosts.lineAt(e), hosts === this.allowHosts);
     }
     if (patterns.size === 0) return null;
-    const p = patterns.match(req);
+    const p = patterns.match(req, key);
     if (!p) return null;
     return {
       listId: this.id,

@@ -249,6 +249,14 @@ export class HostKey {
     return true;
   }
 
+  /** Whether the suffix starting at `start` is `name` (lower-case ASCII). */
+  suffixIs(start: number, name: string): boolean {
+    if (this.length - start !== name.length) return false;
+    const b = this.bytes;
+    for (let i = 0; i < name.length; i++) if (b[start + i] !== name.charCodeAt(i)) return false;
+    return true;
+  }
+
   private grow(n: number): void {
     this.bytes = new Uint8Array(n);
     this.starts = new Int32Array(n + 1);
@@ -258,6 +266,13 @@ export class HostKey {
 }
 
 const SCRATCH = new HostKey();
+
+/** The hash HostKey gives a suffix equal to `name` (lower-case ASCII): for indexes keyed by it. */
+export function hostHash(name: string): number {
+  let h = SEED;
+  for (let i = name.length - 1; i >= 0; i--) h = Math.imul(h ^ name.charCodeAt(i), PRIME);
+  return h;
+}
 
 const SLOT_INTS = 4;
 
