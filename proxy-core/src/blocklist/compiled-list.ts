@@ -70,8 +70,9 @@ export class CompiledList {
     // allow tables compare names exactly: a crafted name must never pass for an allowed one
     const e = hosts.lookupKey(key, hosts === this.allowHosts);
     if (e >= 0) {
-      // the rule is the request host's suffix (the table holds ASCII names, compared byte for byte)
-      const host = req.host;
+      // the rule is the request host's suffix (the table holds ASCII names, compared byte for
+      // byte); a clean key is the raw host itself, which spares normalising it
+      const host = key.clean ? req.rawHost : req.host;
       return this.hostMatch(host.slice(host.length - hosts.nameLength(e)), hosts.lineAt(e), hosts === this.allowHosts);
     }
     if (patterns.size === 0) return null;

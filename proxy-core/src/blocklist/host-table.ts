@@ -185,6 +185,8 @@ export class HostTable {
 export class HostKey {
   bytes = new Uint8Array(256);
   length = 0;
+  /** Whether the bytes are the host exactly as given (nothing lower-cased or dropped). */
+  clean = true;
   /** How many label suffixes: for `c.b.a`, 3 (`a`, `b.a`, `c.b.a`, shortest first). */
   suffixes = 0;
   /** Where each suffix starts in `bytes`. */
@@ -203,6 +205,7 @@ export class HostKey {
       end = Math.max(begin, end - 1);
     }
     if (!this.encode(host, begin, end)) this.encode(normalizeRequestHost(host), 0, -1);
+    this.clean = this.clean && begin === 0 && end === host.length;
     return this;
   }
 
@@ -224,10 +227,13 @@ export class HostKey {
     let n = 0;
     let h = SEED;
     let g = SEED2;
+    let folded = unicode;
     for (let i = len - 1; i >= 0; i--) {
       let c = host.charCodeAt(begin + i);
-      if (c >= 65 && c <= 90) c += 32;
-      else if (c > 127) {
+      if (c >= 65 && c <= 90) {
+        c += 32;
+        folded = true;
+      } else if (c > 127) {
         if (!unicode) return false;
         c = 0xff;
       }
@@ -246,6 +252,7 @@ export class HostKey {
     seconds[n++] = g;
     this.length = len;
     this.suffixes = n;
+    this.clean = !folded;
     return true;
   }
 
