@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileList } from '../../proxy-core/src/blocklist/compile-list.js';
-import { HostTable } from '../../proxy-core/src/blocklist/host-table.js';
+import { HostKey, HostTable } from '../../proxy-core/src/blocklist/host-table.js';
 import { matchRequestFor, matchRequestFromFacts } from '../../proxy-core/src/blocklist/match-request.js';
 import { Matcher } from '../../proxy-core/src/blocklist/matcher.js';
 import { compileUserRules, parseUserRules } from '../../proxy-core/src/blocklist/user-rules.js';
@@ -217,5 +217,21 @@ describe('host table', () => {
     expect(wrong).toEqual([]);
     expect(table.lookup('h1.d2.example')).toBe(-1);
     expect(table.lookup('example')).toBe(-1);
+  });
+
+  it('answers the same with the fingerprint as with names compared, and keeps big line numbers', () => {
+    const table = new HostTable();
+    for (let i = 0; i < 20_000; i++) table.add(`n${i}.example`, 20_000_000 + i);
+    const key = new HostKey();
+    const differ: string[] = [];
+    for (let i = 0; i < 40_000; i += 3) {
+      const host = `X.N${i}.Example`;
+      const exact = table.lookupKey(key.set(host), true);
+      if (exact !== table.lookupKey(key, false)) differ.push(host);
+      if (i < 20_000 && (exact < 0 || table.nameLength(exact) !== `n${i}.example`.length)) differ.push(host);
+      if (i < 20_000 && table.lineAt(exact) !== 20_000_000 + i) differ.push(host);
+      if (i >= 20_000 && exact >= 0) differ.push(host);
+    }
+    expect(differ).toEqual([]);
   });
 });
