@@ -161,6 +161,20 @@ describe('party and domain options', () => {
     expect([req.pageHost, req.thirdParty, req.urlLower]).toEqual([null, false, 'http://pixel.example.net/p.gif']);
   });
 
+  it('read the page host from a Referer as a URL parser does, remembered or not', () => {
+    const page = (referer: string) => matchRequestFor('a.example', 'http://a.example/', referer, null).pageHost;
+    for (let round = 0; round < 2; round++) {
+      expect(page('http://News.Example:8080/a?b#c')).toBe('news.example');
+      expect(page('HTTPS://user:pw@news.example/')).toBe('news.example');
+      expect(page('http://news.example\\path')).toBe('news.example');
+      expect(page('http://exa\tmple.com/')).toBe('example.com');
+      expect(page('http://[::1]:8080/')).toBe('[::1]');
+      expect(page('http://xn--mnchen-3ya.example/')).toBe('xn--mnchen-3ya.example');
+      expect(page('http://münchen.example/')).toBe('xn--mnchen-3ya.example');
+      expect(page('null')).toBeNull();
+    }
+  });
+
   it('Sec-Fetch-Site decides the party when present', () => {
     expect(matchRequestFor('a.example', 'http://a.example/', null, 'cross-site').thirdParty).toBe(true);
     expect(matchRequestFor('a.example', 'http://a.example/', 'http://b.example/', 'same-site').thirdParty).toBe(false);

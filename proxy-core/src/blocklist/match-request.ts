@@ -84,14 +84,38 @@ export function matchRequestFor(
   return new MatchRequest(host, url, null, referer, secFetchSite);
 }
 
+/**
+ * Page hosts and sites repeat from request to request (a page loads many resources), and a URL
+ * parse (~0.7 µs here) and a public-suffix lookup (~0.4 µs) cost more than a whole host-rule
+ * decision, so both are remembered, a bounded number at a time.
+ */
+const CACHE_MAX = 1024;
+const pageHosts = new Map<string, string | null>();
+const sites = new Map<string, string>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+/** An http(s) URL's scheme and authority, when they end cleanly (else the whole URL is parsed). */
+const ORIGIN = /^https?:\/\/[^/\\?#\s]*(?=[/\\?#]|$)/i;
+
+/** The host of the page URL in a Referer or Origin, lower-case; null when it has none. */
 function hostOf(url: string): string | null {
+  const origin = ORIGIN.exec(url)?.[0] ?? url;
+  const known = pageHosts.get(origin);
+  if (known !== undefined) return known;
+  let host: string | null;
   try {
-    return new URL(url).hostname.toLowerCase() || null;
+    host = new URL(origin).hostname.toLowerCase() || null;
   } catch {
-    return null;
+    host = null;
   }
+  return remember(pageHosts, origin, host);
 }
 
 function siteOf(host: string): string {
-  return getDomain(host) ?? host;
+  return sites.get(host) ?? remember(sites, host, getDomain(host) ?? host);
 }
