@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** A process the bench started and must stop. */
@@ -85,6 +85,36 @@ export function peakRssMb(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU time (user + system, ms) used so far by a process and its descendants; null if it is gone.
+ * Under a loaded machine wall-clock rates swing, CPU per request much less: it is the figure
+ * to compare when the machine is shared.
+ */
+export function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // fields after the parenthesised command name: state ppid … utime(14) stime(15)
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  if (!stats.has(pid)) return null;
+  let ticks = 0;
+  const tree = new Set([pid]);
+  // parents have lower pids almost always; two passes catch the rest
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [p, st] of stats) if (tree.has(st.ppid)) tree.add(p);
+  }
+  for (const p of tree) ticks += stats.get(p)?.ticks ?? 0;
+  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 /** Runs a command to completion and returns its stdout; rejects with its stderr on failure. */

@@ -4,6 +4,8 @@ import { runCommand } from './processes.js';
 
 export interface LoadResult {
   rps: number;
+  /** Requests completed in the run. */
+  requests?: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -28,7 +30,8 @@ export function parseWrk(out: string): LoadResult {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p50Ms: pct('50'), p99Ms: pct('99'), errors, non2xx };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  return { rps, requests, p50Ms: pct('50'), p99Ms: pct('99'), errors, non2xx };
 }
 
 /**

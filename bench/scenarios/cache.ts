@@ -1,25 +1,47 @@
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { freePort, have, runCommand, type Service, startService } from '../lib/processes.js';
+import { cpuMs, freePort, have, runCommand, type Service, startService } from '../lib/processes.js';
 import type { BenchContext, BenchScenario, ScenarioReport } from '../lib/scenario.js';
 import { fmtMs, fmtRps, withRatio } from '../lib/table.js';
 import { type LoadResult, parseWrk } from '../lib/wrk.js';
 
-const CONCURRENCY = [1, 50] as const;
+const CONCURRENCY = [1, 50, 500] as const;
 const BODY_KB = 16;
+const WARM_UP_SEC = 2;
 
 /**
  * The origin, its own process: `/hit` is cacheable for an hour, `/miss` is no-store, both
- * 16 KiB; `/count` tells how many requests it answered. Args: PORT.
+ * 16 KiB from memory, the least a Node server can do per request; `/static` serves the same
+ * bytes from a file the way a static file server does (stat, then read: two filesystem calls
+ * per request, cacheable for an hour, with Last-Modified); `/count` tells how many requests
+ * it answered. Args: PORT FILE.
  */
 const ORIGIN = `
 import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs';
 const body = Buffer.alloc(${BODY_KB} * 1024, 'v');
+const file = process.argv[2];
 let served = 0;
 const server = createServer((req, res) => {
   if (req.url.endsWith('/count')) return res.end(String(served));
   served++;
+  if (req.url.endsWith('/static')) {
+    stat(file, (err, st) => {
+      if (err) return res.writeHead(404).end();
+      readFile(file, (err2, data) => {
+        if (err2) return res.writeHead(500).end();
+        res.writeHead(200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': data.length,
+          'Last-Modified': st.mtime.toUTCString(),
+          'Cache-Control': 'max-age=3600',
+        });
+        res.end(data);
+      });
+    });
+    return;
+  }
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',
     'Content-Length': body.length,
@@ -46,9 +68,13 @@ process.on('SIGTERM', () => engine.close().then(() => process.exit(0)));
 
 const moduleUrl = (path: string): string => new URL(`../../proxy-core/src/${path}`, import.meta.url).href;
 
+type Concurrency = (typeof CONCURRENCY)[number];
+
 interface Row {
   name: string;
-  load: Partial<Record<(typeof CONCURRENCY)[number], LoadResult>>;
+  load: Partial<Record<Concurrency, LoadResult>>;
+  /** CPU time (user + system) the origin and Veil spent per answered request, in µs. */
+  cpuUs: Partial<Record<Concurrency, number>>;
 }
 
 export const scenario: BenchScenario = {
@@ -59,7 +85,11 @@ export const scenario: BenchScenario = {
     const services: Service[] = [];
     try {
       const originPort = await freePort();
-      services.push(await startService('cache-origin', process.execPath, nodeEval(ORIGIN, [originPort]), originPort));
+      const staticFile = join(ctx.tmpDir, 'cache-static.bin');
+      writeFileSync(staticFile, Buffer.alloc(BODY_KB * 1024, 'v'));
+      services.push(
+        await startService('cache-origin', process.execPath, nodeEval(ORIGIN, [originPort, staticFile]), originPort),
+      );
       const veilPort = await freePort();
       const veilArgs = [
         veilPort,
@@ -71,42 +101,104 @@ export const scenario: BenchScenario = {
       const origin = `127.0.0.1:${originPort}`;
       const useWrk = await have('wrk');
       if (!useWrk) notes.push('wrk is not installed: a Node client measured instead (it shares the CPU with Veil).');
-      const load = (path: string, proxyPort: number | null, c: number): Promise<LoadResult> =>
-        useWrk ? wrk(ctx, origin, path, proxyPort, c) : nodeLoad(origin, path, proxyPort, c, ctx.durationSec);
+      const pids = services.map((s) => s.child.pid);
+      const generate = (path: string, proxyPort: number | null, c: number, seconds = ctx.durationSec) =>
+        useWrk ? wrk(ctx, origin, path, proxyPort, c, seconds) : nodeLoad(origin, path, proxyPort, c, seconds);
+      // requests/s moves with whatever else the shared cores run; the servers' CPU time per
+      // request barely does, so it is measured alongside (origin and Veil together)
+      const load = async (row: Row, path: string, proxyPort: number | null, c: Concurrency): Promise<void> => {
+        const cpu0 = serversCpuMs(pids);
+        const t0 = performance.now();
+        const result = await generate(path, proxyPort, c);
+        const requests = result.requests || result.rps * ((performance.now() - t0) / 1000);
+        const cpu1 = serversCpuMs(pids);
+        row.load[c] = result;
+        if (cpu0 !== null && cpu1 !== null && requests > 0) row.cpuUs[c] = ((cpu1 - cpu0) * 1000) / requests;
+      };
+
+      // the JIT compiles Veil's hit path (and the origin's handler) during its first thousands of
+      // requests; untimed load first, so every figure measures warm code, the origin's and Veil's alike
+      ctx.log('warm-up: direct, hits, misses');
+      for (const [path, port] of [
+        ['/hit', null],
+        ['/hit', veilPort],
+        ['/miss', veilPort],
+        ['/static', null],
+        ['/static', veilPort],
+      ] as const) {
+        await generate(path, port, 50, WARM_UP_SEC);
+      }
 
       const rows: Row[] = [
-        { name: 'direct to origin', load: {} },
-        { name: 'Veil, cache hit', load: {} },
-        { name: 'Veil, cache miss', load: {} },
+        { name: 'direct to origin', load: {}, cpuUs: {} },
+        { name: 'Veil, cache hit', load: {}, cpuUs: {} },
+        { name: 'Veil, cache miss', load: {}, cpuUs: {} },
+        { name: 'direct to static-file origin', load: {}, cpuUs: {} },
+        { name: 'Veil, cache hit (static file)', load: {}, cpuUs: {} },
       ];
       for (const c of CONCURRENCY) {
         ctx.log(`c=${c}: direct, hits, misses`);
-        rows[0]!.load[c] = await load('/hit', null, c);
+        await load(rows[0]!, '/hit', null, c);
         const before = await originCount(origin);
-        rows[1]!.load[c] = await load('/hit', veilPort, c);
+        await load(rows[1]!, '/hit', veilPort, c);
         const upstream = (await originCount(origin)) - before;
         // the first request of a run may store the entry; a hit run that reaches the origin more is not measuring hits
         if (upstream > 1) notes.push(`c=${c}: the origin answered ${upstream} requests during the cache-hit run.`);
-        rows[2]!.load[c] = await load('/miss', veilPort, c);
+        await load(rows[2]!, '/miss', veilPort, c);
+        await load(rows[3]!, '/static', null, c);
+        const staticBefore = await originCount(origin);
+        await load(rows[4]!, '/static', veilPort, c);
+        const staticUpstream = (await originCount(origin)) - staticBefore;
+        if (staticUpstream > 1) {
+          notes.push(`c=${c}: the origin answered ${staticUpstream} requests during the static cache-hit run.`);
+        }
+        for (const r of rows) {
+          const l = r.load[c];
+          // a figure made of failures is no figure: say so next to it
+          if (l && (l.errors > 0 || l.non2xx > 0)) {
+            notes.push(`c=${c} ${r.name}: ${l.errors} socket errors or timeouts (>2 s), ${l.non2xx} non-2xx answers.`);
+          }
+        }
       }
-      const direct = rows[0]!.load;
+      // each hit row is read against its own origin: the in-memory one, or the static-file one
+      const baseOf = (r: Row): Row => (r.name.includes('static') ? rows[3]! : rows[0]!);
       const table = {
-        title: `cache: ${BODY_KB} KiB responses, requests/s (ratio to direct) and p50 latency`,
+        title: `cache: ${BODY_KB} KiB responses, requests/s (ratio to the same origin direct) and p50 latency`,
         columns: ['path', ...CONCURRENCY.flatMap((c) => [`c=${c} req/s`, `c=${c} p50 ms`])],
         rows: rows.map((r) => [
           r.name,
           ...CONCURRENCY.flatMap((c) => [
-            withRatio(r.load[c]?.rps ?? null, direct[c]?.rps ?? null, fmtRps),
+            withRatio(r.load[c]?.rps ?? null, baseOf(r).load[c]?.rps ?? null, fmtRps),
             r.load[c] ? fmtMs(r.load[c].p50Ms) : '-',
           ]),
         ]),
       };
-      return { tables: [table], data: rows, notes };
+      const cpuTable = {
+        title:
+          'cache: server CPU per request, µs (origin + Veil processes, user + system; ratio to the same origin direct)',
+        columns: ['path', ...CONCURRENCY.map((c) => `c=${c}`)],
+        rows: rows.map((r) => [
+          r.name,
+          ...CONCURRENCY.map((c) => withRatio(r.cpuUs[c] ?? null, baseOf(r).cpuUs[c] ?? null, (v) => v.toFixed(0))),
+        ]),
+      };
+      return { tables: [table, cpuTable], data: rows, notes };
     } finally {
       for (const s of services.reverse()) await s.stop();
     }
   },
 };
+
+/** CPU time (ms) of the origin and Veil together; null where it cannot be read (not Linux). */
+function serversCpuMs(pids: Array<number | undefined>): number | null {
+  let total = 0;
+  for (const pid of pids) {
+    const ms = cpuMs(pid);
+    if (ms === null) return null;
+    total += ms;
+  }
+  return total;
+}
 
 function nodeEval(script: string, args: Array<string | number>): string[] {
   return ['--input-type=module', '-e', script, ...args.map(String)];
@@ -118,8 +210,9 @@ async function wrk(
   path: string,
   proxyPort: number | null,
   c: number,
+  seconds: number,
 ): Promise<LoadResult> {
-  const args = ['-t', c >= 50 ? '2' : '1', '-c', String(c), '-d', `${ctx.durationSec}s`, '--latency'];
+  const args = ['-t', c >= 50 ? '2' : '1', '-c', String(c), '-d', `${seconds}s`, '--latency'];
   if (proxyPort === null) {
     args.push(`http://${origin}${path}`);
   } else {
@@ -128,7 +221,7 @@ async function wrk(
     writeFileSync(script, `wrk.path = "http://${origin}${path}"\nwrk.headers["Host"] = "${origin}"\n`);
     args.push('-s', script, `http://127.0.0.1:${proxyPort}`);
   }
-  return parseWrk(await runCommand('wrk', args, (ctx.durationSec + 60) * 1000));
+  return parseWrk(await runCommand('wrk', args, (seconds + 60) * 1000));
 }
 
 function get(port: number, path: string, agent: Agent | false): Promise<{ ok: boolean; body: string }> {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { curlMBps } from '../lib/curl.js';
 import { PEERS, peerInstalled } from '../lib/peers.js';
-import { accepts, freePort, peakRssMb, type Service, startService } from '../lib/processes.js';
+import { accepts, cpuMs, freePort, peakRssMb, type Service, startService } from '../lib/processes.js';
 import type { BenchContext, BenchScenario, ScenarioReport } from '../lib/scenario.js';
 import { fmtMBps, fmtMs, fmtRps, withRatio } from '../lib/table.js';
 import { type LoadResult, wrkLoad } from '../lib/wrk.js';
@@ -15,6 +15,8 @@ interface TargetResult {
   bodyMBps: number | null;
   connectMBps: number | null;
   peakRssMb: number | null;
+  /** CPU time of the proxy's processes per request at c=50, in µs. */
+  cpuUsPerRequest: number | null;
   errors: string[];
 }
 
@@ -117,7 +119,14 @@ export const scenario: BenchScenario = {
       ];
       const results: Record<string, TargetResult> = {};
       for (const t of targets)
-        results[t.name] = { load: {}, bodyMBps: null, connectMBps: null, peakRssMb: null, errors: [] };
+        results[t.name] = {
+          load: {},
+          bodyMBps: null,
+          connectMBps: null,
+          peakRssMb: null,
+          cpuUsPerRequest: null,
+          errors: [],
+        };
 
       // warm up JITs and pools, then measure each figure for every target back to back,
       // so a change in the machine's load touches all targets alike
@@ -134,6 +143,7 @@ export const scenario: BenchScenario = {
         for (const t of targets) {
           ctx.log(`small responses, c=${c}: ${t.name}`);
           try {
+            const cpuBefore = cpuMs(t.pid);
             const r = await wrkLoad({
               dir: ctx.tmpDir,
               origin: originAddr,
@@ -141,7 +151,11 @@ export const scenario: BenchScenario = {
               connections: c,
               durationSec: ctx.durationSec,
             });
+            const cpuAfter = cpuMs(t.pid);
             results[t.name]!.load[c] = r;
+            if (c === 50 && cpuBefore !== null && cpuAfter !== null && r.requests) {
+              results[t.name]!.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / r.requests;
+            }
             if (r.errors || r.non2xx)
               results[t.name]!.errors.push(`c=${c}: ${r.errors} socket errors, ${r.non2xx} non-2xx`);
           } catch (err) {
@@ -183,6 +197,7 @@ export const scenario: BenchScenario = {
           withRatio(r.bodyMBps, direct.bodyMBps, fmtMBps),
           withRatio(r.connectMBps, direct.connectMBps, fmtMBps),
           r.peakRssMb === null ? '-' : r.peakRssMb.toFixed(0),
+          r.cpuUsPerRequest === null ? '-' : r.cpuUsPerRequest.toFixed(0),
         ];
       });
       for (const t of targets) {
@@ -190,6 +205,9 @@ export const scenario: BenchScenario = {
       }
       notes.push('Peak RSS is the process high-water mark (VmHWM) after the c=500 run, before the large bodies.');
       notes.push('veil is the bare engine (createProxy); veil-service is `veil serve` with all built-in features.');
+      notes.push(
+        'CPU µs/req is the proxy processes’ user+system time per request at c=50 (all threads and children): steadier than req/s when the machine is shared.',
+      );
       notes.push('naive-node is the 30-line http.request + pipe proxy of the issue, for what Node alone costs.');
       return {
         tables: [
@@ -206,6 +224,7 @@ export const scenario: BenchScenario = {
               `${BIG_MB} MB MB/s`,
               'CONNECT MB/s',
               'peak RSS MB',
+              'CPU µs/req c=50',
             ],
             rows,
           },

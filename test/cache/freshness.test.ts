@@ -10,8 +10,11 @@ afterEach(async () => {
 });
 
 /** An origin answering every request with `headers` (Date from the test clock) and a counter body. */
-async function setup(headers: (now: number) => Record<string, string>): Promise<ReturnType<typeof manualClock>> {
-  const clock = manualClock();
+async function setup(
+  headers: (now: number) => Record<string, string>,
+  start?: number,
+): Promise<ReturnType<typeof manualClock>> {
+  const clock = manualClock(start);
   origin = await startOrigin((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/plain', Date: httpDate(clock.now()), ...headers(clock.now()) });
     res.end(`body ${origin.hits}`);
@@ -40,6 +43,61 @@ describe('freshness (RFC 9111 §4.2) with a controllable clock', () => {
     expect(third.body).toBe('body 2');
     expect(origin.hits).toBe(2);
     expect(veil.cache.stats()).toMatchObject({ hits: 1, misses: 2 });
+  });
+
+  it('keeps Age and Date current over many hits, and stops at the freshness limit', async () => {
+    // 100 ms past a whole second, so the Age turns over (at .5) within one second of Date
+    const clock = await setup(() => ({ 'Cache-Control': 'max-age=60', ETag: '"v"' }), 1_800_000_000_100);
+    const url = `${origin.base}/repeated`;
+    await viaVeil(veil, url);
+    // the first hit is judged by the library, the later ones by what it concluded; both must agree
+    for (const [step, age] of [
+      [10, '10'],
+      [0.45, '10'],
+      [0.1, '11'],
+      [5, '16'],
+      [44.3, '60'],
+    ] as const) {
+      clock.advance(step);
+      const hit = await viaVeil(veil, url);
+      expect(hit.record.cache).toBe('hit');
+      expect(hit.headers.age).toBe(age);
+      expect(hit.headers.date).toBe(httpDate(clock.now()));
+      expect(hit.headers['content-length']).toBe('6');
+      expect(hit.body).toBe('body 1');
+    }
+    const head = await viaVeil(veil, url, { method: 'HEAD' });
+    expect(head.record.cache).toBe('hit');
+    expect(head.body).toBe('');
+    expect(head.headers['content-length']).toBe('6');
+    const conditional = await viaVeil(veil, url, { headers: { 'If-None-Match': '"v"' } });
+    expect(conditional.status).toBe(304);
+    expect(conditional.headers.age).toBe('60');
+    expect(origin.hits).toBe(1);
+
+    clock.advance(0.2);
+    const stale = await viaVeil(veil, url);
+    expect(stale.record.cache).not.toBe('hit');
+    expect(origin.hits).toBe(2);
+    expect(veil.cache.stats()).toMatchObject({ hits: 7 });
+  });
+
+  it('answers a request with Cache-Control or Pragma by the rules, even after plain hits', async () => {
+    const clock = await setup(() => ({ 'Cache-Control': 'max-age=600' }));
+    const url = `${origin.base}/plain-then-strict`;
+    await viaVeil(veil, url);
+    clock.advance(20);
+    expect((await viaVeil(veil, url)).record.cache).toBe('hit');
+    expect((await viaVeil(veil, url)).record.cache).toBe('hit');
+    const young = await viaVeil(veil, url, { headers: { 'Cache-Control': 'max-age=10' } });
+    expect(young.body).toBe('body 2');
+    clock.advance(5);
+    const pragma = await viaVeil(veil, url, { headers: { Pragma: 'no-cache' } });
+    expect(pragma.body).toBe('body 3');
+    const plain = await viaVeil(veil, url);
+    expect(plain.record.cache).toBe('hit');
+    expect(plain.body).toBe('body 3');
+    expect(origin.hits).toBe(3);
   });
 
   it('lets s-maxage win over max-age in a shared cache', async () => {

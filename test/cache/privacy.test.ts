@@ -67,8 +67,10 @@ describe('what an entry keeps of the request', () => {
     expect(stored).not.toContain('very-secret');
     expect(stored).not.toContain('X-Private');
     expect(stored.toLowerCase()).not.toContain('x-private');
-    const hit = await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=very-secret' } });
-    expect(hit.record.cache).toBe('hit');
+    for (let i = 0; i < 2; i++) {
+      const hit = await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=very-secret' } });
+      expect(hit.record.cache).toBe('hit');
+    }
     const other = await viaVeil(veil, url, { headers: { 'Accept-Language': 'nl', Cookie: 'sid=someone-else' } });
     expect(other.record.cache).toBe('miss');
   });
@@ -131,6 +133,28 @@ describe('Set-Cookie and the cache', () => {
     const hit = await viaVeil(veil, url);
     expect(hit.record.cache).toBe('hit');
     expect(hit.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('runs the response policy on every hit, on its own copy of the stored headers', async () => {
+    await echoOrigin(cookieHeaders);
+    let blockCookies = false;
+    veil = await startVeil({
+      policy: {
+        rewriteResponse: (_f, _s, headers) => {
+          if (blockCookies) removeHeader(headers, 'set-cookie');
+          return [];
+        },
+      },
+    });
+    const url = `${origin.base}/every-hit`;
+    await viaVeil(veil, url);
+    for (const block of [false, false, true, true, false]) {
+      blockCookies = block;
+      const hit = await viaVeil(veil, url);
+      expect(hit.record.cache).toBe('hit');
+      expect(hit.headers['set-cookie']).toEqual(block ? undefined : ['session=abc123; Path=/']);
+    }
+    expect(origin.hits).toBe(1);
   });
 
   it('listening beyond loopback: Set-Cookie responses are stored only when public', async () => {

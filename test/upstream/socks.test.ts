@@ -1,5 +1,8 @@
 import dns from 'node:dns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildRoutes } from '../../proxy-core/src/control/features/routing-feature.js';
+import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js';
+import type { RequestFacts } from '../../proxy-core/src/proxy/exchange-policy.js';
 import { createSocksUpstream } from '../../proxy-core/src/proxy/socks-upstream.js';
 import { parseUpstreamUrl } from '../../proxy-core/src/proxy/upstream-url.js';
 import {
@@ -168,6 +171,20 @@ describe('no DNS lookup for the target through SOCKS', () => {
       [3, 'only-remote.veil-test'],
       [1, '127.0.0.1'],
     ]);
+  });
+
+  it('checks a locally resolved address when exposed: a name for loopback never reaches the SOCKS server', async () => {
+    const socks = await startRecordingSocks({});
+    cleanups.push(() => socks.stop());
+    const settings = defaultSettings();
+    const upstream = { ...settings.upstream, default: `socks5://127.0.0.1:${socks.port}`, localDns: true };
+    const exposed = { ...settings.proxy, listen: '0.0.0.0', allowedClients: ['10.0.0.0/8'] };
+    const routes = buildRoutes(upstream, exposed);
+    const route = routes.router({ host: 'localhost', port: origin.port } as RequestFacts);
+    const refused = await route.connect('localhost', origin.port, 5000).catch((e: Error & { code?: string }) => e);
+    for (const u of routes.upstreams) u.close();
+    expect((refused as Error & { code?: string }).code).toBe('E_DESTINATION_NOT_ALLOWED');
+    expect(socks.requests).toEqual([]);
   });
 });
 

@@ -1,11 +1,11 @@
-import type { IncomingMessage } from 'node:http';
+import type { ResponseBody } from '../proxy/exchange-cache.js';
 
 /**
  * Keeps a copy of a response body as the engine streams it, up to `limit` bytes. Past the
  * limit it lets go of what it held and keeps nothing more, so a large body costs no memory.
  * Calls `done` once: with the body when the response ended whole, or null otherwise.
  */
-export function teeBody(body: IncomingMessage, limit: number, done: (copy: Buffer | null) => void): void {
+export function teeBody(body: ResponseBody, limit: number, done: (copy: Buffer | null) => void): void {
   let chunks: Buffer[] | null = [];
   let size = 0;
   let settled = false;

@@ -82,6 +82,8 @@ export async function openDiskStore(dir: string, maxBytes: number): Promise<Cach
   return {
     variants: (url) => index.forUrl(url).map((v) => v.entry),
     body: read,
+    // every read checks the file's checksum: a disk body is never at hand
+    bodyAtHand: () => undefined,
     put,
     async update(entry) {
       const body = await read(entry);

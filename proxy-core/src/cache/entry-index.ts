@@ -54,6 +54,11 @@ export class EntryIndex<V extends { entry: StoredEntry }> {
   forUrl(url: string): V[] {
     const keys = this.byUrl.get(url);
     if (!keys) return [];
+    if (keys.size === 1) {
+      // most URLs have one variant: no sorting on the hit path
+      const v = this.lru.get(keys.values().next().value as string);
+      return v ? [v] : [];
+    }
     const out: V[] = [];
     for (const k of keys) {
       const v = this.lru.get(k);

@@ -14,6 +14,7 @@ export function createMemoryStore(maxBytes: number): CacheStore {
     async body(entry) {
       return index.get(entry.key)?.body ?? null;
     },
+    bodyAtHand: (entry) => index.get(entry.key)?.body ?? null,
     async put(entry, body) {
       index.set({ entry, body });
     },

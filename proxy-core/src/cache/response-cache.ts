@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http';
 import type CachePolicy from 'http-cache-semantics';
-import type { CacheExchange, ExchangeCache, ResponseTap } from '../proxy/exchange-cache.js';
+import type { CacheExchange, ExchangeCache, ResponseBody, ResponseTap } from '../proxy/exchange-cache.js';
 import { getHeader, getHeaderAll, type HeaderList, setHeader } from '../proxy/header-list.js';
 import { ProxyError } from '../proxy/proxy-error.js';
+import type { CacheResult } from '../traffic/exchange-record.js';
 import { teeBody } from './body-tee.js';
 import {
   cacheControl,
@@ -14,6 +14,7 @@ import {
   servedHeaders,
 } from './cache-policy.js';
 import { type ClientConditionals, hasConditionals, readConditionals } from './client-conditionals.js';
+import { HitPlans } from './hit-plan.js';
 import { invalidationTap } from './invalidation.js';
 import { MissCollapser } from './miss-collapser.js';
 import { policyRequest, requestView, varyKey, varyNames } from './request-view.js';
@@ -77,6 +78,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   let exposed = options.exposed ?? false;
   const now = options.now ?? Date.now;
   const Policy: PolicyClass = clockedPolicy(now);
+  const plans = new HitPlans(Policy);
   const collapser = new MissCollapser();
   const counts = { hits: 0, misses: 0, revalidations: 0, bytesSaved: 0 };
   let waiting = 0;
@@ -105,17 +107,40 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       ex.forward();
       return;
     }
-    lookup(ex).catch((err: unknown) => ex.fail(err));
+    const url = ex.facts.url.href;
+    const conditionals = readConditionals(ex.forwarded);
+    if (serveFresh(ex, url, conditionals)) return;
+    const view = requestView(ex.forwarded);
+    const q: Lookup = { url, view, conditionals, authorized: 'authorization' in view };
+    lookup(ex, q).catch((err: unknown) => ex.fail(err));
   }
 
-  async function lookup(ex: CacheExchange): Promise<void> {
-    const view = requestView(ex.forwarded);
-    const q: Lookup = {
-      url: ex.facts.url.href,
-      view,
-      conditionals: readConditionals(ex.forwarded),
-      authorized: 'authorization' in view,
-    };
+  /**
+   * The hit path for a request without Cache-Control or Pragma (nearly all of them): when the
+   * library already judged such a request for this entry a fresh hit and the entry is still
+   * fresh, it answers at once from memory, without the library, a promise, or the request view
+   * (built only for an entry with Vary: its Cookie digest alone costs microseconds). False otherwise.
+   */
+  function serveFresh(ex: CacheExchange, url: string, conditionals: ClientConditionals): boolean {
+    const list = ex.forwarded;
+    if (getHeader(list, 'cache-control') !== undefined || getHeader(list, 'pragma') !== undefined) return false;
+    let view: PolicyHeaders | undefined;
+    const entry = select(url, getHeader(list, 'authorization') !== undefined, () => (view ??= requestView(list)));
+    if (!entry) return false;
+    const plan = plans.for(entry);
+    // the engine leaves exactly one Host (the target's authority), so its first value is the library's
+    const age = plan.freshFor(getHeader(list, 'host'));
+    if (age < 0) return false;
+    const body = store.bodyAtHand(entry);
+    if (!body) return false;
+    counts.hits++;
+    counts.bytesSaved += serveStored(ex, entry, plan.servedNow(now(), age, body.length), body, 'hit', conditionals);
+    ex.rec.route = 'cache';
+    return true;
+  }
+
+  async function lookup(ex: CacheExchange, q: Lookup): Promise<void> {
+    const { view } = q;
     const reqcc = cacheControl(ex.forwarded);
     const onlyIfCached = reqcc.has('only-if-cached');
     // a reload (no-cache, max-age=0) cannot use what a leader stores, so it never waits for one
@@ -125,17 +150,22 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       reqcc.get('max-age') !== '0' &&
       !/no-cache/i.test(view.pragma ?? '');
     const collapsible = ex.facts.method === 'GET' && !q.authorized && reusable;
+    const plain = view['cache-control'] === undefined && view.pragma === undefined;
     let waited = false;
     for (;;) {
-      const entry = select(q);
+      const entry = select(q.url, q.authorized, () => view);
       let stale: StaleEntry | null = null;
       if (entry) {
-        const policy = Policy.fromObject(entry.policy);
+        const plan = plans.for(entry);
+        const { policy } = plan;
         const evaluation = policy.evaluateRequest(policyRequest(q.url, view));
-        const body = await store.body(entry);
+        const body = store.bodyAtHand(entry) ?? (await store.body(entry));
         if (body && evaluation.response && !evaluation.revalidation) {
+          const isStale = policy.stale();
+          if (plain && !isStale) plan.confirmPlain(view.host);
+          const served = plan.servedNow(now(), policy.age(), body.length, evaluation.response.headers);
           counts.hits++;
-          counts.bytesSaved += serveStored(ex, entry, policy, body, policy.stale() ? 'stale' : 'hit', q.conditionals);
+          counts.bytesSaved += serveStored(ex, entry, served, body, isStale ? 'stale' : 'hit', q.conditionals);
           ex.rec.route = 'cache';
           return;
         }
@@ -170,12 +200,28 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     }
   }
 
-  /** The newest stored variant whose selecting headers match, and that this request may use. */
-  function select(q: Lookup): StoredEntry | undefined {
-    for (const entry of store.variants(q.url)) {
-      if (varyKey(q.url, entry.vary, q.view) !== entry.key) continue;
+  /** Answers from an entry outside the hit path (stale-if-error, after a 304); returns the body bytes sent. */
+  function answerStored(
+    ex: CacheExchange,
+    entry: StoredEntry,
+    body: Buffer,
+    result: CacheResult,
+    conditionals: ClientConditionals,
+  ): number {
+    const plan = plans.for(entry);
+    return serveStored(ex, entry, plan.servedNow(now(), plan.policy.age(), body.length), body, result, conditionals);
+  }
+
+  /**
+   * The newest stored variant whose selecting headers match, and that this request may use.
+   * `view` gives the request view; it is asked for only when an entry has Vary.
+   */
+  function select(url: string, authorized: boolean, view: () => PolicyHeaders): StoredEntry | undefined {
+    for (const entry of store.variants(url)) {
+      const key = entry.vary.length === 0 ? url : varyKey(url, entry.vary, view());
+      if (key !== entry.key) continue;
       // RFC 9111 §3.5: an authenticated request only gets what the origin marked as shareable
-      if (q.authorized && !allowsAuthorized(entry)) continue;
+      if (authorized && !allowsAuthorized(entry)) continue;
       return entry;
     }
     return undefined;
@@ -197,7 +243,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         body.resume();
         release();
         counts.hits++;
-        counts.bytesSaved += serveStored(ex, stale.entry, stale.policy, stale.body, 'stale', q.conditionals);
+        counts.bytesSaved += answerStored(ex, stale.entry, stale.body, 'stale', q.conditionals);
         return 'answered';
       }
       counts.misses++;
@@ -239,7 +285,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     q: Lookup,
     stale: StaleEntry,
     headers: HeaderList,
-    body: IncomingMessage,
+    body: ResponseBody,
     release: () => void,
   ): 'answered' | undefined {
     const request = policyRequest(q.url, requestView(ex.forwarded), stale.entry.vary);
@@ -257,7 +303,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       // a 304 for a validator Veil did not send (a confused origin): answer once from the old copy, keep nothing
       store.remove(stale.entry.key);
       release();
-      counts.bytesSaved += serveStored(ex, stale.entry, stale.policy, stale.body, 'revalidated', q.conditionals);
+      counts.bytesSaved += answerStored(ex, stale.entry, stale.body, 'revalidated', q.conditionals);
       return 'answered';
     }
     const cookies = getHeaderAll(headers, 'set-cookie');
@@ -274,7 +320,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       store.remove(entry.key);
       release();
     }
-    counts.bytesSaved += serveStored(ex, entry, merged, stale.body, 'revalidated', q.conditionals);
+    counts.bytesSaved += answerStored(ex, entry, stale.body, 'revalidated', q.conditionals);
     return 'answered';
   }
 

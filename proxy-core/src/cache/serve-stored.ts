@@ -1,9 +1,7 @@
-import type CachePolicy from 'http-cache-semantics';
 import type { CacheExchange } from '../proxy/exchange-cache.js';
-import { type HeaderList, removeHeader, setHeader } from '../proxy/header-list.js';
+import { type HeaderList, removeHeader } from '../proxy/header-list.js';
 import type { CacheResult } from '../traffic/exchange-record.js';
-import { servedHeaders } from './cache-policy.js';
-import { type ClientConditionals, notModified } from './client-conditionals.js';
+import { type ClientConditionals, hasConditionals, notModified } from './client-conditionals.js';
 import type { StoredEntry } from './stored-entry.js';
 
 // RFC 9110 §15.4.5: what a 304 carries (the representation's metadata stays with the client's copy).
@@ -19,18 +17,17 @@ const NOT_MODIFIED_FIELDS = new Set([
 ]);
 
 /**
- * Answers the client from a stored entry: headers from the policy (with Age), passed through
- * this request's response policy, then a 304 when the client's validators match, else the body.
- * Returns the body bytes sent.
+ * Answers the client from a stored entry: `served` (the entry's headers as of now, with Age and
+ * Content-Length; shared, never changed here) passed through this request's response policy,
+ * then a 304 when the client's validators match, else the body. Returns the body bytes sent.
  */
 export function serveStored(
   ex: CacheExchange,
   entry: StoredEntry,
-  policy: CachePolicy,
+  served: HeaderList,
   body: Buffer,
   result: CacheResult,
   conditionals: ClientConditionals,
-  cookies?: string[],
 ): number {
   const { req, res, rec, facts } = ex;
   req.resume();
@@ -39,22 +36,24 @@ export function serveStored(
     return 0;
   }
   let status = entry.status;
-  let headers: HeaderList = servedHeaders(entry.headers, policy.responseHeaders(), cookies);
-  const hasBody = status !== 204 && status !== 304;
-  if (hasBody) setHeader(headers, 'Content-Length', String(body.length));
-  if (notModified(conditionals, headers)) {
+  let headers = served;
+  if (hasConditionals(conditionals) && notModified(conditionals, headers)) {
     status = 304;
     headers = onlyNotModifiedFields(headers);
   }
-  if (ex.policy.rewriteResponse) rec.receipt.push(...ex.policy.rewriteResponse(facts, status, headers));
-  const sendBody = status !== 304 && hasBody && facts.method !== 'HEAD';
+  if (ex.policy.rewriteResponse) {
+    // the policy edits in place: it gets this request's own copy
+    if (headers === served) headers = headers.slice();
+    rec.receipt.push(...ex.policy.rewriteResponse(facts, status, headers));
+  }
+  const sendBody = status !== 304 && status !== 204 && facts.method !== 'HEAD';
   rec.cache = result;
   rec.status = status;
   rec.responseHeaders = entry.headers;
   rec.forwardedResponseHeaders = headers;
   rec.markFirstByte();
   if (sendBody) rec.bytesDown = body.length;
-  res.once('finish', () => rec.finish());
+  // a response emits 'close' after 'finish' and when its client leaves early: one listener sees both
   res.once('close', () => rec.finish());
   try {
     res.writeHead(status, entry.statusMessage || undefined, headers);

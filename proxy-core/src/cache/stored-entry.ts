@@ -28,6 +28,8 @@ export interface CacheStore {
   variants(url: string): StoredEntry[];
   /** The body of an entry, or null when it vanished or failed its checksum (the entry is then dropped). */
   body(entry: StoredEntry): Promise<Buffer | null>;
+  /** The body when it is in memory (null when the entry is gone); undefined when only `body()` can read it. */
+  bodyAtHand(entry: StoredEntry): Buffer | null | undefined;
   /** Stores (or replaces) an entry with its body; resolves once a reader can see it complete. */
   put(entry: StoredEntry, body: Buffer): Promise<void>;
   /** Replaces an entry's headers and policy, keeping its body (after a 304). */

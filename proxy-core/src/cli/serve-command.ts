@@ -8,7 +8,7 @@ import { builtInFeatures } from '../control/features/index.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
-import { startUiServer, type UiServer } from '../control/ui-server.js';
+import type { UiServer } from '../control/ui-server.js';
 import { isLoopbackHost } from '../proxy/access-control.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import { runListEntries } from './blocklist-command.js';
@@ -203,6 +203,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   let ui: UiServer | null = null;
   if (args.uiPort !== null) {
     try {
+      // loaded only with --ui: the WebSocket stack is a few MB of memory a headless proxy never uses
+      const { startUiServer } = await import('../control/ui-server.js');
       ui = await startUiServer({ service, port: args.uiPort, staticDir: RENDERER_DIR });
     } catch (err) {
       await service.shutdown(1000);

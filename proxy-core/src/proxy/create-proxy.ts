@@ -8,9 +8,10 @@ import { openTunnel } from './connect-tunnel.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
 import { rawErrorResponse, renderErrorPage } from './error-page.js';
+import { abortExchange } from './exchange-answers.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
-import { abortExchange, forwardHttp } from './http-forward.js';
+import { forwardHttp } from './http-forward.js';
 import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
 import { ProxyError } from './proxy-error.js';
 import { DEFAULT_TIMEOUTS, type ProxyOptions, type Router, SOCKET_HIGH_WATER_MARK } from './proxy-options.js';
@@ -174,7 +175,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   return {
     async listen() {
       const port = options.port ?? 8899;
-      server.listen(port, host);
+      // a burst of new clients (a browser opening many connections, a load test) must not overflow
+      // the accept queue: a dropped SYN costs the client a 1 s retransmit; the kernel caps it at somaxconn
+      server.listen({ port, host, backlog: 4096 });
       try {
         await once(server, 'listening');
       } catch (err) {

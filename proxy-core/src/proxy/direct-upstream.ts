@@ -1,5 +1,5 @@
-import { Agent, type AgentOptions } from 'node:http';
 import { type LookupFunction, type NetConnectOpts, connect as netConnect, type Socket } from 'node:net';
+import { ConnectionPool } from './connection-pool.js';
 import { ProxyError } from './proxy-error.js';
 import { SOCKET_HIGH_WATER_MARK } from './proxy-options.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
@@ -14,27 +14,19 @@ export interface DirectUpstreamOptions {
 /** Straight to the origin, with pooled keep-alive sockets. */
 export function createDirectUpstream(options: DirectUpstreamOptions = {}): Upstream {
   // pooled: at small response sizes, upstream handshakes dominate the cost of an exchange
-  const agentOptions: AgentOptions & { highWaterMark: number } = {
-    keepAlive: true,
-    maxFreeSockets: options.maxFreeSockets ?? 256,
-    scheduling: 'lifo',
-    // a small final write (the last chunk of a body) must not wait for the peer's delayed ACK
-    noDelay: true,
-    // passed on to each socket's Duplex options (@types/node does not list it)
-    highWaterMark: SOCKET_HIGH_WATER_MARK,
-    ...(options.lookup ? { lookup: options.lookup } : {}),
-  };
-  const agent = new Agent(agentOptions);
+  const pool = new ConnectionPool((host, port, timeoutMs) => dialTcp(host, port, timeoutMs, options.lookup), {
+    maxFreePerAddress: options.maxFreeSockets ?? 256,
+  });
   return {
     name: 'direct',
     httpTarget(host: string, port: number, path: string): HttpTarget {
-      return { agent, host, port, path };
+      return { pool, host, port, path };
     },
     connect(host, port, timeoutMs) {
       return dialTcp(host, port, timeoutMs, options.lookup);
     },
     close() {
-      agent.destroy();
+      pool.destroy();
     },
   };
 }

@@ -13,8 +13,21 @@ export type ResponseTap = (
   status: number,
   statusMessage: string | undefined,
   headers: HeaderList,
-  body: IncomingMessage,
+  body: ResponseBody,
 ) => 'answered' | undefined;
+
+/**
+ * The upstream response body as a tap sees it: the chunks the engine streams, then `end`
+ * (with `complete` set) or `aborted`, then `close`. The engine reads the body either way;
+ * `resume()` is there for taps written against Node streams and changes nothing.
+ */
+export interface ResponseBody {
+  readonly complete: boolean;
+  on(event: 'data', listener: (chunk: Buffer) => void): this;
+  on(event: 'end' | 'aborted' | 'close', listener: () => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  resume(): this;
+}
 
 /** One plain-HTTP exchange as the engine lends it to the response cache. */
 export interface CacheExchange {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { dialingAgent } from './dialing-agent.js';
+import { ConnectionPool } from './connection-pool.js';
 import { dialTcp } from './direct-upstream.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
@@ -38,13 +38,15 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
   }
 
   // pooled by the proxy's address: one kept-alive connection serves every origin behind it
-  const agent = dialingAgent(() => reachProxy(connectTimeoutMs), options.maxFreeSockets);
+  const pool = new ConnectionPool(() => reachProxy(connectTimeoutMs), {
+    maxFreePerAddress: options.maxFreeSockets ?? 256,
+  });
 
   return {
     name: url.name,
     httpTarget(host, port, path): HttpTarget {
       const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-      const target: HttpTarget = { agent, host: url.host, port: url.port, path: `http://${authority}${path}` };
+      const target: HttpTarget = { pool, host: url.host, port: url.port, path: `http://${authority}${path}` };
       if (extraHeaders) target.extraHeaders = extraHeaders;
       target.hopAnswer = (status) => (status === 407 ? credentialsRefused(url.name) : undefined);
       return target;
@@ -73,7 +75,7 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
       }
     },
     close() {
-      agent.destroy();
+      pool.destroy();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { promises as dnsPromises } from 'node:dns';
 import { isIP, type Socket } from 'node:net';
 import { SocksClient } from 'socks';
-import { dialingAgent } from './dialing-agent.js';
+import { ConnectionPool } from './connection-pool.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import type { UpstreamUrl } from './upstream-url.js';
@@ -60,18 +60,20 @@ export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOpti
   }
 
   // plain HTTP goes origin-form over a socket the SOCKS server opened, pooled per origin like direct
-  const agent = dialingAgent((host, port) => dial(host, port, connectTimeoutMs), options.maxFreeSockets);
+  const pool = new ConnectionPool((host, port) => dial(host, port, connectTimeoutMs), {
+    maxFreePerAddress: options.maxFreeSockets ?? 256,
+  });
 
   return {
     name: url.name,
     httpTarget(host, port, path): HttpTarget {
-      return { agent, host, port, path };
+      return { pool, host, port, path };
     },
     connect(host, port, timeoutMs) {
       return dial(host, port, timeoutMs);
     },
     close() {
-      agent.destroy();
+      pool.destroy();
     },
   };
 }

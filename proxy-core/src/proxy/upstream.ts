@@ -1,10 +1,11 @@
-import type { Agent } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ConnectionPool } from './connection-pool.js';
 import type { ProxyError } from './proxy-error.js';
 
 /** Where the engine should send an HTTP request, given the route. */
 export interface HttpTarget {
-  agent: Agent;
+  /** Kept-alive connections for this route, keyed by `host:port` below. */
+  pool: ConnectionPool;
   /** Host and port to connect to: the origin, or the upstream HTTP proxy. */
   host: string;
   port: number;

@@ -25,7 +25,13 @@ interface Routes {
 export type HealthListener = (raw: string, up: boolean) => void;
 
 /** Builds the upstream for a URL; `direct` is shared. */
-function makeUpstream(raw: string, s: Settings['upstream'], direct: Upstream, health: HealthListener): Upstream {
+function makeUpstream(
+  raw: string,
+  s: Settings['upstream'],
+  proxy: Settings['proxy'],
+  direct: Upstream,
+  health: HealthListener,
+): Upstream {
   if (raw === 'direct') return direct;
   const url = parseUpstreamUrl(raw);
   let markDown: (() => void) | undefined;
@@ -35,7 +41,7 @@ function makeUpstream(raw: string, s: Settings['upstream'], direct: Upstream, he
   };
   const primary =
     url.kind === 'socks5'
-      ? createSocksUpstream(url, { localDns: s.localDns, onHealth })
+      ? createSocksUpstream(url, { localDns: s.localDns, onHealth, ...guardedResolver(proxy) })
       : createHttpUpstream(url, { onHealth });
   if (!s.allowDirectFallback) return primary;
   const fallback = createFallbackUpstream(primary, direct);
@@ -44,15 +50,36 @@ function makeUpstream(raw: string, s: Settings['upstream'], direct: Upstream, he
 }
 
 /**
- * The direct route, with the engine's guard: when Veil is exposed, a name that resolves to
- * loopback or link-local is refused at connect time, exactly as on the engine's own direct route.
+ * With `localDns`, Veil resolves names itself and hands the SOCKS server an address: when Veil
+ * is exposed, that address gets the direct route's check, or a name resolving to 127.0.0.1 would
+ * reach the SOCKS host's own services (often this machine: Tor listens on loopback).
  */
-function guardedDirect(p: Settings['proxy']): Upstream {
-  const access = new AccessControl({
+function guardedResolver(p: Settings['proxy']): { lookup?: (host: string) => Promise<string> } {
+  const access = accessFor(p);
+  if (!access.guardsDestinations) return {};
+  const lookup = access.guardLookup();
+  return {
+    lookup: (host) =>
+      new Promise((resolve, reject) => {
+        lookup(host, {}, (err, address) => (err ? reject(err) : resolve(address as string)));
+      }),
+  };
+}
+
+function accessFor(p: Settings['proxy']): AccessControl {
+  return new AccessControl({
     listenHost: p.listen,
     allowedClients: p.allowedClients,
     allowPrivateDestinations: p.allowPrivateDestinations,
   });
+}
+
+/**
+ * The direct route, with the engine's guard: when Veil is exposed, a name that resolves to
+ * loopback or link-local is refused at connect time, exactly as on the engine's own direct route.
+ */
+function guardedDirect(p: Settings['proxy']): Upstream {
+  const access = accessFor(p);
   return createDirectUpstream(access.guardsDestinations ? { lookup: access.guardLookup() } : {});
 }
 
@@ -67,7 +94,7 @@ export function buildRoutes(
   const get = (raw: string): Upstream => {
     let u = byUrl.get(raw);
     if (!u) {
-      u = makeUpstream(raw, s, direct, health);
+      u = makeUpstream(raw, s, proxy, direct, health);
       byUrl.set(raw, u);
     }
     return u;
