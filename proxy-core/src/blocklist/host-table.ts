@@ -9,10 +9,12 @@ import { normalizeRequestHost } from './host-name.js';
  * At a million names the table is far bigger than the CPU caches, so what a lookup costs is
  * its cache misses (each a trip to memory, 0.1-0.4 µs on this kind of machine), and it is
  * built to have few and to wait for them together:
- * - a Bloom filter (1 byte per name, small enough to stay cached) answers "not here" for most
- *   suffixes, and every suffix's filter word is loaded back to back so the misses overlap;
- * - a slot holds a 64-bit fingerprint of its name and the line, so a block is decided from one
- *   slot read. Exact lookups (allow rules, duplicates) also compare the stored name.
+ * - a Bloom filter (1 byte per name, a thirty-second of the table: far likelier to be cached)
+ *   answers "not here" for most suffixes, and every suffix's filter word is loaded back to back
+ *   so the misses overlap;
+ * - a slot holds a 64-bit fingerprint of its name (a hash, and a second one worked out only
+ *   when the first matches) and the line, so a block is decided from one slot read. Exact
+ *   lookups (allow rules, duplicates) also compare the stored name.
  */
 export class HostTable {
   /** Names, each as [length: 1 byte][name: length bytes] (a record). */
@@ -58,14 +60,9 @@ export class HostTable {
     const at = this.used;
     for (let i = 0; i < len; i++) b[at + 1 + i] = host.charCodeAt(i);
     let h = SEED;
-    let g = SEED2;
-    for (let i = len - 1; i >= 0; i--) {
-      const c = b[at + 1 + i]!;
-      h = Math.imul(h ^ c, PRIME);
-      g = Math.imul(g ^ c, PRIME2);
-      g ^= g >>> 13;
-    }
-    if (this.mayHave(h) && this.probe(b, at + 1, len, h, g, true) >= 0) return false;
+    for (let i = len - 1; i >= 0; i--) h = Math.imul(h ^ b[at + 1 + i]!, PRIME);
+    if (this.mayHave(h) && this.probe(b, at + 1, len, h, true) >= 0) return false;
+    const g = secondHash(b, at + 1, len);
     b[at] = len;
     this.used += 1 + len;
     this.size++;
@@ -110,7 +107,7 @@ export class HostTable {
       if (k < 31 ? (maybe & (1 << k)) === 0 : !this.mayHave(hashes[k]!)) continue;
       const start = key.starts[k]!;
       if (len - start > MAX_NAME) continue;
-      const s = this.probe(key.bytes, start, len - start, hashes[k]!, key.seconds[k]!, exact);
+      const s = this.probe(key.bytes, start, len - start, hashes[k]!, exact);
       if (s >= 0) return s * 256 + (len - start);
     }
     return -1;
@@ -143,15 +140,26 @@ export class HostTable {
     return (this.bloom[mix(h) & (this.bloom.length - 1)]! & m) === m;
   }
 
-  /** The slot of the name `src[start, start + len)` with hashes `h` and `g`, or -1. */
-  private probe(src: Uint8Array, start: number, len: number, h: number, g: number, exact: boolean): number {
+  /**
+   * The slot of the name `src[start, start + len)` with hash `h`, or -1. The fingerprint hash is
+   * worked out only when a slot's hash matches: rarely, so the per-character work of a lookup
+   * is one multiply.
+   */
+  private probe(src: Uint8Array, start: number, len: number, h: number, exact: boolean): number {
     const slots = this.slots;
     const mask = this.capacity - 1;
+    let g = 0;
+    let hasG = false;
     for (let s = mix(h) & mask; ; s = (s + 1) & mask) {
       const i = s * SLOT_INTS;
       const record = slots[i + 3]!;
       if (record === 0) return -1;
-      if (slots[i] === h && slots[i + 1] === g && (!exact || this.sameName(record - 1, src, start, len))) return s;
+      if (slots[i] !== h) continue;
+      if (!hasG) {
+        g = secondHash(src, start, len);
+        hasG = true;
+      }
+      if (slots[i + 1] === g && (!exact || this.sameName(record - 1, src, start, len))) return s;
     }
   }
 
@@ -191,9 +199,8 @@ export class HostKey {
   suffixes = 0;
   /** Where each suffix starts in `bytes`. */
   starts = new Int32Array(257);
-  /** Each suffix's table hash and fingerprint hash. */
+  /** Each suffix's hash. */
   hashes = new Int32Array(257);
-  seconds = new Int32Array(257);
 
   /** Encodes `host`, replacing the previous one. */
   set(host: string): this {
@@ -223,10 +230,8 @@ export class HostKey {
     const b = this.bytes;
     const starts = this.starts;
     const hashes = this.hashes;
-    const seconds = this.seconds;
     let n = 0;
     let h = SEED;
-    let g = SEED2;
     let folded = unicode;
     for (let i = len - 1; i >= 0; i--) {
       let c = host.charCodeAt(begin + i);
@@ -240,16 +245,12 @@ export class HostKey {
       b[i] = c;
       if (c === 46 && i < len - 1) {
         starts[n] = i + 1;
-        hashes[n] = h;
-        seconds[n++] = g;
+        hashes[n++] = h;
       }
       h = Math.imul(h ^ c, PRIME);
-      g = Math.imul(g ^ c, PRIME2);
-      g ^= g >>> 13;
     }
     starts[n] = 0;
-    hashes[n] = h;
-    seconds[n++] = g;
+    hashes[n++] = h;
     this.length = len;
     this.suffixes = n;
     this.clean = !folded;
@@ -268,11 +269,20 @@ export class HostKey {
     this.bytes = new Uint8Array(n);
     this.starts = new Int32Array(n + 1);
     this.hashes = new Int32Array(n + 1);
-    this.seconds = new Int32Array(n + 1);
   }
 }
 
 const SCRATCH = new HostKey();
+
+/** The fingerprint hash of `src[start, start + len)`, read from the right like the table hash. */
+function secondHash(src: Uint8Array, start: number, len: number): number {
+  let g = SEED2;
+  for (let i = start + len - 1; i >= start; i--) {
+    g = Math.imul(g ^ src[i]!, PRIME2);
+    g ^= g >>> 13;
+  }
+  return g;
+}
 
 /** The hash HostKey gives a suffix equal to `name` (lower-case ASCII): for indexes keyed by it. */
 export function hostHash(name: string): number {
