@@ -61,7 +61,9 @@ export class HostTable {
     for (let i = 0; i < len; i++) b[at + 1 + i] = host.charCodeAt(i);
     let h = SEED;
     for (let i = len - 1; i >= 0; i--) h = Math.imul(h ^ b[at + 1 + i]!, PRIME);
-    if (this.mayHave(h) && this.probe(b, at + 1, len, h, true) >= 0) return false;
+    // no filter check first: the probe reads the slot line the insert then writes (one miss,
+    // not two), and the filter is only written, which does not wait for memory
+    if (this.probe(b, at + 1, len, h, true) >= 0) return false;
     const g = secondHash(b, at + 1, len);
     b[at] = len;
     this.used += 1 + len;
