@@ -29,6 +29,8 @@ export class HostTable {
   private slots = new Int32Array(SLOT_INTS << 11);
   /** One 32-bit word per 8 slots; a name sets 3 bits of one word. */
   private bloom = new Int32Array((1 << 11) / SLOTS_PER_BLOOM_WORD);
+  /** Names were added since the filter was built: rebuild it before the next lookup. */
+  private bloomStale = false;
   size = 0;
 
   /**
@@ -43,9 +45,10 @@ export class HostTable {
     if (slots > this.capacity) this.rehash(slots);
   }
 
-  /** Gives back the unused part of the name buffer once loading is done. */
+  /** Gives back the unused part of the name buffer and builds the filter once loading is done. */
   compact(): void {
     if (this.bytes.length > this.used * 1.25 + 4096) this.bytes = this.bytes.slice(0, this.used + 1024);
+    if (this.bloomStale) this.buildBloom();
   }
 
   /** Adds a host (lower-case ASCII, at most 253 characters); false when it is already there. */
@@ -58,18 +61,22 @@ export class HostTable {
     // the name goes where its record would start; `used` moves past it only if it is new
     const b = this.bytes;
     const at = this.used;
-    for (let i = 0; i < len; i++) b[at + 1 + i] = host.charCodeAt(i);
     let h = SEED;
-    for (let i = len - 1; i >= 0; i--) h = Math.imul(h ^ b[at + 1 + i]!, PRIME);
-    // no filter check first: the probe reads the slot line the insert then writes (one miss,
-    // not two), and the filter is only written, which does not wait for memory
+    for (let i = len - 1; i >= 0; i--) {
+      const c = host.charCodeAt(i);
+      b[at + 1 + i] = c;
+      h = Math.imul(h ^ c, PRIME);
+    }
+    // the probe reads the slot line the insert then writes: one miss per add. The filter is
+    // rebuilt in one pass when loading is done (setting its bits one add at a time would be a
+    // second miss per add)
     if (this.probe(b, at + 1, len, h, true) >= 0) return false;
     const g = secondHash(b, at + 1, len);
     b[at] = len;
     this.used += 1 + len;
     this.size++;
     insertSlot(this.slots, h, g, line, at);
-    addToBloom(this.bloom, h);
+    this.bloomStale = true;
     return true;
   }
 
@@ -93,6 +100,7 @@ export class HostTable {
    */
   lookupKey(key: HostKey, exact: boolean): number {
     if (this.size === 0) return -1;
+    if (this.bloomStale) this.buildBloom();
     const n = key.suffixes;
     const hashes = key.hashes;
     const bloom = this.bloom;
@@ -175,13 +183,19 @@ export class HostTable {
   private rehash(capacity: number): void {
     const old = this.slots;
     this.slots = new Int32Array(capacity * SLOT_INTS);
-    this.bloom = new Int32Array(capacity / SLOTS_PER_BLOOM_WORD);
     for (let i = 0; i < old.length; i += SLOT_INTS) {
-      if (old[i + 3] !== 0) {
-        insertSlot(this.slots, old[i]!, old[i + 1]!, old[i + 2]!, old[i + 3]! - 1);
-        addToBloom(this.bloom, old[i]!);
-      }
+      if (old[i + 3] !== 0) insertSlot(this.slots, old[i]!, old[i + 1]!, old[i + 2]!, old[i + 3]! - 1);
     }
+    this.bloomStale = true;
+  }
+
+  /** The filter from every slot's hash: one sequential pass, with a filter small enough to stay cached. */
+  private buildBloom(): void {
+    const slots = this.slots;
+    const bloom = new Int32Array(this.capacity / SLOTS_PER_BLOOM_WORD);
+    for (let i = 0; i < slots.length; i += SLOT_INTS) if (slots[i + 3] !== 0) addToBloom(bloom, slots[i]!);
+    this.bloom = bloom;
+    this.bloomStale = false;
   }
 }
 
