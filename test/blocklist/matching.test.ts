@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileList } from '../../proxy-core/src/blocklist/compile-list.js';
-import { HostTable } from '../../proxy-core/src/blocklist/host-table.js';
-import { matchRequestFor } from '../../proxy-core/src/blocklist/match-request.js';
+import { HostKey, HostTable } from '../../proxy-core/src/blocklist/host-table.js';
+import { matchRequestFor, matchRequestFromFacts } from '../../proxy-core/src/blocklist/match-request.js';
 import { Matcher } from '../../proxy-core/src/blocklist/matcher.js';
 import { compileUserRules, parseUserRules } from '../../proxy-core/src/blocklist/user-rules.js';
+import type { RequestFacts } from '../../proxy-core/src/proxy/exchange-policy.js';
 
 async function matcherFor(lists: Array<[string, string]>, allow: string[] = []): Promise<Matcher> {
   const compiled = [];
@@ -39,6 +40,36 @@ describe('host rules', () => {
     const m = await matcherFor([['EasyList', '! comment\n[Adblock Plus 2.0]\n||ads.example.com^\n']]);
     const d = m.decide(connect('cdn.ads.example.com'));
     expect(d.block).toMatchObject({ listName: 'EasyList', rule: '||ads.example.com^', line: 3 });
+  });
+
+  it('see the request host as the engine has it: any case, a trailing dot, IPv6 brackets, Unicode', async () => {
+    const m = await matcherFor([['hosts', '0.0.0.0 kelvin.example\n0.0.0.0 1.2.3.4\n0.0.0.0 a-b_c.example\n']]);
+    expect(m.decide(connect('WWW.Kelvin.EXAMPLE.')).block).toMatchObject({ rule: 'kelvin.example', line: 1 });
+    expect(m.decide(connect('[1.2.3.4]')).block).toMatchObject({ rule: '1.2.3.4', line: 2 });
+    expect(m.decide(connect('x.A-B_C.example')).decision).toBe('block');
+    // U+212A KELVIN SIGN lower-cases to an ASCII k: the same name as far as the lists go
+    expect(m.decide(connect('\u212Aelvin.example')).block).toMatchObject({ rule: 'kelvin.example' });
+    // a look-alike that stays non-ASCII is another name
+    expect(m.decide(connect('kelvin.exämple')).decision).toBe('none');
+    expect(m.decide(connect('kelvin.example.evil')).decision).toBe('none');
+    expect(m.decide(connect('')).decision).toBe('none');
+    expect(m.decide(connect('.')).decision).toBe('none');
+  });
+
+  it('name the shortest listed suffix when a host and its parent are both listed', async () => {
+    const m = await matcherFor([['hosts', '0.0.0.0 ads.example.com\n0.0.0.0 example.com\n']]);
+    expect(m.decide(connect('x.ads.example.com')).block).toMatchObject({ rule: 'example.com', line: 2 });
+    expect(m.decide(connect('ads.example.com')).block).toMatchObject({ rule: 'example.com', line: 2 });
+  });
+
+  it('match hosts with many labels, and long names', async () => {
+    const deep = Array.from({ length: 40 }, (_, i) => `l${i}`).join('.');
+    const long = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.example`;
+    const m = await matcherFor([['domains', `${deep}.example\n${long}\n`]]);
+    expect(m.decide(connect(`x.${deep}.example`)).block).toMatchObject({ rule: `${deep}.example`, line: 1 });
+    expect(m.decide(connect(`y.${long}`)).block).toMatchObject({ rule: long, line: 2 });
+    expect(m.decide(connect(`${deep}.other`)).decision).toBe('none');
+    expect(m.decide(connect(`${'z.'.repeat(200)}${long}`)).block).toMatchObject({ rule: long });
   });
 });
 
@@ -89,6 +120,10 @@ describe('URL patterns', () => {
     expect(m.decide(http('http://site.example/pixel?x=1')).decision).toBe('block');
     expect(m.decide(http('http://site.example/pixels')).decision).toBe('none');
     expect(m.decide(connect('cdn.example.org')).decision).toBe('none');
+    // tokens are read case-insensitively, as the patterns match
+    expect(m.decide(http('http://SITE.example/Analytics/Tracker-V2.JS')).block?.rule).toBe('/analytics/tracker*.js|');
+    expect(m.decide(http('http://site.example/x/PIXEL?a')).decision).toBe('block');
+    expect(m.decide(http('http://site.example/analytics2/tracker-v2.js')).decision).toBe('none');
   });
 });
 
@@ -101,6 +136,43 @@ describe('party and domain options', () => {
     expect(m.decide(connect('pixel.example.net')).decision).toBe('none');
     expect(m.decide(http('http://self.example/', 'http://www.self.example/')).decision).toBe('block');
     expect(m.decide(http('http://self.example/', 'http://other.example/')).decision).toBe('none');
+  });
+
+  it('read Referer, Origin and Sec-Fetch-Site from the request the engine handles', async () => {
+    const m = await matcherFor([['l', '||pixel.example.net^$third-party\n']]);
+    const facts = (headers: string[], kind: RequestFacts['kind'] = 'http'): RequestFacts => ({
+      kind,
+      method: kind === 'connect' ? 'CONNECT' : 'GET',
+      url: new URL(kind === 'connect' ? 'https://pixel.example.net:443/' : 'http://pixel.example.net/p.gif'),
+      host: 'pixel.example.net',
+      port: kind === 'connect' ? 443 : 80,
+      clientAddress: '127.0.0.1',
+      headers: ['Host', 'pixel.example.net', ...headers],
+    });
+    const decide = (f: RequestFacts) => m.decide(matchRequestFromFacts(f)).decision;
+    expect(decide(facts(['REFERER', 'http://news.example/a.html']))).toBe('block');
+    expect(decide(facts(['Origin', 'http://news.example']))).toBe('block');
+    expect(decide(facts(['Referer', 'http://www.example.net/']))).toBe('none');
+    expect(decide(facts(['Referer', 'http://www.example.net/', 'Sec-Fetch-Site', 'cross-site']))).toBe('block');
+    expect(decide(facts(['Referer', 'http://news.example/', 'Sec-Fetch-Site', 'same-site']))).toBe('none');
+    expect(decide(facts([]))).toBe('none');
+    expect(decide(facts(['Referer', 'http://news.example/'], 'connect'))).toBe('none');
+    const req = matchRequestFromFacts(facts(['Referer', 'not a url']));
+    expect([req.pageHost, req.thirdParty, req.urlLower]).toEqual([null, false, 'http://pixel.example.net/p.gif']);
+  });
+
+  it('read the page host from a Referer as a URL parser does, remembered or not', () => {
+    const page = (referer: string) => matchRequestFor('a.example', 'http://a.example/', referer, null).pageHost;
+    for (let round = 0; round < 2; round++) {
+      expect(page('http://News.Example:8080/a?b#c')).toBe('news.example');
+      expect(page('HTTPS://user:pw@news.example/')).toBe('news.example');
+      expect(page('http://news.example\\path')).toBe('news.example');
+      expect(page('http://exa\tmple.com/')).toBe('example.com');
+      expect(page('http://[::1]:8080/')).toBe('[::1]');
+      expect(page('http://xn--mnchen-3ya.example/')).toBe('xn--mnchen-3ya.example');
+      expect(page('http://münchen.example/')).toBe('xn--mnchen-3ya.example');
+      expect(page('null')).toBeNull();
+    }
   });
 
   it('Sec-Fetch-Site decides the party when present', () => {
@@ -159,5 +231,21 @@ describe('host table', () => {
     expect(wrong).toEqual([]);
     expect(table.lookup('h1.d2.example')).toBe(-1);
     expect(table.lookup('example')).toBe(-1);
+  });
+
+  it('answers the same with the fingerprint as with names compared, and keeps big line numbers', () => {
+    const table = new HostTable();
+    for (let i = 0; i < 20_000; i++) table.add(`n${i}.example`, 20_000_000 + i);
+    const key = new HostKey();
+    const differ: string[] = [];
+    for (let i = 0; i < 40_000; i += 3) {
+      const host = `X.N${i}.Example`;
+      const exact = table.lookupKey(key.set(host), true);
+      if (exact !== table.lookupKey(key, false)) differ.push(host);
+      if (i < 20_000 && (exact < 0 || table.nameLength(exact) !== `n${i}.example`.length)) differ.push(host);
+      if (i < 20_000 && table.lineAt(exact) !== 20_000_000 + i) differ.push(host);
+      if (i >= 20_000 && exact >= 0) differ.push(host);
+    }
+    expect(differ).toEqual([]);
   });
 });

@@ -54,19 +54,3 @@ export function patternToken(pattern: string): string | null {
   }
   return best;
 }
-
-/** Calls `visit` with each letter/digit run of a lower-cased URL (its tokens). */
-export function forEachToken(url: string, visit: (token: string) => boolean): boolean {
-  let start = -1;
-  for (let i = 0; i <= url.length; i++) {
-    const c = i < url.length ? url.charCodeAt(i) : 0;
-    const isTok = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 37;
-    if (isTok) {
-      if (start < 0) start = i;
-    } else if (start >= 0) {
-      if (visit(url.slice(start, i))) return true;
-      start = -1;
-    }
-  }
-  return false;
-}

@@ -1,4 +1,4 @@
-import { HostTable } from './host-table.js';
+import { type HostKey, HostTable } from './host-table.js';
 import type { MatchRequest } from './match-request.js';
 import { PatternSet } from './pattern-set.js';
 import type { ListFormat, ParsedRule, RuleSink } from './rule.js';
@@ -55,20 +55,28 @@ export class CompiledList {
     this.rules++;
   }
 
-  /** The block rule that matches, or null. */
-  matchBlock(req: MatchRequest): RuleMatch | null {
-    return this.match(req, this.blockHosts, this.blockPatterns);
+  /** The block rule that matches, or null; `key` is `req.host` encoded. */
+  matchBlock(req: MatchRequest, key: HostKey): RuleMatch | null {
+    return this.match(req, key, this.blockHosts, this.blockPatterns);
   }
 
-  /** The exception that matches, or null. */
-  matchAllow(req: MatchRequest): RuleMatch | null {
-    return this.match(req, this.allowHosts, this.allowPatterns);
+  /** The exception that matches, or null; `key` is `req.host` encoded. */
+  matchAllow(req: MatchRequest, key: HostKey): RuleMatch | null {
+    return this.match(req, key, this.allowHosts, this.allowPatterns);
   }
 
-  private match(req: MatchRequest, hosts: HostTable, patterns: PatternSet): RuleMatch | null {
-    const e = hosts.lookup(req.host);
-    if (e >= 0) return this.hostMatch(hosts.hostAt(e), hosts.lineAt(e), hosts === this.allowHosts);
-    const p = patterns.match(req);
+  /** Host rules first (a table probe per label), then patterns; builds the explanation only on a match. */
+  private match(req: MatchRequest, key: HostKey, hosts: HostTable, patterns: PatternSet): RuleMatch | null {
+    // allow tables compare names exactly: a crafted name must never pass for an allowed one
+    const e = hosts.lookupKey(key, hosts === this.allowHosts);
+    if (e >= 0) {
+      // the rule is the request host's suffix (the table holds ASCII names, compared byte for
+      // byte); a clean key is the raw host itself, which spares normalising it
+      const host = key.clean ? req.rawHost : req.host;
+      return this.hostMatch(host.slice(host.length - hosts.nameLength(e)), hosts.lineAt(e), hosts === this.allowHosts);
+    }
+    if (patterns.size === 0) return null;
+    const p = patterns.match(req, key);
     if (!p) return null;
     return {
       listId: this.id,

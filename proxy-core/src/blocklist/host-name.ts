@@ -54,6 +54,18 @@ export function isCleanHost(s: string): boolean {
   return prev !== 46 && !LOCAL_NAMES.has(s);
 }
 
+/** Anything `normalizeRequestHost` would change (checked first: most hosts are already clean). */
+const UNNORMAL = /[^a-z0-9_.-]|\.$/;
+
+/** A request's host as the lists see it: lower case, without a trailing dot or IPv6 brackets. */
+export function normalizeRequestHost(raw: string): string {
+  if (!UNNORMAL.test(raw)) return raw;
+  let h = raw.toLowerCase();
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  if (h.startsWith('[')) h = h.slice(1, -1);
+  return h;
+}
+
 /** Whether `host` is `pattern`'s host or a subdomain of it (`*.x` and `x` mean the same). */
 export function hostMatches(host: string, pattern: string): boolean {
   const p = pattern.startsWith('*.') ? pattern.slice(2) : pattern;

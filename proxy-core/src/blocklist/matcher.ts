@@ -1,4 +1,5 @@
 import type { CompiledList, RuleMatch } from './compiled-list.js';
+import { HostKey } from './host-table.js';
 import type { MatchRequest } from './match-request.js';
 
 /** A blocklist decision with the rules behind it. */
@@ -17,6 +18,9 @@ const NONE: Decision = Object.freeze({ decision: 'none', block: null, allow: nul
  * list exceptions (`@@`) over every list's block rules except `$important` ones.
  */
 export class Matcher {
+  /** The request host as bytes, encoded once per decision for every list's table. */
+  private readonly key = new HostKey();
+
   constructor(
     /** Block lists in order: the user's own first, then subscriptions and files. */
     private readonly lists: readonly CompiledList[],
@@ -24,19 +28,20 @@ export class Matcher {
     private readonly userAllow: CompiledList | null,
   ) {}
 
-  /** Decides for one request; the common no-match path allocates nothing but host suffixes. */
+  /** Decides for one request; the no-match path allocates nothing. */
   decide(req: MatchRequest): Decision {
+    const key = this.key.set(req.rawHost);
     let block: RuleMatch | null = null;
     for (const list of this.lists) {
-      block = list.matchBlock(req);
+      block = list.matchBlock(req, key);
       if (block) break;
     }
     if (!block) return NONE;
-    const userAllow = this.userAllow?.matchAllow(req) ?? null;
+    const userAllow = this.userAllow?.matchAllow(req, key) ?? null;
     if (userAllow) return { decision: 'allow', block, allow: userAllow };
     if (!block.important) {
       for (const list of this.lists) {
-        const allow = list.matchAllow(req);
+        const allow = list.matchAllow(req, key);
         if (allow) return { decision: 'allow', block, allow };
       }
     }
