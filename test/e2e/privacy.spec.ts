@@ -41,3 +41,22 @@ test('what an HTTPS tunnel cannot scrub is said plainly', async ({ ui }) => {
   await openScreen(ui, 'Privacy');
   await expect(ui.getByText(/encrypted tunnel it cannot open/)).toBeVisible();
 });
+
+test('a site rule changes one setting for that site only', async ({ ui, veil, echo }) => {
+  await openScreen(ui, 'Privacy');
+  const picker = ui.getByRole('group', { name: 'Profile' });
+  await picker.getByText('Transparent', { exact: false }).first().click();
+  await expect(picker.getByRole('radio', { name: /Transparent/ })).toBeChecked();
+  await ui.getByRole('button', { name: 'Add a site rule' }).click();
+  await ui.getByRole('textbox', { name: 'Site pattern' }).fill('127.0.0.1');
+  await ui.getByRole('combobox', { name: 'User-Agent on this site' }).selectOption('remove');
+  await ui.getByRole('button', { name: 'Save site rule' }).click();
+  await expect(ui.getByRole('table').getByText('127.0.0.1')).toBeVisible();
+  await expect(ui.getByText(/\+ 1 changes/)).toBeVisible();
+
+  await curlVia(veil.proxyUrl, `${echo.url}/site-rule`, identifying);
+  const seen = echo.received.at(-1)!;
+  expect(seen['user-agent']).toBeUndefined();
+  // everything else still follows the transparent profile
+  expect(seen['x-forwarded-for']).toBe(identifying['X-Forwarded-For']);
+});

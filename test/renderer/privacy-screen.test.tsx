@@ -107,4 +107,41 @@ describe('Privacy', () => {
     expect(within(table).getByText('*.bank.example')).toBeTruthy();
     expect(within(table).getByText('Strict')).toBeTruthy();
   });
+
+  it('sets what one site does differently, and puts a setting back to the profile’s', async () => {
+    let current: Settings = makeSettings((s) => {
+      s.privacy.siteRules = [{ pattern: 'shop.example', profile: null, overrides: { referer: 'remove' } }];
+    });
+    const bridge = new FakeBridge({
+      ...base,
+      'settings.get': () => current,
+      'privacy.profiles': builtInProfiles,
+      'settings.validate': () => ({ ok: true, settings: current }),
+      'settings.update': (a) => {
+        current = makeSettings((s) => {
+          s.privacy.siteRules = (a!.patch.privacy as Settings['privacy']).siteRules;
+        });
+        return { ok: true, settings: current };
+      },
+    });
+    await renderApp(bridge, 'Privacy');
+    expect(screen.getByText(/\+ 1 changes/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Edit shop.example' }));
+    const referer = screen.getByRole('combobox', { name: 'Referer on this site' }) as HTMLSelectElement;
+    expect(referer.value).toBe('remove');
+    fireEvent.change(referer, { target: { value: '' } });
+    fireEvent.change(screen.getByRole('combobox', { name: 'Cookies on this site' }), { target: { value: 'block' } });
+    fireEvent.change(screen.getByRole('combobox', { name: 'Send Global Privacy Control' }), {
+      target: { value: 'off' },
+    });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save site rule' })));
+    expect(bridge.argsOf('settings.update')[0]).toEqual({
+      patch: {
+        privacy: {
+          siteRules: [{ pattern: 'shop.example', profile: null, overrides: { cookies: 'block', sendGpc: false } }],
+        },
+      },
+    });
+    expect(screen.getByText(/\+ 2 changes/)).toBeTruthy();
+  });
 });

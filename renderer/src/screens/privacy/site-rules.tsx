@@ -2,15 +2,28 @@ import { useState } from 'react';
 import type { FieldError, ProfileInfo, SiteRule } from '../../../../proxy-core/src/control/contract.js';
 import { errorMessage } from '../../bridge/bridge.js';
 import { StateBox } from '../../components/state-box.js';
+import { cookieLabels, refererLabels, userAgentLabels } from '../../lib/profile-summary.js';
 import { updateSettings, validateSettings } from '../../store/settings-actions.js';
 import { useVeil } from '../../store/store.js';
+
+type Overrides = SiteRule['overrides'];
 
 interface Editing {
   /** Index being edited, or -1 for a new rule. */
   index: number;
   pattern: string;
   profile: string;
+  /** Only the settings this site changes; an absent one follows the profile. */
+  overrides: Overrides;
 }
+
+/** The on/off settings a site may change, with what each does when on. */
+const SWITCHES: Array<[keyof Overrides, string]> = [
+  ['removeForwardingHeaders', 'Hide your address (forwarding headers)'],
+  ['removeClientHints', 'Hide detailed device hints (Sec-CH-UA)'],
+  ['sendGpc', 'Send Global Privacy Control'],
+  ['removeThirdPartyEtag', 'Stop third-party ETag tracking'],
+];
 
 /** Per-site exceptions: a host pattern and the profile it uses instead of the global one. */
 export function SiteRules({ profiles }: { profiles: ProfileInfo[] }) {
@@ -45,7 +58,7 @@ export function SiteRules({ profiles }: { profiles: ProfileInfo[] }) {
     const rule: SiteRule = {
       pattern: editing.pattern.trim(),
       profile: editing.profile || null,
-      overrides: editing.index >= 0 ? (rules[editing.index]?.overrides ?? {}) : {},
+      overrides: editing.overrides,
     };
     const next = editing.index >= 0 ? rules.map((r, i) => (i === editing.index ? rule : r)) : [...rules, rule];
     if (await commit(next, true)) setEditing(null);
@@ -92,7 +105,9 @@ export function SiteRules({ profiles }: { profiles: ProfileInfo[] }) {
                     <button
                       type="button"
                       aria-label={`Edit ${r.pattern}`}
-                      onClick={() => setEditing({ index: i, pattern: r.pattern, profile: r.profile ?? '' })}
+                      onClick={() =>
+                        setEditing({ index: i, pattern: r.pattern, profile: r.profile ?? '', overrides: r.overrides })
+                      }
                     >
                       Edit
                     </button>
@@ -125,7 +140,7 @@ export function SiteRules({ profiles }: { profiles: ProfileInfo[] }) {
         </table>
       )}
       {!editing && (
-        <button type="button" onClick={() => setEditing({ index: -1, pattern: '', profile: '' })}>
+        <button type="button" onClick={() => setEditing({ index: -1, pattern: '', profile: '', overrides: {} })}>
           Add a site rule
         </button>
       )}
@@ -152,45 +167,122 @@ function EditRow({
   onSave: () => Promise<void>;
 }) {
   return (
-    <tr className="editing">
-      <td>
-        <input
-          type="text"
-          className="mono"
-          aria-label="Site pattern"
-          placeholder="*.example.com"
-          aria-invalid={!!error}
-          value={editing.pattern}
-          onChange={(e) => setEditing({ ...editing, pattern: e.target.value })}
+    <>
+      <tr className="editing">
+        <td>
+          <input
+            type="text"
+            className="mono"
+            aria-label="Site pattern"
+            placeholder="*.example.com"
+            aria-invalid={!!error}
+            value={editing.pattern}
+            onChange={(e) => setEditing({ ...editing, pattern: e.target.value })}
+          />
+          {error && (
+            <p className="field-error" role="alert">
+              {error}
+            </p>
+          )}
+        </td>
+        <td>
+          <select
+            aria-label="Profile for this site"
+            value={editing.profile}
+            onChange={(e) => setEditing({ ...editing, profile: e.target.value })}
+          >
+            <option value="">Global profile</option>
+            {profiles.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </td>
+        <td className="actions">
+          <button type="button" className="primary" aria-label="Save site rule" onClick={() => void onSave()}>
+            Save
+          </button>
+          <button type="button" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        </td>
+      </tr>
+      <tr className="editing">
+        <td colSpan={3}>
+          <OverrideFields
+            overrides={editing.overrides}
+            onChange={(overrides) => setEditing({ ...editing, overrides })}
+          />
+        </td>
+      </tr>
+    </>
+  );
+}
+
+/** What this site does differently from its profile; “As the profile” leaves a setting alone. */
+function OverrideFields({ overrides, onChange }: { overrides: Overrides; onChange: (o: Overrides) => void }) {
+  const set = <K extends keyof Overrides>(key: K, value: Overrides[K] | undefined) => {
+    const next = { ...overrides };
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+    onChange(next);
+  };
+  return (
+    <fieldset className="site-overrides">
+      <legend>On this site only</legend>
+      <OverrideChoice
+        label="User-Agent on this site"
+        value={overrides.userAgent}
+        labels={userAgentLabels}
+        onChange={(v) => set('userAgent', v)}
+      />
+      <OverrideChoice
+        label="Referer on this site"
+        value={overrides.referer}
+        labels={refererLabels}
+        onChange={(v) => set('referer', v)}
+      />
+      <OverrideChoice
+        label="Cookies on this site"
+        value={overrides.cookies}
+        labels={cookieLabels}
+        onChange={(v) => set('cookies', v)}
+      />
+      {SWITCHES.map(([key, label]) => (
+        <OverrideChoice
+          key={key}
+          label={label}
+          value={overrides[key] === undefined ? undefined : overrides[key] ? 'on' : 'off'}
+          labels={{ on: 'On', off: 'Off' }}
+          onChange={(v) => set(key, v === undefined ? undefined : v === 'on')}
         />
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-      </td>
-      <td>
-        <select
-          aria-label="Profile for this site"
-          value={editing.profile}
-          onChange={(e) => setEditing({ ...editing, profile: e.target.value })}
-        >
-          <option value="">Global profile</option>
-          {profiles.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </td>
-      <td className="actions">
-        <button type="button" className="primary" aria-label="Save site rule" onClick={() => void onSave()}>
-          Save
-        </button>
-        <button type="button" onClick={() => setEditing(null)}>
-          Cancel
-        </button>
-      </td>
-    </tr>
+      ))}
+    </fieldset>
+  );
+}
+
+function OverrideChoice<V extends string>(props: {
+  label: string;
+  value: V | undefined;
+  labels: Record<V, string>;
+  onChange: (value: V | undefined) => void;
+}) {
+  return (
+    <label className="override">
+      <span>{props.label}</span>
+      <select
+        aria-label={props.label}
+        value={props.value ?? ''}
+        onChange={(e) => props.onChange(e.target.value === '' ? undefined : (e.target.value as V))}
+      >
+        <option value="">As the profile</option>
+        {(Object.entries(props.labels) as Array<[V, string]>).map(([k, label]) => (
+          <option key={k} value={k}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
