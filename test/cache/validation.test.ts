@@ -115,6 +115,31 @@ describe('revalidation of stale entries', () => {
     expect(down.status).toBe(503);
   });
 
+  it('stands in with the stale copy when the origin cannot be reached at all, within stale-if-error', async () => {
+    const clock = manualClock();
+    let reset = false;
+    origin = await startOrigin((req, res) => {
+      // a dead origin as the proxy sees it: the connection drops before any answer
+      if (reset) return req.socket.destroy();
+      res.writeHead(200, { Date: httpDate(clock.now()), 'Cache-Control': 'max-age=10, stale-if-error=60' });
+      res.end('good copy');
+    });
+    veil = await startVeil({ now: clock.now });
+    const url = `${origin.base}/gone-origin`;
+    await viaVeil(veil, url);
+    reset = true;
+    clock.advance(30);
+    const rescued = await viaVeil(veil, url);
+    expect(rescued.status).toBe(200);
+    expect(rescued.body).toBe('good copy');
+    expect(rescued.record.cache).toBe('stale');
+    expect(rescued.record.error).toBeUndefined();
+    clock.advance(60);
+    const down = await viaVeil(veil, url);
+    expect(down.status).toBe(502);
+    expect(down.record.error).toBe('E_UPSTREAM_RESET');
+  });
+
   it("answers a client's own validator with 304 from a fresh entry", async () => {
     origin = await startOrigin((_req, res) => {
       res.writeHead(200, { ETag: 'W/"x"', 'Cache-Control': 'max-age=600' });

@@ -269,7 +269,15 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       });
       return undefined;
     };
-    ex.forward(tap);
+    // RFC 5861 stale-if-error covers an origin that cannot be reached at all, not only its 5xx
+    const onFailure = (): 'answered' | undefined => {
+      if (!stale || !staleIfError(stale) || ex.res.headersSent) return undefined;
+      release();
+      counts.hits++;
+      counts.bytesSaved += answerStored(ex, stale.entry, stale.body, 'stale', q.conditionals);
+      return 'answered';
+    };
+    ex.forward(tap, onFailure);
   }
 
   /** Adds the stored entry's validators, unless the privacy policy removed the client's (ETag tracking). */

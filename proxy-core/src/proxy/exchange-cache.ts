@@ -16,6 +16,9 @@ export type ResponseTap = (
   body: ResponseBody,
 ) => 'answered' | undefined;
 
+/** Sees an upstream failure before any answer; 'answered' when it answered the client itself. */
+export type FailureTap = (err: unknown) => 'answered' | undefined;
+
 /**
  * The upstream response body as a tap sees it: the chunks the engine streams, then `end`
  * (with `complete` set) or `aborted`, then `close`. The engine reads the body either way;
@@ -39,8 +42,12 @@ export interface CacheExchange {
   policy: ExchangePolicy;
   /** Headers about to go upstream, after rewriteRequest; the cache may add validators in place. */
   forwarded: HeaderList;
-  /** Sends the request upstream through the engine's normal path; `tap` sees the response first. */
-  forward(tap?: ResponseTap): void;
+  /**
+   * Sends the request upstream through the engine's normal path; `tap` sees the response first.
+   * `onFailure` sees a failure before any answer (origin unreachable, reset, silent) and may
+   * answer the client itself ('answered'), e.g. with a stored copy under stale-if-error.
+   */
+  forward(tap?: ResponseTap, onFailure?: FailureTap): void;
   /** Answers through the engine's one failure path. */
   fail(err: unknown): void;
 }

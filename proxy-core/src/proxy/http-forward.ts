@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineContext } from './engine-context.js';
 import { sendBlocked, sendError } from './exchange-answers.js';
-import type { ResponseTap } from './exchange-cache.js';
+import type { FailureTap, ResponseTap } from './exchange-cache.js';
 import type { RequestFacts } from './exchange-policy.js';
 import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { getHeader, type HeaderList, setHeader } from './header-list.js';
@@ -58,9 +58,9 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
     const cache = ctx.cache;
     if (cache) {
       const policy = ctx.policy;
-      const forward = (tap?: ResponseTap): void => {
+      const forward = (tap?: ResponseTap, onFailure?: FailureTap): void => {
         try {
-          sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody, tap);
+          sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure);
         } catch (err) {
           sendError(ctx, res, rec, err);
         }

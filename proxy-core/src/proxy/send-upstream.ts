@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineContext } from './engine-context.js';
 import { sendBlocked, sendError, watchBodyAbort } from './exchange-answers.js';
-import type { ResponseTap } from './exchange-cache.js';
+import type { FailureTap, ResponseTap } from './exchange-cache.js';
 import type { RequestFacts } from './exchange-policy.js';
 import type { ExchangeRecorder } from './exchange-recorder.js';
 import { getHeader, getHeaderAll, type HeaderList, removeHeader } from './header-list.js';
@@ -24,6 +24,7 @@ export function sendUpstream(
   forwarded: HeaderList,
   hasBody: boolean,
   tap?: ResponseTap,
+  onFailure?: FailureTap,
 ): void {
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
@@ -129,9 +130,16 @@ export function sendUpstream(
       }
       body?.abort();
       if (discard) return;
-      sendError(ctx, res, rec, upstreamFailure(err, where));
+      fail(err);
     },
   };
+
+  /** The one way out for a failed exchange: the cache may still answer if nothing was sent yet. */
+  function fail(err: unknown): void {
+    // the client got the stored copy: the record says so (cache: stale), not an error
+    if (!responded && onFailure?.(err) === 'answered') return;
+    sendError(ctx, res, rec, upstreamFailure(err, where));
+  }
 
   function drop(): void {
     const c = conn;
@@ -162,7 +170,7 @@ export function sendUpstream(
         run(c);
       },
       (err: unknown) => {
-        if (!gone) sendError(ctx, res, rec, upstreamFailure(err, where));
+        if (!gone) fail(err);
       },
     );
   }
