@@ -80,14 +80,16 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
     return [...s.blocklists.lists, ...runLists];
   }
 
+  // one hint per list, not a new string per blocked request
+  const hints = new Map<string, string>();
   function toDecision(match: RuleMatch): BlockDecision {
-    return {
-      kind: 'blocklist',
-      rule: match.rule,
-      list: match.listName,
-      line: match.line,
-      hint: `To allow it, add the host to your allow rules in Veil → Blocklists, or disable "${match.listName}".`,
-    };
+    let hint = hints.get(match.listName);
+    if (hint === undefined) {
+      hint = `To allow it, add the host to your allow rules in Veil → Blocklists, or disable "${match.listName}".`;
+      if (hints.size > 256) hints.clear();
+      hints.set(match.listName, hint);
+    }
+    return { kind: 'blocklist', rule: match.rule, list: match.listName, line: match.line, hint };
   }
 
   function checkRequest(facts: RequestFacts): BlockDecision | null {
