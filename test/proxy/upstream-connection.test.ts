@@ -8,6 +8,7 @@ import { requestHead } from '../../proxy-core/src/proxy/request-head.js';
 import { viaProxy } from './helpers/client.js';
 import { startRawOrigin } from './helpers/origins.js';
 import { startProxy, type TestProxy } from './helpers/proxy.js';
+import { rawExchange, statusOf } from './helpers/raw-client.js';
 
 /** A raw origin that answers each request on a connection with `answer(n, request)`, n counting from 1. */
 async function scriptedOrigin(answer: (n: number, request: string, socket: Socket) => void) {
@@ -244,6 +245,46 @@ describe('upstream connections', () => {
       await originSideClosed;
     } finally {
       body.destroy();
+      await origin.close();
+    }
+  });
+
+  it('sends the head the client sent: names spelled and ordered as they were, Host in its place, in one write', async () => {
+    let head = '';
+    let writes = 0;
+    const { origin } = await scriptedOrigin((_n, request, socket) => {
+      head = request;
+      writes++;
+      socket.write(OK('ok'));
+    });
+    try {
+      const request = [
+        `GET http://127.0.0.1:${origin.port}/fp?q=1 HTTP/1.1`,
+        'host: 127.0.0.1',
+        'user-agent: Fingerprint/1.0',
+        'Accept: */*',
+        'Proxy-Connection: keep-alive',
+        'aCCept-LANGUAGE: en',
+        'X-Custom-Header: kept',
+        '',
+        '',
+      ].join('\r\n');
+      const answer = await rawExchange(proxy.port, request, { until: (t) => t.includes('\r\n\r\nok') });
+      expect(statusOf(answer.text)).toBe(200);
+      expect(head).toBe(
+        [
+          'GET /fp?q=1 HTTP/1.1',
+          `host: 127.0.0.1:${origin.port}`,
+          'user-agent: Fingerprint/1.0',
+          'Accept: */*',
+          'aCCept-LANGUAGE: en',
+          'X-Custom-Header: kept',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      expect(writes).toBe(1);
+    } finally {
       await origin.close();
     }
   });
