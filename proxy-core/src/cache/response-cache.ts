@@ -7,7 +7,6 @@ import { teeBody } from './body-tee.js';
 import {
   cacheControl,
   clockedPolicy,
-  POLICY_OPTIONS,
   type PolicyClass,
   type PolicyHeaders,
   policyHeaders,
@@ -17,8 +16,9 @@ import { type ClientConditionals, hasConditionals, readConditionals } from './cl
 import { HitPlans } from './hit-plan.js';
 import { invalidationTap } from './invalidation.js';
 import { MissCollapser } from './miss-collapser.js';
-import { policyRequest, requestView, varyKey, varyNames } from './request-view.js';
+import { policyRequest, requestView, varyKey } from './request-view.js';
 import { serveStored } from './serve-stored.js';
+import { type Lookup, makeEntry, mayStoreCookies, storable } from './store-verdict.js';
 import type { CacheStore, StoredEntry } from './stored-entry.js';
 
 export interface ResponseCacheOptions {
@@ -61,14 +61,6 @@ interface StaleEntry {
   entry: StoredEntry;
   policy: CachePolicy;
   body: Buffer;
-}
-
-/** What a lookup knows about the request. */
-interface Lookup {
-  url: string;
-  view: PolicyHeaders;
-  conditionals: ClientConditionals;
-  authorized: boolean;
 }
 
 /** Creates the response cache; install it with `engine.setCache(cache)`. */
@@ -247,7 +239,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         return 'answered';
       }
       counts.misses++;
-      const verdict = ex.facts.method === 'GET' ? storable(q, status, headers) : null;
+      const verdict =
+        ex.facts.method === 'GET' ? storable(q, status, headers, { Policy, maxEntryBytes, exposed }) : null;
       if (!verdict) {
         ex.rec.cache = ex.facts.method === 'GET' ? 'uncacheable' : 'miss';
         // a full answer replaces the stale entry even when it may not be kept (RFC 9111 §4.3.4)
@@ -256,15 +249,10 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         return undefined;
       }
       ex.rec.cache = 'miss';
-      if (Number(getHeader(headers, 'content-length')) > maxEntryBytes) {
-        // announced larger than an entry may be: streamed through, no copy kept even in part
-        release();
-        return undefined;
-      }
       storing = true;
       teeBody(body, maxEntryBytes, (copy) => {
         if (!copy) return release();
-        const entry = makeEntry(q, status, statusMessage ?? '', headers, verdict, copy.length);
+        const entry = makeEntry(q, status, statusMessage ?? '', headers, verdict, copy.length, now());
         write(entry, copy, release);
       });
       return undefined;
@@ -328,65 +316,13 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       policy: merged.toObject(),
       storedAt: now(),
     };
-    if (mayStoreCookies(entry.headers)) write(entry, stale.body, release);
+    if (mayStoreCookies(entry.headers, exposed)) write(entry, stale.body, release);
     else {
       store.remove(entry.key);
       release();
     }
     counts.bytesSaved += answerStored(ex, entry, stale.body, 'revalidated', q.conditionals);
     return 'answered';
-  }
-
-  /** The policy and Vary names when a response may be stored; null when it may not. */
-  function storable(q: Lookup, status: number, headers: HeaderList): { policy: CachePolicy; vary: string[] } | null {
-    const resHeaders = policyHeaders(headers);
-    // no freshness and no validator: never usable, whatever the rest says (the check below would
-    // reach the same null after building a CachePolicy, which costs on every uncacheable response)
-    if (
-      resHeaders['cache-control'] === undefined &&
-      resHeaders.expires === undefined &&
-      resHeaders.etag === undefined &&
-      resHeaders['last-modified'] === undefined
-    )
-      return null;
-    const vary = varyNames(resHeaders.vary);
-    if (vary.includes('*')) return null;
-    const policy = new Policy(policyRequest(q.url, q.view, vary), { status, headers: resHeaders }, POLICY_OPTIONS);
-    if (!policy.storable()) return null;
-    if (!mayStoreCookies(headers)) return null;
-    const length = Number(resHeaders['content-length']);
-    if (Number.isFinite(length) && length > maxEntryBytes) return null;
-    // an entry that is never fresh and has no validator could never be used
-    if (policy.timeToLive() <= 0 && !resHeaders.etag && !resHeaders['last-modified']) return null;
-    return { policy, vary };
-  }
-
-  /** Beyond loopback, one client's cookie must never reach another: Set-Cookie is kept only when public. */
-  function mayStoreCookies(headers: HeaderList): boolean {
-    if (!exposed || getHeader(headers, 'set-cookie') === undefined) return true;
-    return cacheControl(headers).has('public');
-  }
-
-  function makeEntry(
-    q: Lookup,
-    status: number,
-    statusMessage: string,
-    headers: HeaderList,
-    verdict: { policy: CachePolicy; vary: string[] },
-    bodyLength: number,
-  ): StoredEntry {
-    return {
-      key: varyKey(q.url, verdict.vary, q.view),
-      url: q.url,
-      host: new URL(q.url).hostname.toLowerCase(),
-      vary: verdict.vary,
-      status,
-      statusMessage,
-      headers: headers.slice(),
-      policy: verdict.policy.toObject(),
-      bodyLength,
-      storedAt: now(),
-    };
   }
 
   return {
