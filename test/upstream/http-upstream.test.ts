@@ -1,86 +1,60 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type EchoOrigin,
-  headerValue,
-  type RunningVeil,
-  startEchoOrigin,
-  startVeil,
-  viaProxy,
-} from '../privacy/harness.js';
+import { describe, expect, it } from 'vitest';
+import { headerValue, viaProxy } from '../privacy/harness.js';
 import { getOver, openTunnel } from '../privacy/raw-client.js';
+import { upstreamHarness } from './harness.js';
 import { missing, startTinyproxy } from './servers.js';
 
-let origin: EchoOrigin;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  origin = await startEchoOrigin();
-});
-afterAll(async () => {
-  await origin.close();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  origin.seen.length = 0;
-});
-
-async function veil(settings: Record<string, unknown>): Promise<RunningVeil> {
-  const v = await startVeil({
-    ...settings,
-    proxy: { allowedConnectPorts: [origin.port], ...(settings.proxy as object) },
-  });
-  cleanups.push(() => v.stop());
-  return v;
-}
+const h = upstreamHarness();
+const { cleanups } = h;
 
 describe('chaining through a second Veil with proxy authentication', () => {
   it('sends HTTP in absolute-form with Proxy-Authorization and tunnels with CONNECT', async () => {
-    const second = await veil({ privacy: { profile: 'transparent' }, proxy: { proxyAuth: 'chain:pa55' } });
-    const front = await veil({ upstream: { default: `http://chain:pa55@127.0.0.1:${second.port}` } });
+    const second = await h.veil({ privacy: { profile: 'transparent' }, proxy: { proxyAuth: 'chain:pa55' } });
+    const front = await h.veil({ upstream: { default: `http://chain:pa55@127.0.0.1:${second.port}` } });
 
     const atSecond = second.nextRecord();
     const atFront = front.nextRecord();
-    const res = await viaProxy(front.port, `http://127.0.0.1:${origin.port}/chained?q=1`, {
+    const res = await viaProxy(front.port, `http://127.0.0.1:${h.origin.port}/chained?q=1`, {
       'User-Agent': 'Leaky/1.0',
       'X-Forwarded-For': '10.1.2.3',
     });
     expect(res.status).toBe(200);
-    const seen = origin.seen.at(-1)!;
+    const seen = h.origin.seen.at(-1)!;
     expect(seen.url).toBe('/chained?q=1');
     expect(headerValue(seen.headers, 'x-forwarded-for')).toBeUndefined();
     expect(headerValue(seen.headers, 'user-agent')).not.toBe('Leaky/1.0');
     expect(headerValue(seen.headers, 'proxy-authorization')).toBeUndefined();
     const second1 = await atSecond;
-    expect(second1.url).toBe(`http://127.0.0.1:${origin.port}/chained?q=1`);
+    expect(second1.url).toBe(`http://127.0.0.1:${h.origin.port}/chained?q=1`);
     expect(headerValue(second1.requestHeaders, 'proxy-authorization')).toBe(
       `Basic ${Buffer.from('chain:pa55').toString('base64')}`,
     );
     expect((await atFront).route).toBe(`http://***@127.0.0.1:${second.port}`);
 
     const tunnelAtSecond = second.nextRecord();
-    const tunnel = await openTunnel(front.port, `127.0.0.1:${origin.port}`, ['User-Agent: Leaky/1.0']);
+    const tunnel = await openTunnel(front.port, `127.0.0.1:${h.origin.port}`, ['User-Agent: Leaky/1.0']);
     expect(tunnel.status).toBe(200);
-    expect(await getOver(tunnel.socket, `127.0.0.1:${origin.port}`, '/chained-tunnel')).toMatch(/^HTTP\/1\.1 200/);
+    expect(await getOver(tunnel.socket, `127.0.0.1:${h.origin.port}`, '/chained-tunnel')).toMatch(/^HTTP\/1\.1 200/);
     const connectRecord = await tunnelAtSecond;
     expect(connectRecord.kind).toBe('connect');
     expect(connectRecord.requestHeaders.map(([n]) => n)).toEqual(['Host', 'Proxy-Authorization']);
   });
 
   it('a refused login on the upstream is a 502 naming it for tunnels (no direct attempt)', async () => {
-    const second = await veil({ proxy: { proxyAuth: 'chain:pa55' } });
-    const front = await veil({ upstream: { default: `http://chain:wrong@127.0.0.1:${second.port}` } });
-    const tunnel = await openTunnel(front.port, `127.0.0.1:${origin.port}`);
+    const second = await h.veil({ proxy: { proxyAuth: 'chain:pa55' } });
+    const front = await h.veil({ upstream: { default: `http://chain:wrong@127.0.0.1:${second.port}` } });
+    const tunnel = await openTunnel(front.port, `127.0.0.1:${h.origin.port}`);
     expect(tunnel.status).toBe(502);
     tunnel.socket.destroy();
     expect(tunnel.head).not.toContain('wrong');
-    expect(origin.seen).toEqual([]);
+    expect(h.origin.seen).toEqual([]);
   });
 
   it('a refused login on the upstream is a 502 naming it for plain HTTP, never a 407 to the client', async () => {
-    const second = await veil({ proxy: { proxyAuth: 'chain:pa55' } });
-    const front = await veil({ upstream: { default: `http://chain:wrong@127.0.0.1:${second.port}` } });
+    const second = await h.veil({ proxy: { proxyAuth: 'chain:pa55' } });
+    const front = await h.veil({ upstream: { default: `http://chain:wrong@127.0.0.1:${second.port}` } });
     const atFront = front.nextRecord();
-    const res = await viaProxy(front.port, `http://127.0.0.1:${origin.port}/refused`);
+    const res = await viaProxy(front.port, `http://127.0.0.1:${h.origin.port}/refused`);
     expect(res.status).toBe(502);
     // a 407 challenge would make the browser ask its user for a password Veil itself needs
     expect(headerValue(res.headers, 'proxy-authenticate')).toBeUndefined();
@@ -91,7 +65,7 @@ describe('chaining through a second Veil with proxy authentication', () => {
     const record = await atFront;
     expect(record.error).toBe('E_UPSTREAM_PROXY');
     expect(record.status).toBe(502);
-    expect(origin.seen).toEqual([]);
+    expect(h.origin.seen).toEqual([]);
   });
 });
 
@@ -102,18 +76,18 @@ describe.skipIf(tinyproxyMissing)('chaining through tinyproxy', () => {
   it('carries HTTP and CONNECT', async () => {
     const tiny = await startTinyproxy();
     cleanups.push(() => tiny.stop());
-    const front = await veil({ upstream: { default: `http://127.0.0.1:${tiny.port}` } });
-    const res = await viaProxy(front.port, `http://127.0.0.1:${origin.port}/tiny`, {
+    const front = await h.veil({ upstream: { default: `http://127.0.0.1:${tiny.port}` } });
+    const res = await viaProxy(front.port, `http://127.0.0.1:${h.origin.port}/tiny`, {
       Cookie: 'a=1',
       Origin: 'https://x.example',
     });
     expect(res.status, tiny.output()).toBe(200);
-    const seen = origin.seen.at(-1)!;
+    const seen = h.origin.seen.at(-1)!;
     expect(seen.url).toBe('/tiny');
     expect(headerValue(seen.headers, 'cookie')).toBeUndefined();
-    const tunnel = await openTunnel(front.port, `127.0.0.1:${origin.port}`);
+    const tunnel = await openTunnel(front.port, `127.0.0.1:${h.origin.port}`);
     expect(tunnel.status).toBe(200);
-    expect(await getOver(tunnel.socket, `127.0.0.1:${origin.port}`, '/tiny-tunnel')).toMatch(/^HTTP\/1\.[01] 200/);
-    expect(origin.seen.at(-1)!.url).toBe('/tiny-tunnel');
+    expect(await getOver(tunnel.socket, `127.0.0.1:${h.origin.port}`, '/tiny-tunnel')).toMatch(/^HTTP\/1\.[01] 200/);
+    expect(h.origin.seen.at(-1)!.url).toBe('/tiny-tunnel');
   });
 });

@@ -1,19 +1,13 @@
 import dns from 'node:dns';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildRoutes } from '../../proxy-core/src/control/features/routing-feature.js';
 import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js';
 import type { RequestFacts } from '../../proxy-core/src/proxy/exchange-policy.js';
 import { createSocksUpstream } from '../../proxy-core/src/proxy/socks-upstream.js';
 import { parseUpstreamUrl } from '../../proxy-core/src/proxy/upstream-url.js';
-import {
-  type EchoOrigin,
-  headerValue,
-  type RunningVeil,
-  startEchoOrigin,
-  startVeil,
-  viaProxy,
-} from '../privacy/harness.js';
+import { headerValue, startVeil, viaProxy } from '../privacy/harness.js';
 import { getOver, openTunnel } from '../privacy/raw-client.js';
+import { upstreamHarness } from './harness.js';
 import {
   type ChildServer,
   DANTE_PASS,
@@ -25,25 +19,8 @@ import {
   startRecordingSocks,
 } from './servers.js';
 
-let origin: EchoOrigin;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  origin = await startEchoOrigin();
-});
-afterAll(async () => {
-  await origin.close();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  origin.seen.length = 0;
-});
-
-async function veil(settings: Record<string, unknown>): Promise<RunningVeil> {
-  const v = await startVeil({ proxy: { allowedConnectPorts: [origin.port] }, ...settings });
-  cleanups.push(() => v.stop());
-  return v;
-}
+const h = upstreamHarness();
+const { cleanups } = h;
 
 async function child(start: () => Promise<ChildServer>): Promise<ChildServer> {
   const c = await start();
@@ -59,15 +36,15 @@ describe.skipIf(microsocksMissing)('SOCKS5 through microsocks', () => {
 
   it('carries plain HTTP (scrubbed) and CONNECT tunnels; stopping it stops the traffic', async () => {
     const socks = await child(() => startMicrosocks());
-    const v = await veil({ upstream: { default: `socks5://127.0.0.1:${socks.port}` } });
+    const v = await h.veil({ upstream: { default: `socks5://127.0.0.1:${socks.port}` } });
     const recorded = v.nextRecord();
-    const res = await viaProxy(v.port, `http://127.0.0.1:${origin.port}/via-socks`, {
+    const res = await viaProxy(v.port, `http://127.0.0.1:${h.origin.port}/via-socks`, {
       'X-Forwarded-For': '10.1.2.3',
       Cookie: 'a=1',
       Referer: 'https://elsewhere.example/',
     });
     expect(res.status).toBe(200);
-    const seen = origin.seen.at(-1)!;
+    const seen = h.origin.seen.at(-1)!;
     expect(seen.url).toBe('/via-socks');
     expect(headerValue(seen.headers, 'x-forwarded-for')).toBeUndefined();
     expect(headerValue(seen.headers, 'cookie')).toBeUndefined();
@@ -77,15 +54,15 @@ describe.skipIf(microsocksMissing)('SOCKS5 through microsocks', () => {
       reachable: true,
     });
 
-    const tunnel = await openTunnel(v.port, `127.0.0.1:${origin.port}`);
+    const tunnel = await openTunnel(v.port, `127.0.0.1:${h.origin.port}`);
     expect(tunnel.status).toBe(200);
-    expect(await getOver(tunnel.socket, `127.0.0.1:${origin.port}`, '/tunnelled')).toMatch(/^HTTP\/1\.1 200/);
-    expect(origin.seen.at(-1)!.url).toBe('/tunnelled');
+    expect(await getOver(tunnel.socket, `127.0.0.1:${h.origin.port}`, '/tunnelled')).toMatch(/^HTTP\/1\.1 200/);
+    expect(h.origin.seen.at(-1)!.url).toBe('/tunnelled');
 
     await socks.stop();
-    const after = await viaProxy(v.port, `http://127.0.0.1:${origin.port}/after-stop`, {}, { agent: false });
+    const after = await viaProxy(v.port, `http://127.0.0.1:${h.origin.port}/after-stop`, {}, { agent: false });
     expect(after.status).toBe(502);
-    expect(origin.seen.map((s) => s.url)).not.toContain('/after-stop');
+    expect(h.origin.seen.map((s) => s.url)).not.toContain('/after-stop');
   });
 });
 
@@ -93,24 +70,24 @@ describe('no DNS lookup for the target through SOCKS', () => {
   it.each(['socks5', 'socks5h', 'socks'])(
     '%s:// sends the name to the SOCKS server (address type domain)',
     async (scheme) => {
-      const socks = await startRecordingSocks({ 'secret-origin.veil-test': origin.port });
+      const socks = await startRecordingSocks({ 'secret-h.origin.veil-test': h.origin.port });
       cleanups.push(() => socks.stop());
-      const v = await veil({ upstream: { default: `${scheme}://127.0.0.1:${socks.port}` } });
-      const res = await viaProxy(v.port, `http://secret-origin.veil-test:${origin.port}/named`, {});
+      const v = await h.veil({ upstream: { default: `${scheme}://127.0.0.1:${socks.port}` } });
+      const res = await viaProxy(v.port, `http://secret-h.origin.veil-test:${h.origin.port}/named`, {});
       expect(res.status).toBe(200);
-      expect(headerValue(origin.seen.at(-1)!.headers, 'host')).toBe(`secret-origin.veil-test:${origin.port}`);
-      const tunnel = await openTunnel(v.port, `secret-origin.veil-test:${origin.port}`);
+      expect(headerValue(h.origin.seen.at(-1)!.headers, 'host')).toBe(`secret-h.origin.veil-test:${h.origin.port}`);
+      const tunnel = await openTunnel(v.port, `secret-h.origin.veil-test:${h.origin.port}`);
       expect(tunnel.status).toBe(200);
       tunnel.socket.destroy();
       expect(socks.requests).toEqual([
-        { atyp: 3, address: 'secret-origin.veil-test', port: origin.port },
-        { atyp: 3, address: 'secret-origin.veil-test', port: origin.port },
+        { atyp: 3, address: 'secret-h.origin.veil-test', port: h.origin.port },
+        { atyp: 3, address: 'secret-h.origin.veil-test', port: h.origin.port },
       ]);
     },
   );
 
   it('with every built-in feature on, Veil never calls the resolver for the target', async () => {
-    const socks = await startRecordingSocks({ 'counted.veil-test': origin.port });
+    const socks = await startRecordingSocks({ 'counted.veil-test': h.origin.port });
     cleanups.push(() => socks.stop());
     const asked: string[] = [];
     const original = { lookup: dns.lookup, promisesLookup: dns.promises.lookup };
@@ -128,22 +105,22 @@ describe('no DNS lookup for the target through SOCKS', () => {
       dns.promises.lookup = original.promisesLookup;
     });
     const v = await startVeil(
-      { proxy: { allowedConnectPorts: [origin.port] }, upstream: { default: `socks5://127.0.0.1:${socks.port}` } },
+      { proxy: { allowedConnectPorts: [h.origin.port] }, upstream: { default: `socks5://127.0.0.1:${socks.port}` } },
       'all',
     );
     cleanups.push(() => v.stop());
     for (let i = 0; i < 2; i++) {
-      const res = await viaProxy(v.port, `http://counted.veil-test:${origin.port}/n${i}`, { Cookie: 'a=1' });
+      const res = await viaProxy(v.port, `http://counted.veil-test:${h.origin.port}/n${i}`, { Cookie: 'a=1' });
       expect(res.status).toBe(200);
     }
-    const tunnel = await openTunnel(v.port, `counted.veil-test:${origin.port}`);
+    const tunnel = await openTunnel(v.port, `counted.veil-test:${h.origin.port}`);
     expect(tunnel.status).toBe(200);
     tunnel.socket.destroy();
     expect(socks.requests.every((r) => r.atyp === 3 && r.address === 'counted.veil-test')).toBe(true);
     expect(asked.filter((h) => h.includes('veil-test'))).toEqual([]);
     // the counter does see lookups: asking for local resolution makes one (and this name has no local answer)
     expect((await v.service.invoke('settings.update', { patch: { upstream: { localDns: true } } })).ok).toBe(true);
-    const local = await viaProxy(v.port, `http://counted.veil-test:${origin.port}/local`, {});
+    const local = await viaProxy(v.port, `http://counted.veil-test:${h.origin.port}/local`, {});
     expect(local.status).toBe(502);
     expect(asked.filter((h) => h.includes('veil-test'))).toEqual(['counted.veil-test']);
   });
@@ -158,12 +135,12 @@ describe('no DNS lookup for the target through SOCKS', () => {
     };
     const url = parseUpstreamUrl(`socks5h://127.0.0.1:${socks.port}`);
     const remote = createSocksUpstream(url, { lookup });
-    const viaName = await remote.connect('only-remote.veil-test', origin.port, 5000).catch((e: Error) => e);
+    const viaName = await remote.connect('only-remote.veil-test', h.origin.port, 5000).catch((e: Error) => e);
     expect(viaName).toBeInstanceOf(Error); // the recording server does not know this name: it was sent as-is
     remote.close();
     expect(lookups).toEqual([]);
     const local = createSocksUpstream(url, { lookup, localDns: true });
-    const { socket } = await local.connect('only-remote.veil-test', origin.port, 5000);
+    const { socket } = await local.connect('only-remote.veil-test', h.origin.port, 5000);
     socket.destroy();
     local.close();
     expect(lookups).toEqual(['only-remote.veil-test']);
@@ -180,8 +157,8 @@ describe('no DNS lookup for the target through SOCKS', () => {
     const upstream = { ...settings.upstream, default: `socks5://127.0.0.1:${socks.port}`, localDns: true };
     const exposed = { ...settings.proxy, listen: '0.0.0.0', allowedClients: ['10.0.0.0/8'] };
     const routes = buildRoutes(upstream, exposed);
-    const route = routes.router({ host: 'localhost', port: origin.port } as RequestFacts);
-    const refused = await route.connect('localhost', origin.port, 5000).catch((e: Error & { code?: string }) => e);
+    const route = routes.router({ host: 'localhost', port: h.origin.port } as RequestFacts);
+    const refused = await route.connect('localhost', h.origin.port, 5000).catch((e: Error & { code?: string }) => e);
     for (const u of routes.upstreams) u.close();
     expect((refused as Error & { code?: string }).code).toBe('E_DESTINATION_NOT_ALLOWED');
     expect(socks.requests).toEqual([]);
@@ -198,26 +175,30 @@ describe.skipIf(microsocksMissing || danteMissing)('SOCKS5 username/password (da
       return;
     }
     const dante = await child(() => startDante());
-    const good = await veil({ upstream: { default: `socks5://${DANTE_USER}:${DANTE_PASS}@127.0.0.1:${dante.port}` } });
+    const good = await h.veil({
+      upstream: { default: `socks5://${DANTE_USER}:${DANTE_PASS}@127.0.0.1:${dante.port}` },
+    });
     const recorded = good.nextRecord();
-    const ok = await viaProxy(good.port, `http://127.0.0.1:${origin.port}/with-login`, {});
+    const ok = await viaProxy(good.port, `http://127.0.0.1:${h.origin.port}/with-login`, {});
     expect(ok.status, dante.output()).toBe(200);
-    expect(origin.seen.at(-1)!.url).toBe('/with-login');
+    expect(h.origin.seen.at(-1)!.url).toBe('/with-login');
     const record = await recorded;
     expect(record.route).toBe(`socks5://***@127.0.0.1:${dante.port}`);
-    const tunnel = await openTunnel(good.port, `127.0.0.1:${origin.port}`);
+    const tunnel = await openTunnel(good.port, `127.0.0.1:${h.origin.port}`);
     expect(tunnel.status).toBe(200);
     tunnel.socket.destroy();
 
-    const bad = await veil({ upstream: { default: `socks5://${DANTE_USER}:wrong-password@127.0.0.1:${dante.port}` } });
+    const bad = await h.veil({
+      upstream: { default: `socks5://${DANTE_USER}:wrong-password@127.0.0.1:${dante.port}` },
+    });
     const badRecord = bad.nextRecord();
-    const refused = await viaProxy(bad.port, `http://127.0.0.1:${origin.port}/bad-login`, {});
+    const refused = await viaProxy(bad.port, `http://127.0.0.1:${h.origin.port}/bad-login`, {});
     expect(refused.status).toBe(502);
     expect(refused.body).toContain(`socks5://***@127.0.0.1:${dante.port}`);
     expect(refused.body).toContain('credentials');
     expect(refused.body).not.toContain('wrong-password');
     expect((await badRecord).error).toBe('E_UPSTREAM_PROXY');
-    expect(origin.seen.map((s) => s.url)).not.toContain('/bad-login');
+    expect(h.origin.seen.map((s) => s.url)).not.toContain('/bad-login');
 
     const test = await good.service.invoke('upstream.test', {
       url: `socks5://${DANTE_USER}:${DANTE_PASS}@127.0.0.1:${dante.port}`,
