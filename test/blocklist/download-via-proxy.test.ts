@@ -8,7 +8,7 @@ import { createService } from '../../proxy-core/src/control/service.js';
 import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js';
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
 import { createProxy, type ProxyEngine } from '../../proxy-core/src/proxy/create-proxy.js';
-import type { ExchangeRecord } from '../../proxy-core/src/traffic/exchange-record.js';
+import type { ExchangeRecord } from '../../proxy-core/src/proxy/exchange-record.js';
 import { type Origin, startHttpsOrigin } from '../proxy/helpers/origins.js';
 
 let origin: Origin & { cert: string };

@@ -6,7 +6,7 @@ import { createResponseCache, type ResponseCache } from '../../proxy-core/src/ca
 import type { CacheStore } from '../../proxy-core/src/cache/stored-entry.js';
 import { createProxy, type ProxyEngine } from '../../proxy-core/src/proxy/create-proxy.js';
 import type { ExchangePolicy } from '../../proxy-core/src/proxy/exchange-policy.js';
-import type { ExchangeRecord } from '../../proxy-core/src/traffic/exchange-record.js';
+import type { ExchangeRecord } from '../../proxy-core/src/proxy/exchange-record.js';
 
 /** A local origin that counts its requests and lets each test decide the answer. */
 export interface Origin {

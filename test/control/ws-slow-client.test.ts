@@ -3,10 +3,10 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { TrafficBatch } from '../../proxy-core/src/control/contract.js';
+import { createTrafficFeature, type TrafficFeature } from '../../proxy-core/src/control/features/traffic-feature.js';
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
 import { startUiServer, type UiServer } from '../../proxy-core/src/control/ui-server.js';
-import { createTrafficFeature, type TrafficFeature } from '../../proxy-core/src/traffic/traffic-feature.js';
 import { connect, fakeRecord, tempDir } from './helpers.js';
 
 let service: VeilService;

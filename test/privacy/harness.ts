@@ -18,7 +18,7 @@ import { routingFeature } from '../../proxy-core/src/control/features/routing-fe
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
 import { settingsSchema } from '../../proxy-core/src/control/settings-schema.js';
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
-import type { ExchangeRecord } from '../../proxy-core/src/traffic/exchange-record.js';
+import type { ExchangeRecord } from '../../proxy-core/src/proxy/exchange-record.js';
 
 /** What the echo origin saw for one request. */
 export interface Seen {

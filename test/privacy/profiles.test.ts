@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FORWARDING_HEADERS } from '../../proxy-core/src/privacy/built-in-profiles.js';
-import type { ExchangeRecord } from '../../proxy-core/src/traffic/exchange-record.js';
+import type { ExchangeRecord } from '../../proxy-core/src/proxy/exchange-record.js';
 import {
   type EchoOrigin,
   headerValue,

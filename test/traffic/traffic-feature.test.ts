@@ -3,9 +3,9 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExchangeRecord, TrafficBatch } from '../../proxy-core/src/control/contract.js';
+import { createTrafficFeature, type TrafficFeature } from '../../proxy-core/src/control/features/traffic-feature.js';
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
-import { createTrafficFeature, type TrafficFeature } from '../../proxy-core/src/traffic/traffic-feature.js';
 import { fakeRecord, startOrigin, tempDir, viaProxy } from '../control/helpers.js';
 
 const require = createRequire(import.meta.url);

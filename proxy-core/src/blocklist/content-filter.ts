@@ -1,6 +1,6 @@
-import type { ContentFilter } from '../control/settings-schema.js';
 import type { BlockDecision, RequestFacts } from '../proxy/exchange-policy.js';
 import { getHeader, type HeaderList } from '../proxy/header-list.js';
+import type { ContentFilter } from './blocklist-schema.js';
 
 interface CompiledFilter {
   id: string;

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { BlocklistInfo, BlocklistProgress } from '../control/contract.js';
-import type { BlocklistEntry } from '../control/settings-schema.js';
+import type { BlocklistEntry, BlocklistInfo, BlocklistProgress } from './blocklist-schema.js';
 import { compileList } from './compile-list.js';
 import type { CompiledList } from './compiled-list.js';
 import type { DownloadOptions, DownloadResult } from './list-download.js';

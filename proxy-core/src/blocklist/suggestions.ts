@@ -1,4 +1,4 @@
-import type { BlocklistSuggestion } from '../control/contract.js';
+import type { BlocklistSuggestion } from './blocklist-schema.js';
 
 /**
  * Well-known subscriptions the user may enable. Veil ships none of their content: each is

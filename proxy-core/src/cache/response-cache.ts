@@ -1,8 +1,8 @@
 import type CachePolicy from 'http-cache-semantics';
 import type { CacheExchange, ExchangeCache, ResponseBody, ResponseTap } from '../proxy/exchange-cache.js';
+import type { CacheResult } from '../proxy/exchange-record.js';
 import { getHeader, getHeaderAll, type HeaderList, setHeader } from '../proxy/header-list.js';
 import { ProxyError } from '../proxy/proxy-error.js';
-import type { CacheResult } from '../traffic/exchange-record.js';
 import { teeBody } from './body-tee.js';
 import {
   cacheControl,

@@ -1,6 +1,6 @@
 import type { CacheExchange } from '../proxy/exchange-cache.js';
+import type { CacheResult } from '../proxy/exchange-record.js';
 import { type HeaderList, removeHeader } from '../proxy/header-list.js';
-import type { CacheResult } from '../traffic/exchange-record.js';
 import { type ClientConditionals, hasConditionals, notModified } from './client-conditionals.js';
 import type { StoredEntry } from './stored-entry.js';
 

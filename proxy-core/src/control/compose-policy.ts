@@ -1,5 +1,5 @@
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
-import type { ReceiptEntry } from '../traffic/exchange-record.js';
+import type { ReceiptEntry } from '../proxy/exchange-record.js';
 
 /**
  * Composes features' policy parts in order: the first block decision wins, rewrites run in

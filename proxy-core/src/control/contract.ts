@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import type { BlockInfo, ExchangeRecord } from '../traffic/exchange-record.js';
+import type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
+import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
+import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
+import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
+import { trafficFilterSchema } from '../traffic/traffic-schema.js';
 import { blocklistSource, type Profile, profileSchema, type Settings } from './settings-schema.js';
 
 /**
@@ -8,7 +12,11 @@ import { blocklistSource, type Profile, profileSchema, type Settings } from './s
  * The renderer imports this file's types only.
  */
 
-export type { BlockInfo, ExchangeRecord, ReceiptEntry } from '../traffic/exchange-record.js';
+export type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
+export type { PrivacyExplanation } from '../privacy/privacy-schema.js';
+export type { BlockInfo, ExchangeRecord, ReceiptEntry } from '../proxy/exchange-record.js';
+export type { Counters, Har, HarEntry, HarHeader, TrafficBatch, TrafficFilter } from '../traffic/traffic-schema.js';
+export { trafficFilterSchema } from '../traffic/traffic-schema.js';
 export type { Profile as PrivacyProfile, Settings, SettingsPatch, SiteRule } from './settings-schema.js';
 
 // ---------- payload types ----------
@@ -20,17 +28,6 @@ export interface FieldError {
 }
 
 export type UpdateResult = { ok: true; settings: Settings } | { ok: false; errors: FieldError[] };
-
-export interface Counters {
-  requests: number;
-  blocked: number;
-  headersRemoved: number;
-  bytesUp: number;
-  bytesDown: number;
-  cacheHits: number;
-  /** Requests per second over the last few seconds. */
-  requestsPerSecond: number;
-}
 
 /** Something the user should see: a recovered settings file, a failed list update, a foreign proxy change. */
 export interface Notice {
@@ -72,33 +69,6 @@ export interface ProfileInfo extends Profile {
   builtIn: boolean;
 }
 
-export interface BlocklistInfo {
-  id: string;
-  name: string;
-  enabled: boolean;
-  source: z.infer<typeof blocklistSource>;
-  format: string;
-  rules: number;
-  skipped: number;
-  lastUpdate: number | null;
-  lastError: string | null;
-  /** First skipped lines with reasons, for the report. */
-  skippedLines: Array<{ line: number; text: string; reason: string }>;
-  /** Requests this list blocked since Veil started. */
-  hits?: number;
-  /** The list's busiest rules since Veil started, by line. */
-  topRules?: Array<{ line: number; rule: string; hits: number }>;
-  /** Added for this run only (`veil serve --blocklist`), not saved in the settings. */
-  runOnly?: boolean;
-}
-
-export interface BlocklistSuggestion {
-  name: string;
-  url: string;
-  format: 'hosts' | 'domains' | 'adblock';
-  description: string;
-}
-
 export interface LineError {
   line: number;
   message: string;
@@ -114,15 +84,6 @@ export interface BlockTestResult {
   explanation: string;
 }
 
-export interface BlocklistProgress {
-  id: string;
-  phase: 'download' | 'parse' | 'done' | 'error';
-  /** Bytes or lines done, and the total when known. */
-  done: number;
-  total: number | null;
-  message?: string;
-}
-
 export interface CacheStats {
   enabled: boolean;
   entries: number;
@@ -132,20 +93,6 @@ export interface CacheStats {
   misses: number;
   revalidations: number;
   bytesSaved: number;
-}
-
-export interface TrafficBatch {
-  records: ExchangeRecord[];
-  /** Records this subscriber missed because it fell behind (it gets the newest). */
-  missed: number;
-}
-
-export interface PrivacyExplanation {
-  profile: string;
-  /** The site rule that applied, if any, e.g. `*.example.com`. */
-  siteRule: string | null;
-  /** One line per decision: `Cookie: blocked (third-party, profile standard)`. */
-  why: string[];
 }
 
 export interface UpstreamTestResult {
@@ -165,17 +112,6 @@ export interface AuditStatus {
 }
 
 // ---------- argument schemas ----------
-
-export const trafficFilterSchema = z
-  .object({
-    host: z.string().optional(),
-    statusClass: z.enum(['1xx', '2xx', '3xx', '4xx', '5xx', 'error']).optional(),
-    blocked: z.boolean().optional(),
-    method: z.string().optional(),
-    text: z.string().optional(),
-  })
-  .strict();
-export type TrafficFilter = z.infer<typeof trafficFilterSchema>;
 
 const none = z.object({}).strict().optional();
 const id = z.object({ id: z.string().min(1) }).strict();
@@ -331,43 +267,4 @@ export class CommandError extends Error {
     super(payload.message);
     this.name = 'CommandError';
   }
-}
-
-// ---------- HAR 1.2 (bodies omitted) ----------
-
-export interface HarHeader {
-  name: string;
-  value: string;
-}
-export interface HarEntry {
-  startedDateTime: string;
-  time: number;
-  request: {
-    method: string;
-    url: string;
-    httpVersion: string;
-    cookies: unknown[];
-    headers: HarHeader[];
-    queryString: Array<{ name: string; value: string }>;
-    headersSize: number;
-    bodySize: number;
-  };
-  response: {
-    status: number;
-    statusText: string;
-    httpVersion: string;
-    cookies: unknown[];
-    headers: HarHeader[];
-    content: { size: number; mimeType: string };
-    redirectURL: string;
-    headersSize: number;
-    bodySize: number;
-  };
-  cache: Record<string, never>;
-  timings: { blocked: number; dns: number; connect: number; send: number; wait: number; receive: number; ssl: number };
-  serverIPAddress?: string;
-  comment?: string;
-}
-export interface Har {
-  log: { version: '1.2'; creator: { name: string; version: string }; entries: HarEntry[] };
 }

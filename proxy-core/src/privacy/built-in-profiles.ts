@@ -1,4 +1,4 @@
-import type { Profile } from '../control/settings-schema.js';
+import type { Profile } from './privacy-schema.js';
 
 /**
  * The profiles Veil ships. They are data, not code paths: the user copies one, changes a

@@ -1,7 +1,7 @@
-import type { PrivacyExplanation } from '../control/contract.js';
 import { FORWARDING_HEADERS } from './built-in-profiles.js';
 import { cookieAction, refererFor } from './header-rules.js';
 import type { PrivacyPolicy } from './privacy-policy.js';
+import type { PrivacyExplanation } from './privacy-schema.js';
 import { partyOf } from './site-of.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { ReceiptEntry } from '../proxy/exchange-record.js';
 import type { HeaderList } from '../proxy/header-list.js';
-import type { ReceiptEntry } from '../traffic/exchange-record.js';
 import type { CompiledRules } from './compiled-rules.js';
 import { type CookieAction, cookieAction, isUaClientHint, refererFor, sessionOnlyCookie } from './header-rules.js';
 import type { Party } from './site-of.js';

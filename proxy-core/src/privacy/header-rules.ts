@@ -1,4 +1,4 @@
-import type { Profile } from '../control/settings-schema.js';
+import type { Profile } from './privacy-schema.js';
 import { hostSite, siteOf, splitUrl } from './site-of.js';
 
 /** The rule fields of a profile, without its id and names. */

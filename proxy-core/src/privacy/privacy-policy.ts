@@ -1,15 +1,15 @@
-import type { Profile, Settings } from '../control/settings-schema.js';
 import type { RequestFacts } from '../proxy/exchange-policy.js';
+import type { ReceiptEntry } from '../proxy/exchange-record.js';
 import type { HeaderList } from '../proxy/header-list.js';
-import type { ReceiptEntry } from '../traffic/exchange-record.js';
 import { BUILT_IN_PROFILES } from './built-in-profiles.js';
 import { type CompiledRules, compileRules } from './compiled-rules.js';
 import { type ExchangeContext, rewriteRequestHeaders, rewriteResponseHeaders } from './header-rewrite.js';
 import type { ProfileRules } from './header-rules.js';
 import { HostPatternMap } from './host-pattern.js';
+import type { PrivacySettings, Profile } from './privacy-schema.js';
 import { type Party, partyOf } from './site-of.js';
 
-export type PrivacySettings = Settings['privacy'];
+export type { PrivacySettings };
 
 /** The privacy settings compiled once per change; every method is cheap enough for the hot path. */
 export interface PrivacyPolicy {

@@ -1,4 +1,4 @@
-import type { BlockInfo, ReceiptEntry } from '../traffic/exchange-record.js';
+import type { BlockInfo, ReceiptEntry } from './exchange-record.js';
 import type { HeaderList } from './header-list.js';
 
 /** What the engine knows about a request when it asks its policy. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from '../traffic/exchange-record.js';
+import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from './exchange-record.js';
 import { type HeaderList, toPairs } from './header-list.js';
 
 /** Where finished records go; `wanted()` is false while nobody listens. */

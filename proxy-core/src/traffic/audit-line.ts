@@ -1,4 +1,4 @@
-import type { ExchangeRecord } from './exchange-record.js';
+import type { ExchangeRecord } from '../proxy/exchange-record.js';
 
 /** What the audit log leaves out. */
 export interface AuditRedaction {

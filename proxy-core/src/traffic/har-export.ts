@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import type { Har, HarEntry, HarHeader } from '../control/contract.js';
-import type { ExchangeRecord } from './exchange-record.js';
+import type { ExchangeRecord } from '../proxy/exchange-record.js';
+import type { Har, HarEntry, HarHeader } from './traffic-schema.js';
 
 /** Converts records to a HAR 1.2 log: headers as Veil forwarded them, bodies omitted (sizes only). */
 export function toHar(records: readonly ExchangeRecord[], version = '0.1.0'): Har {

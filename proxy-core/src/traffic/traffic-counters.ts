@@ -1,5 +1,5 @@
-import type { Counters } from '../control/contract.js';
-import type { ExchangeRecord } from './exchange-record.js';
+import type { ExchangeRecord } from '../proxy/exchange-record.js';
+import type { Counters } from './traffic-schema.js';
 
 /** Seconds the requests-per-second figure averages over. */
 const WINDOW_S = 5;

@@ -1,5 +1,5 @@
-import type { TrafficBatch } from '../control/contract.js';
-import type { ExchangeRecord } from './exchange-record.js';
+import type { ExchangeRecord } from '../proxy/exchange-record.js';
+import type { TrafficBatch } from './traffic-schema.js';
 
 /** How one subscriber takes its batches. */
 export interface FeedSubscriberOptions {

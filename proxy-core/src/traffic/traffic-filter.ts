@@ -1,5 +1,5 @@
-import type { TrafficFilter } from '../control/contract.js';
-import type { ExchangeRecord } from './exchange-record.js';
+import type { ExchangeRecord } from '../proxy/exchange-record.js';
+import type { TrafficFilter } from './traffic-schema.js';
 
 /** Turns a filter into a predicate; every given field must match (AND), text and host ignore case. */
 export function compileFilter(filter: TrafficFilter | undefined): (record: ExchangeRecord) => boolean {

@@ -1,6 +1,6 @@
 import { createProxy, type ProxyEngine } from '../../../proxy-core/src/proxy/create-proxy.js';
+import type { ExchangeRecord } from '../../../proxy-core/src/proxy/exchange-record.js';
 import type { ProxyOptions } from '../../../proxy-core/src/proxy/proxy-options.js';
-import type { ExchangeRecord } from '../../../proxy-core/src/traffic/exchange-record.js';
 
 /** A running engine on a free loopback port, collecting its records. */
 export interface TestProxy {

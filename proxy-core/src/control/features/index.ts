@@ -1,11 +1,11 @@
-import { auditFeature } from '../../traffic/audit-feature.js';
-import { trafficFeature } from '../../traffic/traffic-feature.js';
 import type { FeatureFactory } from '../feature.js';
+import { auditFeature } from './audit-feature.js';
 import { blocklistFeature } from './blocklist-feature.js';
 import { cacheFeature } from './cache-feature.js';
 import { privacyFeature } from './privacy-feature.js';
 import { routingFeature } from './routing-feature.js';
 import { systemFeature } from './system-feature.js';
+import { trafficFeature } from './traffic-feature.js';
 
 /** Every feature the service runs by default, in policy order (content filters and blocklists before privacy). */
 export const builtInFeatures: FeatureFactory[] = [

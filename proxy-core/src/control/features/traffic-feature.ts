@@ -1,10 +1,10 @@
-import type { TrafficFilter } from '../control/contract.js';
-import type { Feature, FeatureFactory, ServiceHost } from '../control/feature.js';
-import type { ExchangeRecord } from './exchange-record.js';
-import { toHar } from './har-export.js';
-import { RingBuffer } from './ring-buffer.js';
-import { TrafficFeed } from './traffic-feed.js';
-import { compileFilter } from './traffic-filter.js';
+import type { ExchangeRecord } from '../../proxy/exchange-record.js';
+import { toHar } from '../../traffic/har-export.js';
+import { RingBuffer } from '../../traffic/ring-buffer.js';
+import { TrafficFeed } from '../../traffic/traffic-feed.js';
+import { compileFilter } from '../../traffic/traffic-filter.js';
+import type { TrafficFilter } from '../contract.js';
+import type { Feature, FeatureFactory, ServiceHost } from '../feature.js';
 
 /** The traffic view's state, for tests and the service: buffer, live feed, pause. */
 export interface TrafficFeature extends Feature {

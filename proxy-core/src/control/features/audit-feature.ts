@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { Feature, FeatureFactory, ServiceHost } from '../control/feature.js';
-import type { Settings } from '../control/settings-schema.js';
-import { auditLine } from './audit-line.js';
-import { AuditWriter, auditUsage } from './audit-writer.js';
-import type { ExchangeRecord } from './exchange-record.js';
+import type { ExchangeRecord } from '../../proxy/exchange-record.js';
+import { auditLine } from '../../traffic/audit-line.js';
+import { AuditWriter, auditUsage } from '../../traffic/audit-writer.js';
+import type { Feature, FeatureFactory, ServiceHost } from '../feature.js';
+import type { Settings } from '../settings-schema.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
