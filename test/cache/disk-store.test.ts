@@ -140,7 +140,7 @@ describe('disk store', () => {
       for (let i = 0; ; i++) {
         const body = Buffer.alloc(4 * 1024 * 1024, i % 251);
         const entry = { key: 'http://x/' + i, url: 'http://x/' + i, host: 'x', vary: [], status: 200,
-          statusMessage: 'OK', headers: ['X-I', String(i)], policy: { v: 1 }, bodyLength: body.length, storedAt: i };
+          statusMessage: 'OK', headers: ['X-I', String(i)], requestTime: i, responseTime: i, bodyLength: body.length, storedAt: i };
         await store.put(entry, body);
         process.stdout.write('stored ' + i + '\\n');
       }`;
