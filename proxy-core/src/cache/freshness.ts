@@ -64,7 +64,8 @@ function explicitLifetime(headers: HeaderList, cc: Directives, date: number): nu
 function correctedInitialAge(headers: HeaderList, date: number, requestTime: number, responseTime: number): number {
   const ages = getHeaderAll(headers, 'age');
   const ageValue = ages.length === 1 ? (deltaSeconds(ages[0]!.trim()) ?? 0) : 0;
-  const apparentAge = Math.max(0, (responseTime - date) / 1000);
+  // Date has whole seconds: the milliseconds past it are no age, only the header's resolution
+  const apparentAge = Math.max(0, Math.floor((responseTime - date) / 1000));
   const responseDelay = Math.max(0, (responseTime - requestTime) / 1000);
   return Math.max(apparentAge, ageValue + responseDelay);
 }
