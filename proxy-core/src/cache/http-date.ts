@@ -20,7 +20,7 @@ export function parseHttpDate(value: string | undefined, now = Date.now()): numb
   let m = IMF_FIXDATE.exec(value);
   if (m) return build(Number(m[3]), m[2]!, m[1]!, m[4]!, m[5]!, m[6]!);
   m = ASCTIME.exec(value);
-  if (m) return build(Number(m[7]), m[1]!, m[2]!.trim(), m[3]!, m[4]!, m[5]!);
+  if (m) return build(Number(m[6]), m[1]!, m[2]!.trim(), m[3]!, m[4]!, m[5]!);
   m = RFC850.exec(value);
   if (!m) return null;
   // a two-digit year more than 50 years ahead is the most recent past year with those digits
