@@ -14,7 +14,12 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const json = (path: string) => JSON.parse(readFileSync(join(root, path), 'utf8')) as Record<string, never>;
+interface PackageJson {
+  version: string;
+  dependencies: Record<string, string>;
+}
+
+const json = (path: string): PackageJson => JSON.parse(readFileSync(join(root, path), 'utf8')) as PackageJson;
 
 describe('what the cache relies on from http-cache-semantics', () => {
   // Veil's cache replaced the library (it parses dates loosely, trusts a decimal Age, reads
@@ -32,8 +37,8 @@ describe('what the cache relies on from http-cache-semantics', () => {
   });
 
   it('stays pinned to the exact version installed, so an upgrade is a visible change', () => {
-    const pinned = (json('package.json').dependencies as Record<string, string>)['http-cache-semantics'];
-    const installed = (json('node_modules/http-cache-semantics/package.json') as { version: string }).version;
+    const pinned = json('package.json').dependencies['http-cache-semantics'];
+    const installed = json('node_modules/http-cache-semantics/package.json').version;
     expect(pinned).toBe(installed);
   });
 });

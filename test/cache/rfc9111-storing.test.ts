@@ -1,5 +1,5 @@
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -111,7 +111,9 @@ describe('storing through Veil (RFC 9111 §3, §5)', () => {
     const url = `${origin.base}/vary`;
     await viaVeil(veil, url, { headers: { 'Accept-Language': 'en;q=0.7, DA', 'Accept-Encoding': 'GZIP' } });
     await veil.cache.flush();
-    const same = await viaVeil(veil, url, { headers: { 'Accept-Language': 'da,en ; q=0.7', 'Accept-Encoding': 'gzip' } });
+    const same = await viaVeil(veil, url, {
+      headers: { 'Accept-Language': 'da,en ; q=0.7', 'Accept-Encoding': 'gzip' },
+    });
     expect(same.record.cache).toBe('hit');
     const other = await viaVeil(veil, url, { headers: { 'Accept-Language': 'fr', 'Accept-Encoding': 'gzip' } });
     expect(other.record.cache).toBe('miss');

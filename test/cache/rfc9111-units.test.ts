@@ -9,8 +9,8 @@ import { combinePartial } from '../../proxy-core/src/cache/partial-content.js';
 import { requestDirectives, reuse } from '../../proxy-core/src/cache/reuse-decision.js';
 import { storable } from '../../proxy-core/src/cache/store-verdict.js';
 import type { StoredEntry } from '../../proxy-core/src/cache/stored-entry.js';
-import { selectingValue } from '../../proxy-core/src/cache/vary-normalise.js';
 import { headDescribes, notModifiedSelects } from '../../proxy-core/src/cache/validators.js';
+import { selectingValue } from '../../proxy-core/src/cache/vary-normalise.js';
 import type { HeaderList } from '../../proxy-core/src/proxy/header-list.js';
 import { manualClock } from './cache-harness.js';
 
@@ -72,7 +72,12 @@ describe('RFC 9110 §5.6.7 HTTP-date', () => {
 
 describe('RFC 9111 §5.2 Cache-Control directives', () => {
   it('reads names case-insensitively, the first of repeated directives, and quoted lists', () => {
-    const cc = cacheControl(['Cache-Control', 'NO-CACHE="Set-Cookie, X-Secret", Max-Age=5', 'cache-control', 'max-age=99']);
+    const cc = cacheControl([
+      'Cache-Control',
+      'NO-CACHE="Set-Cookie, X-Secret", Max-Age=5',
+      'cache-control',
+      'max-age=99',
+    ]);
     expect(cc.get('max-age')).toBe('5');
     expect(fieldNames(cc.get('no-cache'))).toEqual(['set-cookie', 'x-secret']);
     expect(fieldNames(cacheControl(['Cache-Control', 'private']).get('private'))).toBeNull();
@@ -80,7 +85,9 @@ describe('RFC 9111 §5.2 Cache-Control directives', () => {
 
   it('§5.2.2.1 Max-Age counts whatever its case; §4.2.1 a malformed one makes the response stale', () => {
     expect(fresh(['Cache-Control', 'Max-Age=60', 'Date', D0])).toBe(60);
-    expect(fresh(['Cache-Control', 'max-age=60.5', 'Date', D0, 'Last-Modified', 'Fri, 04 Dec 2026 02:00:00 GMT'])).toBe(0);
+    expect(fresh(['Cache-Control', 'max-age=60.5', 'Date', D0, 'Last-Modified', 'Fri, 04 Dec 2026 02:00:00 GMT'])).toBe(
+      0,
+    );
   });
 });
 
@@ -108,8 +115,7 @@ describe('RFC 9111 §4.2.1 freshness lifetime (shared cache)', () => {
 
 describe('RFC 9111 §4.2.3 age', () => {
   it('§5.1: an Age that is not a non-negative integer is ignored', () => {
-    const age = (value: string) =>
-      freshnessOf(200, ['Date', D0, 'Age', value], cacheControl([]), T0, T0).initialAge;
+    const age = (value: string) => freshnessOf(200, ['Date', D0, 'Age', value], cacheControl([]), T0, T0).initialAge;
     expect(age('7200')).toBe(7200);
     expect(age('7200.0')).toBe(0);
     expect(age('-5')).toBe(0);

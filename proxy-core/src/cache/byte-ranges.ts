@@ -32,7 +32,9 @@ export function resolveRange(value: string, length: number): ByteSpan | 'unsatis
 }
 
 /** A `Content-Range: bytes a-b/total` of a 206 (total null for `*`); null for anything else. */
-export function parseContentRange(value: string | undefined): { start: number; end: number; total: number | null } | null {
+export function parseContentRange(
+  value: string | undefined,
+): { start: number; end: number; total: number | null } | null {
   if (value === undefined) return null;
   const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/i.exec(value.trim());
   if (!m) return null;

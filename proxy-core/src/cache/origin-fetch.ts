@@ -144,7 +144,9 @@ export function revalidateInBackground(ctx: CacheContext, ex: CacheExchange, use
 
 /** False when the privacy policy removed the client's If-None-Match (ETag tracking): Veil then sends none either. */
 function etagAllowed(ex: CacheExchange): boolean {
-  return getHeader(ex.facts.headers, 'if-none-match') === undefined || getHeader(ex.forwarded, 'if-none-match') !== undefined;
+  return (
+    getHeader(ex.facts.headers, 'if-none-match') === undefined || getHeader(ex.forwarded, 'if-none-match') !== undefined
+  );
 }
 
 /** Adds the stored entry's validators (RFC 9111 §4.3.1). */

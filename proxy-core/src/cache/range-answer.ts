@@ -25,7 +25,14 @@ export function partialAnswer(entry: StoredEntry, served: HeaderList, body: Buff
 
 /** RFC 9110 §15.5.17: the 416 for a range outside a representation of `length` bytes. */
 export function unsatisfiableAnswer(length: number, now: number): StoredAnswer {
-  const headers: HeaderList = ['Date', formatHttpDate(now), 'Content-Range', `bytes */${length}`, 'Content-Length', '0'];
+  const headers: HeaderList = [
+    'Date',
+    formatHttpDate(now),
+    'Content-Range',
+    `bytes */${length}`,
+    'Content-Length',
+    '0',
+  ];
   return { status: 416, headers, body: Buffer.alloc(0) };
 }
 

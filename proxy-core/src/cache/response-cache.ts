@@ -111,7 +111,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     const list = ex.forwarded;
     if (getHeader(list, 'cache-control') !== undefined || getHeader(list, 'pragma') !== undefined) return false;
     let view: RequestView | undefined;
-    const entry = select(url, getHeader(list, 'authorization') !== undefined, false, () => (view ??= requestView(list)));
+    const entry = select(
+      url,
+      getHeader(list, 'authorization') !== undefined,
+      false,
+      () => (view ??= requestView(list)),
+    );
     if (!entry) return false;
     const plan = plans.for(entry);
     const age = plan.age(now());
@@ -216,12 +221,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
    * The newest stored variant whose selecting headers match, and that this request may use;
    * stored parts (206) only for a Range request. `view` is asked for only when an entry has Vary.
    */
-  function select(
-    url: string,
-    authorized: boolean,
-    ranged: boolean,
-    view: () => RequestView,
-  ): StoredEntry | undefined {
+  function select(url: string, authorized: boolean, ranged: boolean, view: () => RequestView): StoredEntry | undefined {
     for (const entry of store.variants(url)) {
       if (entry.span && !ranged) continue;
       const key = entry.vary.length === 0 ? url : varyKey(url, entry.vary, view());

@@ -15,14 +15,17 @@ export interface RequestDirectives {
 /** Reads the request directives; `Pragma: no-cache` counts only without Cache-Control (§5.4). */
 export function requestDirectives(headers: HeaderList): RequestDirectives {
   const cc = cacheControl(headers);
-  const pragma = getHeader(headers, 'cache-control') === undefined && /(^|,)\s*no-cache\s*(,|$)/i.test(getHeader(headers, 'pragma') ?? '');
+  const pragma =
+    getHeader(headers, 'cache-control') === undefined &&
+    /(^|,)\s*no-cache\s*(,|$)/i.test(getHeader(headers, 'pragma') ?? '');
   const maxStale = cc.get('max-stale');
   return {
     noCache: cc.has('no-cache') || pragma,
     noStore: cc.has('no-store'),
     onlyIfCached: cc.has('only-if-cached'),
     maxAge: cc.has('max-age') ? (deltaSeconds(cc.get('max-age')) ?? 0) : null,
-    maxStale: maxStale === undefined ? null : maxStale === true ? Number.POSITIVE_INFINITY : (deltaSeconds(maxStale) ?? 0),
+    maxStale:
+      maxStale === undefined ? null : maxStale === true ? Number.POSITIVE_INFINITY : (deltaSeconds(maxStale) ?? 0),
     minFresh: cc.has('min-fresh') ? (deltaSeconds(cc.get('min-fresh')) ?? 0) : null,
   };
 }

@@ -1,10 +1,10 @@
 import { getHeader, type HeaderList, setHeader } from '../proxy/header-list.js';
+import { parseContentRange } from './byte-ranges.js';
 import { cacheControl, fieldNames } from './cache-directives.js';
+import type { ClientConditionals } from './client-conditionals.js';
 import { freshnessOf, HEURISTICALLY_CACHEABLE, hasExplicitLifetime } from './freshness.js';
 import { withoutFields } from './header-update.js';
 import { formatHttpDate } from './http-date.js';
-import { parseContentRange } from './byte-ranges.js';
-import type { ClientConditionals } from './client-conditionals.js';
 import { type RequestView, varyKey, varyNames } from './request-view.js';
 import type { StoredEntry } from './stored-entry.js';
 

@@ -15,7 +15,12 @@ export function selectingValue(name: string, value: string | undefined): string 
   if (value === undefined) return null;
   let members = value
     .split(',')
-    .map((m) => m.trim().replace(/\s*;\s*/g, ';').replace(/\s*=\s*/g, '='))
+    .map((m) =>
+      m
+        .trim()
+        .replace(/\s*;\s*/g, ';')
+        .replace(/\s*=\s*/g, '='),
+    )
     .filter((m) => m.length > 0);
   if (CASE_INSENSITIVE.has(name)) members = members.map((m) => m.toLowerCase());
   if (WEIGHTED_LISTS.has(name)) members = byWeight(members);
