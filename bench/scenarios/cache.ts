@@ -18,7 +18,7 @@ const SWR_ROUNDS = 5;
  * 16 KiB from memory, the least a Node server can do per request; `/static` serves the same
  * bytes from a file the way a static file server does (stat, then read: two filesystem calls
  * per request, cacheable for an hour, with Last-Modified); `/swr` is fresh for one second and then
- * stale-while-revalidate, answering 304 to its ETag; `/count` tells how many requests it
+ * stale-while-revalidate, answering 304 to its ETag after 100 ms; `/count` tells how many requests it
  * answered. Args: PORT FILE.
  */
 const ORIGIN = `
@@ -49,7 +49,8 @@ const server = createServer((req, res) => {
   if (req.url.endsWith('/swr')) {
     // stale a second after it was stored, then served stale for an hour while it revalidates
     const headers = { ETag: '"s"', 'Cache-Control': 'max-age=1, stale-while-revalidate=3600' };
-    if (req.headers['if-none-match'] === '"s"') return res.writeHead(304, headers).end();
+    // a revalidation takes the origin 100 ms, as a distant one would: clients should not wait for it
+    if (req.headers['if-none-match'] === '"s"') return setTimeout(() => res.writeHead(304, headers).end(), 100);
     res.writeHead(200, { ...headers, 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
     return res.end(body);
   }
@@ -365,8 +366,8 @@ async function swrBursts(origin: string, veilPort: number, notes: string[]): Pro
         }),
       );
       const burstMs = performance.now() - t0;
-      // the revalidation runs after the first answer; give it a moment to reach the origin
-      await new Promise((r) => setTimeout(r, 200));
+      // the revalidation runs after the first answer and takes the origin 100 ms: let it land
+      await new Promise((r) => setTimeout(r, 300));
       const originRequests = (await originCount(origin)) - before;
       latencies.sort((a, b) => a - b);
       const pct = (p: number): number => latencies[Math.floor((latencies.length - 1) * p)] ?? Number.NaN;

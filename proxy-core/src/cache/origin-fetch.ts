@@ -6,7 +6,7 @@ import type { CacheContext, StoredUse } from './cache-context.js';
 import { cacheControl, fieldNames } from './cache-directives.js';
 import { hasConditionals } from './client-conditionals.js';
 import { updateHeaders } from './header-update.js';
-import { combinePartial } from './partial-content.js';
+import { combinePartial, type Held } from './partial-content.js';
 import { type Lookup, makeEntry, mayStoreCookies, storable } from './store-verdict.js';
 import type { StoredEntry } from './stored-entry.js';
 import { headDescribes, notModifiedSelects, revalidationFields } from './validators.js';
@@ -49,7 +49,8 @@ export function fetchFromOrigin(
       release();
       return undefined;
     }
-    const verdict = storable(q, status, headers, ctx.limits(), responseTime);
+    // RFC 9111 §5.2.1.5: a request's no-store keeps its response out of the store
+    const verdict = q.noStore ? null : storable(q, status, headers, ctx.limits(), responseTime);
     if (!verdict) {
       ex.rec.cache = 'uncacheable';
       // a full answer replaces the stale entry even when it may not be kept (RFC 9111 §4.3.4)
@@ -63,12 +64,10 @@ export function fetchFromOrigin(
       if (!copy) return release();
       const entry = makeEntry(q, status, statusMessage ?? '', verdict, copy.length, requestTime, responseTime);
       if (!entry.span) return ctx.write(entry, copy, release);
-      // RFC 9111 §3.4: a 206 joins the stored part of the same representation when they meet
-      const store = ctx.store();
-      const old = store.variants(q.url).find((e) => e.key === entry.key && e.span);
-      const held = old ? store.bodyAtHand(old) : null;
-      const combined = combinePartial(old && held ? { entry: old, body: held } : null, { entry, body: copy });
-      ctx.write(combined.entry, combined.body, release);
+      joinPart(ctx, { entry, body: copy }).then(
+        (held) => ctx.write(held.entry, held.body, release),
+        () => release(),
+      );
     });
     return undefined;
   };
@@ -99,7 +98,7 @@ export function fetchFromOrigin(
 
 /**
  * RFC 5861 §3 stale-while-revalidate: after the client was answered from `use`, one background
- * request revalidates the entry. The engine gives that response only to the tap. `done` runs once.
+ * request revalidates the entry (the engine's `background`: its answer reaches no client). `done` runs once.
  */
 export function revalidateInBackground(ctx: CacheContext, ex: CacheExchange, use: StoredUse, done: () => void): void {
   let settled = false;
@@ -136,7 +135,7 @@ export function revalidateInBackground(ctx: CacheContext, ex: CacheExchange, use
     settle();
     return 'answered';
   };
-  ex.forward(tap, () => {
+  ex.background(tap, () => {
     settle();
     return 'answered';
   });
@@ -147,6 +146,14 @@ function etagAllowed(ex: CacheExchange): boolean {
   return (
     getHeader(ex.facts.headers, 'if-none-match') === undefined || getHeader(ex.forwarded, 'if-none-match') !== undefined
   );
+}
+
+/** RFC 9111 §3.4: a new 206 joined with the stored part of the same representation when they meet. */
+async function joinPart(ctx: CacheContext, incoming: Held): Promise<Held> {
+  const store = ctx.store();
+  const old = store.variants(incoming.entry.url).find((e) => e.key === incoming.entry.key && e.span);
+  const body = old ? (store.bodyAtHand(old) ?? (await store.body(old))) : null;
+  return combinePartial(old && body ? { entry: old, body } : null, incoming);
 }
 
 /** Adds the stored entry's validators (RFC 9111 §4.3.1). */

@@ -131,6 +131,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
 
   async function lookup(ex: CacheExchange, q: Lookup, range: string | undefined): Promise<void> {
     const directives = requestDirectives(ex.forwarded);
+    q.noStore = directives.noStore;
     const ifRange = getHeader(ex.forwarded, 'if-range');
     // a reload (no-cache, max-age=0) cannot use what a leader stores, so it never waits for one
     const collapsible = ex.facts.method === 'GET' && !q.authorized && acceptsStored(directives) && range === undefined;
@@ -199,7 +200,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     const key = use.entry.key;
     if (revalidating.has(key)) return;
     revalidating.add(key);
-    // after the client's answer is complete, so its exchange record is final before the engine reuses it
+    // after the client's answer is complete: the client never waits for the origin
     ex.res.once('close', () => revalidateInBackground(ctx, ex, use, () => revalidating.delete(key)));
   }
 

@@ -14,6 +14,8 @@ export interface Lookup {
   view: RequestView;
   conditionals: ClientConditionals;
   authorized: boolean;
+  /** The request said no-store (RFC 9111 §5.2.1.5): its response is not stored. */
+  noStore?: boolean;
 }
 
 /** Why a response may be stored: the request fields it varies on and the headers to keep. */
