@@ -259,12 +259,19 @@ describe('RFC 9111 §3.2, §4.3.4, §4.3.5 updating stored headers', () => {
 });
 
 describe('RFC 9111 §4.1 Vary normalisation', () => {
-  it('folds whitespace and field lines, case of case-insensitive fields, and Accept-Language order by weight', () => {
+  it('folds whitespace and field lines, case of case-insensitive fields, and list order by weight', () => {
     expect(selectingValue('accept-encoding', 'GZIP,br')).toBe(selectingValue('accept-encoding', 'gzip, br'));
     expect(selectingValue('accept-language', 'en;q=0.7, DA')).toBe(selectingValue('accept-language', 'da,en ; q=0.7'));
     expect(selectingValue('accept-language', 'da, en;q=1.0')).toBe(selectingValue('accept-language', 'da, en'));
     // equal weights keep their order: a client may mean it as a preference
     expect(selectingValue('accept-language', 'en, da')).not.toBe(selectingValue('accept-language', 'da, en'));
+    // Accept: type, subtype and parameter names fold, parameter values keep their case
+    expect(selectingValue('accept', 'Text/HTML;Level=1, */*;q=0.1')).toBe(
+      selectingValue('accept', '*/*; q=0.1, text/html;level=1'),
+    );
+    expect(selectingValue('accept', 'text/html;charset=UTF-8')).not.toBe(
+      selectingValue('accept', 'text/html;charset=utf-8'),
+    );
     // a field Veil does not know keeps its case
     expect(selectingValue('x-mode', 'A')).not.toBe(selectingValue('x-mode', 'a'));
     expect(selectingValue('x-mode', undefined)).toBeNull();

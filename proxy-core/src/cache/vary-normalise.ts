@@ -8,7 +8,7 @@
 // RFC 9110 §12.5.3 content-codings, §12.5.4 language ranges (RFC 4647), §12.5.2 charsets: case-insensitive
 const CASE_INSENSITIVE = new Set(['accept-encoding', 'accept-language', 'accept-charset']);
 // members whose order means nothing once their weights are known (preference is the qvalue)
-const WEIGHTED_LISTS = new Set(['accept-encoding', 'accept-language', 'accept-charset']);
+const WEIGHTED_LISTS = new Set(['accept', 'accept-encoding', 'accept-language', 'accept-charset']);
 
 /** The normalised form of one selecting field's value; null when the request lacks the field. */
 export function selectingValue(name: string, value: string | undefined): string | null {
@@ -23,6 +23,7 @@ export function selectingValue(name: string, value: string | undefined): string 
     )
     .filter((m) => m.length > 0);
   if (CASE_INSENSITIVE.has(name)) members = members.map((m) => m.toLowerCase());
+  else if (name === 'accept') members = members.map(mediaRangeCase);
   if (WEIGHTED_LISTS.has(name)) members = byWeight(members);
   return members.join(', ');
 }
@@ -47,4 +48,14 @@ function byWeight(members: string[]): string[] {
   });
   weighted.sort((a, b) => b.q - a.q || a.i - b.i);
   return weighted.map((w) => w.text);
+}
+
+/** RFC 9110 §8.3.1: a media range's type, subtype and parameter names are case-insensitive; values may not be. */
+function mediaRangeCase(member: string): string {
+  const [range, ...params] = member.split(';');
+  const named = params.map((p) => {
+    const at = p.indexOf('=');
+    return at < 0 ? p.toLowerCase() : p.slice(0, at).toLowerCase() + p.slice(at);
+  });
+  return [range!.toLowerCase(), ...named].join(';');
 }
