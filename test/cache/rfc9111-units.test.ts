@@ -175,10 +175,12 @@ describe('RFC 9111 §4.2.4, §5.2.1, §5.2.2 reuse', () => {
     expect(reuse(rules('max-age=60, stale-while-revalidate=30, must-revalidate'), 80, req())).toBe('revalidate');
   });
 
-  it('RFC 5861 §4: stale-if-error within its window, never with must-revalidate', () => {
+  it('RFC 5861 §4: stale-if-error within its window, never with must-revalidate or no-cache', () => {
     expect(rules('max-age=60, stale-if-error=30').mayServeOnError(80)).toBe(true);
     expect(rules('max-age=60, stale-if-error=30').mayServeOnError(91)).toBe(false);
     expect(rules('max-age=60, stale-if-error=30, must-revalidate').mayServeOnError(80)).toBe(false);
+    // RFC 9111 §4.2.4: no-cache forbids any use without validation, on error too
+    expect(rules('max-age=60, stale-if-error=30, no-cache').mayServeOnError(10)).toBe(false);
   });
 
   it('§5.2.2.4: no-cache="field" withholds that field until revalidated; bare no-cache revalidates', () => {
@@ -212,6 +214,20 @@ describe('RFC 9111 §3 storing', () => {
     const kept = verdict(200, ['Cache-Control', 'private="X-User", max-age=60', 'X-User', 'alice', 'X-Other', '1']);
     expect(kept?.headers).not.toContain('X-User');
     expect(kept?.headers).toContain('X-Other');
+  });
+
+  it('§5.2.2.7 beyond loopback: Set-Cookie keeps a response out unless public or withheld by private="Set-Cookie"', () => {
+    const exposed = { ...limits, exposed: true };
+    const cookie = ['Cache-Control', 'max-age=60', 'Set-Cookie', 'sid=1'];
+    expect(storable(lookup, 200, cookie, exposed, T0)).toBeNull();
+    const withheld = storable(
+      lookup,
+      200,
+      ['Cache-Control', 'max-age=60, private="Set-Cookie"', 'Set-Cookie', 'sid=1'],
+      exposed,
+      T0,
+    );
+    expect(withheld?.headers).not.toContain('Set-Cookie');
   });
 
   it('§3.5: a response to an authenticated request only when it says it may be shared', () => {

@@ -51,9 +51,13 @@ export class HitPlan implements StoredRules {
     return this.lifetime > this.age(now);
   }
 
-  /** RFC 5861 §4: the origin failed and the entry, `age` seconds old, may stand in for it. */
+  /**
+   * RFC 5861 §4: the origin failed and the entry, `age` seconds old, may stand in for it; never
+   * when a directive forbids unvalidated use (RFC 9111 §4.2.4: no-cache, must-revalidate, …).
+   */
   mayServeOnError(age: number): boolean {
-    return !this.mustRevalidate && this.staleIfError > 0 && age <= this.lifetime + this.staleIfError;
+    if (this.mustRevalidate || this.noCache) return false;
+    return this.staleIfError > 0 && age <= this.lifetime + this.staleIfError;
   }
 
   /**

@@ -68,7 +68,6 @@ export function storable(
   if (!explicit && !HEURISTICALLY_CACHEABLE.has(status)) return null;
   const vary = varyNames(joined(headers, 'vary'));
   if (vary.includes('*')) return null;
-  if (!mayStoreCookies(headers, limits.exposed)) return null;
   const length = Number(getHeader(headers, 'content-length'));
   if (Number.isFinite(length) && length > limits.maxEntryBytes) return null;
   let span: StoreVerdict['span'];
@@ -79,6 +78,8 @@ export function storable(
     span = { start: range.start, total: range.total };
   }
   const kept = withoutFields(headers, privateFields ?? []).slice();
+  // judged on what is kept: private="Set-Cookie" leaves no cookie to leak
+  if (!mayStoreCookies(kept, limits.exposed)) return null;
   // RFC 9110 §6.6.1: a cache records when a response without Date arrived
   if (getHeader(kept, 'date') === undefined) {
     setHeader(kept, 'Date', formatHttpDate(responseTime));
