@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDiskStore } from '../../proxy-core/src/cache/disk-store.js';
 import { httpDate, manualClock, type Origin, startOrigin, startVeil, type Veil, viaVeil } from './cache-harness.js';
 
 let origin: Origin;
@@ -113,6 +117,29 @@ describe('partial content through Veil (RFC 9110 §14, RFC 9111 §3.3–3.4)', (
     expect(whole.headers['content-range']).toBeUndefined();
     expect(whole.record.cache).toBe('hit');
     expect(origin.hits).toBe(2);
+  });
+
+  it('RFC 9111 §3.4: parts combine on the disk store as well', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'veil-parts-'));
+    const store = await openDiskStore(dir, 8 * 1024 * 1024);
+    try {
+      const clock = manualClock();
+      origin = await startOrigin(rangeOrigin(clock.now));
+      veil = await startVeil({ now: clock.now, store });
+      const url = `${origin.base}/disk-parts`;
+      await viaVeil(veil, url, { headers: { Range: 'bytes=0-6' } });
+      await veil.cache.flush();
+      await viaVeil(veil, url, { headers: { Range: 'bytes=4-9' } });
+      await veil.cache.flush();
+      const whole = await viaVeil(veil, url);
+      expect(whole).toMatchObject({ status: 200, body: BODY });
+      expect(whole.record.cache).toBe('hit');
+      expect(origin.hits).toBe(2);
+    } finally {
+      await veil.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a Range on a stale stored response is revalidated, then answered from the store', async () => {

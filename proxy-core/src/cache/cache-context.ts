@@ -22,6 +22,8 @@ export interface CacheContext {
   limits(): StoreLimits;
   /** Stores an entry, tracked for `flush()`; `then` runs once it is readable (or failed). */
   write(entry: StoredEntry, body: Buffer, then?: () => void): void;
+  /** Tracks work that ends in a write (reading a part to combine), so `flush()` waits for it too. */
+  track(work: Promise<void>): void;
   /** Answers a client from a stored entry (with Range applied); returns the body bytes sent. */
   answer(ex: CacheExchange, use: StoredUse, result: CacheResult, validated?: boolean): number;
 }

@@ -85,6 +85,8 @@ function parseHead(line: string): EntryHead | null {
     if (!Number.isInteger(head.entry.bodyLength) || head.entry.bodyLength < 0) return null;
     if (!Array.isArray(head.entry.headers) || typeof head.entry.url !== 'string') return null;
     if (!Number.isFinite(head.entry.requestTime) || !Number.isFinite(head.entry.responseTime)) return null;
+    const span = head.entry.span;
+    if (span !== undefined && !(Number.isInteger(span.start) && Number.isInteger(span.total))) return null;
     return head;
   } catch {
     return null;

@@ -64,9 +64,11 @@ export function fetchFromOrigin(
       if (!copy) return release();
       const entry = makeEntry(q, status, statusMessage ?? '', verdict, copy.length, requestTime, responseTime);
       if (!entry.span) return ctx.write(entry, copy, release);
-      joinPart(ctx, { entry, body: copy }).then(
-        (held) => ctx.write(held.entry, held.body, release),
-        () => release(),
+      ctx.track(
+        joinPart(ctx, { entry, body: copy }).then(
+          (held) => ctx.write(held.entry, held.body, release),
+          () => release(),
+        ),
       );
     });
     return undefined;

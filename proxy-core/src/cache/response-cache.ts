@@ -82,6 +82,11 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         then?.();
       });
     },
+    track(work) {
+      const p = work.catch(() => {});
+      writes.add(p);
+      void p.finally(() => writes.delete(p));
+    },
     answer: answerStored,
   };
 
