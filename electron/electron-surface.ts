@@ -30,7 +30,10 @@ export type TraySurface = Pick<E.Tray, 'setToolTip' | 'setImage' | 'destroy' | '
 /** Icons are passed as paths: Electron loads them itself and treats `*Template.png` as macOS template images. */
 export type TrayConstructor = new (image: string) => TraySurface;
 
-export type WebContentsSurface = Pick<E.WebContents, 'id' | 'isDestroyed' | 'send' | 'setWindowOpenHandler' | 'reload'> & {
+export type WebContentsSurface = Pick<
+  E.WebContents,
+  'id' | 'isDestroyed' | 'send' | 'setWindowOpenHandler' | 'reload'
+> & {
   on(event: 'will-navigate', listener: (event: E.Event<E.WebContentsWillNavigateEventParams>) => void): unknown;
   on(event: 'will-redirect', listener: (event: E.Event<E.WebContentsWillRedirectEventParams>) => void): unknown;
   on(event: 'will-attach-webview', listener: (event: E.Event) => void): unknown;
@@ -57,7 +60,9 @@ export type WindowSurface = Pick<
 
 export type BrowserWindowConstructor = new (options: E.BrowserWindowConstructorOptions) => WindowSurface;
 
-export type NotificationConstructor = (new (options: E.NotificationConstructorOptions) => Pick<E.Notification, 'show'>) &
+export type NotificationConstructor = (new (
+  options: E.NotificationConstructorOptions,
+) => Pick<E.Notification, 'show'>) &
   Pick<typeof E.Notification, 'isSupported'>;
 
 export type AppSurface = Pick<

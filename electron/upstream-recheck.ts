@@ -36,7 +36,10 @@ export function watchUpstream(o: UpstreamRecheckOptions): () => void {
     running ??= o.service
       .invoke('upstream.test', { url })
       .then((r) => {
-        if (!r.ok) o.onUnreachable(`The upstream proxy ${r.name ?? "in Settings"} cannot be reached after ${why}: ${r.error ?? "no answer"}`);
+        if (!r.ok)
+          o.onUnreachable(
+            `The upstream proxy ${r.name ?? 'in Settings'} cannot be reached after ${why}: ${r.error ?? 'no answer'}`,
+          );
       })
       .catch(() => undefined)
       .finally(() => {

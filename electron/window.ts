@@ -24,7 +24,11 @@ const CRASH_WINDOW_MS = 60_000;
 type WindowElectron = Pick<ShellElectron, 'BrowserWindow' | 'shell' | 'nativeTheme'>;
 
 /** The main window: isolated, sandboxed, no Node, no navigation, no new windows. */
-export function createMainWindow(electron: WindowElectron, o: WindowOptions, now: () => number = Date.now): WindowSurface {
+export function createMainWindow(
+  electron: WindowElectron,
+  o: WindowOptions,
+  now: () => number = Date.now,
+): WindowSurface {
   const { nativeTheme, shell } = electron;
   const openExternal = (url: string): void => {
     if (isAllowedExternal(url)) void shell.openExternal(url);

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { IPC, type InvokeReply } from '../../electron/bridge-types.js';
+import { type InvokeReply, IPC } from '../../electron/bridge-types.js';
 import { APP_ORIGIN } from '../../electron/security-policy.js';
 import { runShell, type ShellHost } from '../../electron/shell.js';
 import type { Spawn } from '../../electron/watchdog-mode.js';

@@ -24,10 +24,7 @@ function hasGsettings(): boolean {
 const probes = (app: ElectronApplication) => ({
   menu: () => app.evaluate(() => (globalThis as unknown as { veilE2E: VeilProbes }).veilE2E.trayMenu()),
   click: (label: string) =>
-    app.evaluate(
-      (_e, l) => (globalThis as unknown as { veilE2E: VeilProbes }).veilE2E.clickTrayItem(l),
-      label,
-    ),
+    app.evaluate((_e, l) => (globalThis as unknown as { veilE2E: VeilProbes }).veilE2E.clickTrayItem(l), label),
 });
 
 const running = (page: Page) =>
@@ -94,7 +91,8 @@ test.describe('desktop scenarios (Playwright _electron)', () => {
     test.skip(!hasGsettings(), 'gsettings is not installed (apt-get install libglib2.0-bin)');
     // A private GSettings keyfile under the config home, holding the user's own manual proxy.
     const gs = { ...veilEnv(home), GSETTINGS_BACKEND: 'keyfile', VEIL_SYSTEM_PROXY: 'gnome' };
-    const get = (k: string) => execFileSync('gsettings', ['get', ...k.split(' ')], { env: gs, encoding: 'utf8' }).trim();
+    const get = (k: string) =>
+      execFileSync('gsettings', ['get', ...k.split(' ')], { env: gs, encoding: 'utf8' }).trim();
     const set = (k: string, v: string) => execFileSync('gsettings', ['set', ...k.split(' '), v], { env: gs });
     set('org.gnome.system.proxy.http host', "'corp.example'");
     set('org.gnome.system.proxy.http port', '3128');
