@@ -119,15 +119,17 @@ describe('quitting with the system proxy set (real gsettings, keyfile backend)',
   });
 
   it('a restore that hangs still lets the app quit after its deadline, and the next start restores from the journal', async () => {
-    // A gsettings that hangs on `set` while the marker exists (a stuck dconf service), then fails.
+    // A gsettings that hangs on `set` while the marker exists (a stuck dconf service), deaf to the
+    // runner's SIGTERM: the quitting Veil stays stuck in it, as a process that has exited would stay silent.
     const bin = mkdtempSync(join(tmpdir(), 'veil-hang-'));
     const marker = join(bin, 'hang');
     writeFileSync(
       join(bin, 'gsettings'),
-      `#!/bin/sh\nif [ "$1" = set ] && [ -e '${marker}' ]; then\n  while [ -e '${marker}' ]; do sleep 0.05; done\n  touch '${marker}.released'\n  exit 1\nfi\nexec /usr/bin/gsettings "$@"\n`,
+      `#!/bin/sh\ntrap '' TERM\nif [ "$1" = set ] && [ -e '${marker}' ]; then\n  while [ -e '${marker}' ]; do sleep 0.05; done\n  touch '${marker}.released'\n  exit 1\nfi\nexec /usr/bin/gsettings "$@"\n`,
     );
     chmodSync(join(bin, 'gsettings'), 0o755);
-    process.env.PATH = `${bin}${delimiter}${process.env.PATH}`;
+    const realPath = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${realPath}`;
     try {
       const deadline = 700;
       const run = await startWithSystemProxy({ host: { quitDeadlineMs: deadline } });
@@ -143,21 +145,22 @@ describe('quitting with the system proxy set (real gsettings, keyfile backend)',
       expect(atExit).toBe("'auto'");
       expect(existsSync(join(run.dir, JOURNAL_FILE))).toBe(true);
 
-      // The stuck call ends (the process it belonged to is gone for real; here it merely fails).
-      rmSync(marker);
-      await eventually(() => expect(existsSync(`${marker}.released`)).toBe(true));
-      expect(existsSync(join(run.dir, JOURNAL_FILE))).toBe(true);
-
+      // The next start (with a working gsettings) finds the journal and gives the user's settings back.
+      process.env.PATH = realPath;
       const next = launchShell({ dir: run.dir });
       await next.started;
-      await eventually(() => expect(userSettings()).toEqual(USER));
-      expect(existsSync(join(run.dir, JOURNAL_FILE))).toBe(false);
       await eventually(() =>
         expect(next.notifications.map((n) => n.body)).toContain(
           'Veil stopped unexpectedly last time; your previous system proxy settings were restored.',
         ),
       );
+      expect(userSettings()).toEqual(USER);
+      expect(existsSync(join(run.dir, JOURNAL_FILE))).toBe(false);
     } finally {
+      // Lets the stuck call end, so nothing of this test outlives it.
+      rmSync(marker, { force: true });
+      await eventually(() => expect(existsSync(`${marker}.released`)).toBe(true));
+      await new Promise((r) => setTimeout(r, 200));
       rmSync(bin, { recursive: true, force: true });
     }
   });
