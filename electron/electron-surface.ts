@@ -56,6 +56,7 @@ export type WindowSurface = Pick<
   readonly webContents: WebContentsSurface;
   on(event: 'close', listener: (event: E.Event) => void): unknown;
   once(event: 'ready-to-show', listener: () => void): unknown;
+  once(event: 'closed', listener: () => void): unknown;
 };
 
 export type BrowserWindowConstructor = new (options: E.BrowserWindowConstructorOptions) => WindowSurface;
@@ -79,6 +80,7 @@ export type AppSurface = Pick<
 
 export type NativeThemeSurface = Pick<E.NativeTheme, 'shouldUseDarkColors'> & {
   on(event: 'updated', listener: () => void): unknown;
+  off(event: 'updated', listener: () => void): unknown;
 };
 
 export interface PowerMonitorSurface {

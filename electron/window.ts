@@ -89,9 +89,9 @@ export function createMainWindow(
     }
     contents.reload();
   });
-  nativeTheme.on('updated', () => {
-    if (!win.isDestroyed()) win.setBackgroundColor(background());
-  });
+  const followTheme = () => win.setBackgroundColor(background());
+  nativeTheme.on('updated', followTheme);
+  win.once('closed', () => nativeTheme.off('updated', followTheme));
   // Closing the window keeps Veil running in the tray.
   win.on('close', (event) => {
     if (o.quitting()) return;

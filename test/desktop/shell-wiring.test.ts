@@ -190,6 +190,8 @@ describe('the desktop shell on an in-memory Electron', () => {
     run.tray().menu!.item('Open Veil').click();
     expect(run.windows).toHaveLength(2);
     expect(run.windows[1]!.isDestroyed()).toBe(false);
+    // The closed window stopped following the theme; the new one follows it.
+    expect(run.nativeTheme.listenerCount('updated')).toBe(1);
   });
 
   it('waking from sleep and a network change re-check the upstream', async () => {
