@@ -41,8 +41,9 @@ export interface ShellHost {
   /** Registers a handler for SIGINT and SIGTERM. */
   onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
   quitDeadlineMs?: number;
-  /** How often the network is compared for a change (default 5 s). */
+  /** How often the network is compared for a change, and how long a failed upstream check waits to ask again (5 s each). */
   networkPollMs?: number;
+  upstreamRetryMs?: number;
 }
 
 /**
@@ -184,6 +185,7 @@ async function runApp(electron: ShellElectron, host: ShellHost): Promise<void> {
     powerMonitor,
     networkInterfaces: host.networkInterfaces,
     ...(host.networkPollMs ? { intervalMs: host.networkPollMs } : {}),
+    ...(host.upstreamRetryMs ? { retryMs: host.upstreamRetryMs } : {}),
     onUnreachable: (message) => notifyThrottled({ code: 'E_UPSTREAM_UNREACHABLE', message }),
   });
   let launchAtLogin: boolean | null = null;

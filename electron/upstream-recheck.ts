@@ -9,6 +9,8 @@ export interface UpstreamRecheckOptions {
   networkInterfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** How often the interfaces are compared (default 5 s). */
   intervalMs?: number;
+  /** A failed check is asked again after this long before the user is told (default 5 s). */
+  retryMs?: number;
   /** The re-check failed: what to tell the user. */
   onUnreachable(message: string): void;
 }
@@ -27,35 +29,50 @@ export function networkFingerprint(interfaces: NodeJS.Dict<NetworkInterfaceInfo[
  * updates the status the tray and Home show. Returns the stop function.
  */
 export function watchUpstream(o: UpstreamRecheckOptions): () => void {
-  let running: Promise<void> | null = null;
+  let checking = false;
+  let stopped = false;
+  const test = (url: string) => o.service.invoke('upstream.test', { url });
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
-  const recheck = (why: string): Promise<void> => {
+  async function check(url: string, why: string): Promise<void> {
+    let r = await test(url);
+    // Right after waking, or mid-way through joining a network, the route may not be up yet: ask once more
+    // before telling the user (the status already shows the first answer).
+    if (!r.ok) {
+      await pause(o.retryMs ?? 5000);
+      if (stopped) return;
+      r = await test(url);
+    }
+    if (!r.ok && !stopped)
+      o.onUnreachable(
+        `The upstream proxy ${r.name ?? 'in Settings'} cannot be reached after ${why}: ${r.error ?? 'no answer'}`,
+      );
+  }
+
+  const recheck = (why: string): void => {
     const url = o.service.settings.upstream.default;
-    if (!url || url === 'direct') return Promise.resolve();
+    if (stopped || !url || url === 'direct') return;
     // One check at a time: waking up usually brings a resume and a network change together.
-    running ??= o.service
-      .invoke('upstream.test', { url })
-      .then((r) => {
-        if (!r.ok)
-          o.onUnreachable(
-            `The upstream proxy ${r.name ?? 'in Settings'} cannot be reached after ${why}: ${r.error ?? 'no answer'}`,
-          );
-      })
+    if (checking) return;
+    checking = true;
+    void check(url, why)
       .catch(() => undefined)
       .finally(() => {
-        running = null;
+        checking = false;
       });
-    return running;
   };
 
-  o.powerMonitor.on('resume', () => void recheck('waking up'));
+  o.powerMonitor.on('resume', () => recheck('waking up'));
   let seen = networkFingerprint(o.networkInterfaces());
   const timer = setInterval(() => {
     const now = networkFingerprint(o.networkInterfaces());
     if (now === seen) return;
     seen = now;
-    void recheck('a network change');
+    recheck('a network change');
   }, o.intervalMs ?? 5000);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }

@@ -76,6 +76,7 @@ export function launchShell(o: StartOptions = {}): ShellRun {
     networkInterfaces: () => network.interfaces,
     onSignal: (signal, handler) => signals.set(signal, handler),
     networkPollMs: 50,
+    upstreamRetryMs: 100,
     ...o.host,
   };
   const run: ShellRun = {

@@ -225,4 +225,28 @@ describe('the desktop shell on an in-memory Electron', () => {
     await eventually(() => expect(run.notifications).toHaveLength(1));
     expect(run.notifications[0]!.body).toMatch(/^The upstream proxy .* cannot be reached after a network change: /);
   });
+
+  it('an upstream that is back by the second look after waking is not reported', async () => {
+    const upstream = createServer((s) => s.destroy());
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const port = (upstream.address() as AddressInfo).port;
+    const run = launchShell({
+      config: { proxy: { port: 0 }, upstream: { default: `http://127.0.0.1:${port}` } },
+      host: { upstreamRetryMs: 1500 },
+    });
+    await run.started;
+    await new Promise<void>((r) => upstream.close(() => r()));
+    run.powerMonitor.emit('resume');
+    await eventually(async () => expect((await run.command('status.get')).upstream.reachable).toBe(false));
+    // The route comes up a moment after waking.
+    upstream.listen(port, '127.0.0.1');
+    await once(upstream, 'listening');
+    try {
+      await eventually(async () => expect((await run.command('status.get')).upstream.reachable).toBe(true));
+      expect(run.notifications).toEqual([]);
+    } finally {
+      upstream.close();
+    }
+  });
 });
