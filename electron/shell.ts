@@ -91,7 +91,7 @@ async function runApp(electron: ShellElectron, host: ShellHost): Promise<void> {
       body: notice.action ? `${notice.message}\n${notice.action}` : notice.message,
     }).show();
   };
-  // Every desktop notification goes through one throttle, so a burst of one cause is one notification.
+  // What the service reports goes through a throttle, so a burst of one cause is one notification.
   const notifyThrottled = throttleNotices(notify);
 
   const devUrl = host.env.VEIL_RENDERER_URL;
@@ -178,7 +178,8 @@ async function runApp(electron: ShellElectron, host: ShellHost): Promise<void> {
     mac: host.platform === 'darwin',
     openWindow,
     quit: () => app.quit(),
-    onError: (message) => notifyThrottled({ code: 'E_TRAY_ACTION', message }),
+    // The answer to the user's own click: shown every time, never throttled.
+    onError: (message) => notify({ message }),
   });
   stopRecheck = watchUpstream({
     service: svc,
@@ -193,7 +194,7 @@ async function runApp(electron: ShellElectron, host: ShellHost): Promise<void> {
     if (enabled === launchAtLogin) return;
     launchAtLogin = enabled;
     applyLaunchAtLogin(app, host, enabled).catch((err: unknown) =>
-      notifyThrottled({ code: 'E_LOGIN_ITEM', message: `Could not change launch at login: ${(err as Error).message}` }),
+      notify({ message: `Could not change launch at login: ${(err as Error).message}` }),
     );
   };
   syncLogin(svc.settings.app.launchAtLogin);
