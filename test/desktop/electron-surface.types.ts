@@ -7,7 +7,10 @@ export const realElectronFits: typeof import('electron') extends ShellElectron ?
 
 /** An Electron whose App lost an event the shell listens to ('second-instance') no longer fits. */
 type AppWithoutSecondInstance = Omit<E.App, 'on'> & {
-  on(event: 'before-quit' | 'window-all-closed' | 'activate' | 'web-contents-created', listener: () => void): E.App;
+  on(
+    event: 'before-quit' | 'window-all-closed' | 'activate' | 'web-contents-created',
+    listener: (...args: never[]) => void,
+  ): E.App;
 };
 // @ts-expect-error the shell's app surface needs 'second-instance'
 export const renamedEvent: ShellElectron['app'] = {} as AppWithoutSecondInstance;
