@@ -102,6 +102,7 @@ export type ShellElectron = IpcSurface & {
   nativeTheme: NativeThemeSurface;
   powerMonitor: PowerMonitorSurface;
   shell: Pick<E.Shell, 'openExternal'>;
+  dialog: Pick<E.Dialog, 'showErrorBox'>;
   session: { readonly defaultSession: SessionSurface };
   protocol: Pick<E.Protocol, 'registerSchemesAsPrivileged' | 'handle'>;
 };

@@ -68,6 +68,15 @@ async function runAsWatchdog({ app }: ShellElectron, rest: readonly string[]): P
   );
 }
 
+/** Whether the service got as far as loading its settings (start can fail after that: a port in use). */
+function hasSettings(service: VeilService): boolean {
+  try {
+    return service.settings !== null;
+  } catch {
+    return false;
+  }
+}
+
 async function runApp(electron: ShellElectron, host: ShellHost): Promise<void> {
   const { app, Notification, powerMonitor, session, protocol } = electron;
   if (!app.requestSingleInstanceLock()) {
@@ -168,9 +177,21 @@ async function runApp(electron: ShellElectron, host: ShellHost): Promise<void> {
   service = svc;
   svc.on('notice', notifyThrottled);
   unregisterIpc = registerIpc(electron, svc, trustedOrigins(origins));
+  const startError = await svc.start().then(
+    () => null,
+    (err: unknown) => err as Error,
+  );
+  if (startError && !hasSettings(svc)) {
+    // No settings, nothing to run (an unreadable settings file): say so in a box that outlives the exit.
+    electron.dialog.showErrorBox(
+      'Veil cannot start',
+      `${startError.message}\nVeil quits; start it again once this is fixed.`,
+    );
+    app.exit(1);
+    return;
+  }
   // A proxy that cannot listen (port in use) has already said so as an E_LISTEN notice; the tray stays up
   // (with the error icon) so the user can fix it in the window.
-  await svc.start().catch(() => undefined);
   tray = createVeilTray({
     electron,
     service: svc,

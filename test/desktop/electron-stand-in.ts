@@ -41,6 +41,7 @@ export function createElectronStandIn(o: StandInOptions = {}) {
   const ipcHandlers = new Map<string, (event: E.IpcMainInvokeEvent, ...args: unknown[]) => unknown>();
   const ipcListeners = new Emitter();
   const dockHidden = { count: 0 };
+  const errorBoxes: Array<{ title: string; content: string }> = [];
   const app = new StandInApp(
     o.packaged ?? false,
     o.appPath ?? '/work/veil',
@@ -97,6 +98,9 @@ export function createElectronStandIn(o: StandInOptions = {}) {
         openedExternally.push(url);
       },
     },
+    dialog: {
+      showErrorBox: (title: string, content: string) => void errorBoxes.push({ title, content }),
+    },
     session: {
       defaultSession: {
         setPermissionRequestHandler: () => undefined,
@@ -130,6 +134,7 @@ export function createElectronStandIn(o: StandInOptions = {}) {
     powerMonitor,
     nativeTheme,
     dockHidden,
+    errorBoxes,
     /** The only tray (throws when there is none or several). */
     tray(): StandInTray {
       if (trays.length !== 1) throw new Error(`${trays.length} trays`);

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { mkdirSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IPC } from '../../electron/bridge-types.js';
@@ -105,6 +106,19 @@ describe('the desktop shell on an in-memory Electron', () => {
     } finally {
       taken.close();
     }
+  });
+
+  it('settings that cannot be read stop the start with a message, instead of an empty tray', async () => {
+    const run = launchShell();
+    // A folder where the settings file should be: reading it fails (EISDIR), as an unreadable file would.
+    rmSync(run.host.configPath);
+    mkdirSync(run.host.configPath);
+    await run.started;
+    expect(run.app.exitCode).toBe(1);
+    expect(run.errorBoxes).toHaveLength(1);
+    expect(run.errorBoxes[0]!.title).toBe('Veil cannot start');
+    expect(run.errorBoxes[0]!.content).toMatch(/Cannot read the settings file .*config\.json.*Check its permissions/);
+    expect(run.trays).toHaveLength(0);
   });
 
   it('a second instance focuses the existing window instead of starting another engine', async () => {
