@@ -4,7 +4,7 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IPC } from '../../electron/bridge-types.js';
 import { startOrigin, viaProxy } from '../control/helpers.js';
-import { InstanceLock } from './electron-stand-in.js';
+import { electronEvent, InstanceLock } from './electron-stand-in.js';
 import { cleanupShells, eventually, iconName, launchShell } from './shell-harness.js';
 
 beforeAll(() => {
@@ -174,6 +174,26 @@ describe('the desktop shell on an in-memory Electron', () => {
     expect(win.isDestroyed()).toBe(true);
     expect(run.tray().isDestroyed()).toBe(true);
     expect(run.ipcHandlers.size).toBe(0);
+  });
+
+  it('the window never navigates: https links go to the browser, anything else nowhere', async () => {
+    const run = launchShell({ host: { argv: ['electron', '/work/veil', '--show'] } });
+    await run.started;
+    const contents = run.windows[0]!.webContents;
+    for (const url of ['https://github.com/veil', 'http://example.com/', 'file:///etc/passwd']) {
+      const event = electronEvent({ url });
+      contents.emit('will-navigate', event);
+      expect(event.defaultPrevented, url).toBe(true);
+    }
+    const opened = contents.windowOpenHandler!({
+      url: 'https://example.org/help',
+      frameName: '',
+      features: '',
+      disposition: 'foreground-tab',
+      referrer: { url: 'veil-app://ui/index.html', policy: 'strict-origin-when-cross-origin' },
+    });
+    expect(opened).toEqual({ action: 'deny' });
+    expect(run.openedExternally).toEqual(['https://github.com/veil', 'https://example.org/help']);
   });
 
   it('a crashed renderer is reloaded; one that keeps crashing is closed with a notification', async () => {
