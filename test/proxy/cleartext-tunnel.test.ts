@@ -186,3 +186,68 @@ describe('HTTP inside a cleartext CONNECT tunnel', () => {
     socket.destroy();
   });
 });
+
+describe('serveHttp: a stream handed to the engine by another way in', () => {
+  let origin: Origin;
+  let proxy: TestProxy;
+  let door: Server;
+  let doorPort: number;
+  let nextWay: Parameters<TestProxy['engine']['serveHttp']>[1];
+
+  beforeAll(async () => {
+    origin = await startHttpOrigin((req, res) => res.end(`origin saw ${req.url}`));
+    proxy = await startProxy({});
+    // a stand-in for a reverse or transparent listener: its connections go to the engine as they are
+    door = createServer((s) => proxy.engine.serveHttp(s, nextWay));
+    door.listen(0, '127.0.0.1');
+    await once(door, 'listening');
+    doorPort = (door.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    door.close();
+    await proxy.close();
+    await origin.close();
+  });
+
+  async function ask(request: string): Promise<string> {
+    const s = connect(doorPort, '127.0.0.1');
+    let text = '';
+    s.on('data', (c: Buffer) => {
+      text += c.toString('latin1');
+    });
+    s.write(request);
+    const got = await until(
+      () => text,
+      (t) => /\r\n\r\n[\s\S]*(origin saw|<\/html>)/.test(t),
+    );
+    s.destroy();
+    return got;
+  }
+
+  it('routes by Host when the way has no fixed authority, and records the way in', async () => {
+    nextWay = { kind: 'transparent', scheme: 'http', authority: null, clientAddress: '192.0.2.7', admitted: true };
+    const got = await ask(`GET /by-host HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\n\r\n`);
+    expect(got).toContain('origin saw /by-host');
+    const rec = await proxy.nextRecord((r) => r.url === '/by-host');
+    expect(rec.via).toBe('transparent');
+    expect(rec.clientAddress).toBe('192.0.2.7');
+  });
+
+  it('never sends a decrypted (https) request in cleartext when the route cannot speak TLS', async () => {
+    nextWay = {
+      kind: 'tls',
+      scheme: 'https',
+      authority: { host: '127.0.0.1', port: origin.port },
+      clientAddress: '127.0.0.1',
+      admitted: true,
+    };
+    const before = origin.seen.length;
+    const got = await ask(`GET /secret HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\n\r\n`);
+    expect(got).toMatch(/^HTTP\/1\.1 502 /);
+    expect(got).toContain('over TLS');
+    expect(origin.seen.length).toBe(before);
+    const rec = await proxy.nextRecord((r) => r.url === `https://127.0.0.1:${origin.port}/secret`);
+    expect(rec.via).toBe('tls');
+  });
+});

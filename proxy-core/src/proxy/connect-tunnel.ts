@@ -19,6 +19,8 @@ export interface TunnelOpening {
   /** The record id of the CONNECT. */
   openedBy: number;
   clientAddress: string;
+  /** Hands a stream carrying HTTP/1.1 (e.g. the decrypted TLS socket) to the engine's pipeline. */
+  serveHttp(stream: Duplex, way: WayIn): void;
 }
 
 /**
@@ -64,7 +66,12 @@ export async function openTunnel(
       rec.blocked = info;
       throw blockedError(block);
     }
-    const opening: TunnelOpening = { facts, openedBy: rec.id, clientAddress: clientAddressOf(req) };
+    const opening: TunnelOpening = {
+      facts,
+      openedBy: rec.id,
+      clientAddress: clientAddressOf(req),
+      serveHttp: (stream, way) => ctx.serveHttp(stream, way),
+    };
     const inspector = ctx.tunnelInspector;
     const inspect = inspector?.wants(opening) ?? false;
     if (inspect || ctx.cleartextConnectPorts.has(facts.port)) {

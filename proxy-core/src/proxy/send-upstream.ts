@@ -29,6 +29,14 @@ export function sendUpstream(
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
   const target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
+  if (facts.url.protocol === 'https:' && !target.tls) {
+    // a decrypted request must never leave in cleartext because a route cannot speak TLS
+    throw new ProxyError(
+      'E_UPSTREAM_UNREACHABLE',
+      502,
+      `The route ${upstream.name} cannot reach ${facts.host} over TLS.`,
+    );
+  }
   let outHeaders = target.extraHeaders ? forwarded.concat(target.extraHeaders) : forwarded;
   // Transfer-Encoding is hop-by-hop and was stripped; a chunked body must be re-framed for the
   // next hop, or its bytes would reach the origin unframed (a smuggling vector on pooled sockets).
