@@ -1,4 +1,5 @@
 import { blocklistCommand } from './cli/blocklist-command.js';
+import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
 import { serveCommand } from './cli/serve-command.js';
 
@@ -9,6 +10,7 @@ Usage: veil <command> [options]
 Commands:
   serve        Run the proxy headless (veil serve --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
+  ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -16,6 +18,7 @@ type Command = (argv: string[]) => Promise<void>;
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   blocklist: blocklistCommand,
+  ca: (argv) => caCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
