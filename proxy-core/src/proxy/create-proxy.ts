@@ -2,19 +2,28 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, LookupFunction, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
-import { openTunnel } from './connect-tunnel.js';
+import { openTunnel, type TunnelInspector } from './connect-tunnel.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
-import { rawErrorResponse, renderErrorPage } from './error-page.js';
-import { abortExchange } from './exchange-answers.js';
+import { renderErrorPage } from './error-page.js';
+import { abortExchange, endAndRelease, rawErrorAnswer } from './exchange-answers.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import type { ExchangeRecord } from './exchange-record.js';
 import { forwardHttp } from './http-forward.js';
 import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
 import { ProxyError } from './proxy-error.js';
-import { DEFAULT_TIMEOUTS, type ProxyOptions, type Router, SOCKET_HIGH_WATER_MARK } from './proxy-options.js';
+import {
+  DEFAULT_CLEARTEXT_PORTS,
+  DEFAULT_CONNECT_PORTS,
+  DEFAULT_TIMEOUTS,
+  type ProxyOptions,
+  type Router,
+  SOCKET_HIGH_WATER_MARK,
+} from './proxy-options.js';
+import { markWayIn, type WayIn, wayInOf } from './way-in.js';
 import { forwardUpgrade } from './websocket-forward.js';
 
 export interface ProxyEngineError {
@@ -59,6 +68,14 @@ export interface ProxyEngine {
   setCache(cache: ExchangeCache | null): void;
   /** Changes who may use Veil and where they may go, for the next request; open connections stay. */
   reconfigure(change: ProxyAccessChange): void;
+  /**
+   * Serves the HTTP/1.1 carried by `stream` (a decrypted TLS tunnel, a reverse or transparent
+   * listener's connection) with the engine's one pipeline: every request on it is admitted,
+   * scrubbed, blocked, cached and recorded like a plain one, its record saying `way.kind`.
+   */
+  serveHttp(stream: Duplex, way: WayIn): void;
+  /** Installs (or with null removes) what looks inside CONNECT tunnels before Veil dials them blind. */
+  setTunnelInspector(inspector: TunnelInspector | null): void;
 }
 
 /** Creates a forward proxy engine. Nothing listens until `listen()`. */
@@ -93,7 +110,8 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     router: options.router ?? (() => direct),
     access,
     timeouts,
-    allowedConnectPorts: new Set(options.allowedConnectPorts ?? [443, 8443]),
+    allowedConnectPorts: new Set(options.allowedConnectPorts ?? DEFAULT_CONNECT_PORTS),
+    cleartextConnectPorts: new Set(options.cleartextConnectPorts ?? DEFAULT_CLEARTEXT_PORTS),
     allowTrace: options.allowTrace ?? false,
     isSelf(targetHost, targetPort) {
       if (!bound || targetPort !== bound.port) return false;
@@ -109,6 +127,14 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
     reportError(code, message) {
       for (const l of listeners.error) l({ code, message });
+    },
+    tunnelInspector: null,
+    serveHttp(stream, way) {
+      // the HTTP server reads any Duplex it is handed as a connection (mockttp does the same);
+      // the way in is marked first so each request on it knows where origin-form targets go
+      markWayIn(stream, way);
+      server.emit('connection', stream);
+      stream.resume();
     },
   };
 
@@ -132,7 +158,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const target = req.url ?? '';
-    if (target.startsWith('/') || target === '*') {
+    if ((target.startsWith('/') || target === '*') && !wayInOf(req.socket)) {
       if (options.localHandler?.(req, res)) return;
       answerOriginForm(res);
       return;
@@ -166,7 +192,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       // the forwarder sees the request end incomplete and aborts the upstream side
       answerAndClose(pending, failure);
     } else if (failure && !pending && socket.writable) {
-      socket.end(rawErrorResponse(failure));
+      endAndRelease(socket, rawErrorAnswer(failure));
     } else {
       socket.destroy();
     }
@@ -227,6 +253,12 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
     setCache(cache) {
       ctx.cache = cache;
+    },
+    serveHttp(stream, way) {
+      ctx.serveHttp(stream, way);
+    },
+    setTunnelInspector(inspector) {
+      ctx.tunnelInspector = inspector;
     },
     reconfigure(change) {
       const { proxyAuth, allowedClients, allowPrivateDestinations } = change;

@@ -24,8 +24,18 @@ export interface ProxyOptions {
   port?: number;
   /** Default 127.0.0.1: Veil is never an open proxy by accident. */
   host?: string;
-  /** Ports CONNECT may reach. Default 443 and 8443. */
+  /**
+   * Ports CONNECT may reach. Default 443, 8443 and 80 (browsers send `ws://` through a proxy as
+   * CONNECT host:80; tunnels to cleartext ports are looked into, see connect-tunnel.ts).
+   */
   allowedConnectPorts?: number[];
+  /**
+   * Cleartext HTTP ports: a browser sends `ws://` through a proxy as CONNECT host:80, so for a
+   * tunnel to one of these Veil answers 200 at once and looks at what the client says first:
+   * HTTP is served through the same pipeline as a plain request; anything else is spliced blind.
+   * Tunnels to other ports are dialed before the 200 (a failure is a 502 page). Default 80, 8080.
+   */
+  cleartextConnectPorts?: number[];
   /** TRACE is refused (405) unless this is set. */
   allowTrace?: boolean;
   /** Client CIDRs allowed when `host` is not loopback. */
@@ -59,6 +69,9 @@ export interface ProxyOptions {
 
 /** Picks the way out for one request. */
 export type Router = (facts: RequestFacts) => Upstream;
+
+export const DEFAULT_CONNECT_PORTS = [443, 8443, 80];
+export const DEFAULT_CLEARTEXT_PORTS = [80, 8080];
 
 export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
   headersMs: 10_000,
