@@ -1,4 +1,5 @@
 import { blocklistCommand } from './cli/blocklist-command.js';
+import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
 import { serveCommand } from './cli/serve-command.js';
 import { transparentCommand } from './cli/transparent-command.js';
@@ -10,6 +11,7 @@ Usage: veil <command> [options]
 Commands:
   serve        Run the proxy headless (veil serve --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
+  ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
   transparent  Firewall rules for a transparent gateway (veil transparent --help)
 `;
 
@@ -18,6 +20,7 @@ type Command = (argv: string[]) => Promise<void>;
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   blocklist: blocklistCommand,
+  ca: (argv) => caCommand(argv),
   transparent: (argv) => transparentCommand(argv),
 };
 
