@@ -15,6 +15,7 @@ import { hostPattern } from '../proxy/host-pattern-schema.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import type { RunInspection } from '../tls/create-inspector.js';
 import { readExtraCa } from '../tls/origin-trust.js';
+import { conntrackAvailable } from '../transparent/original-destination.js';
 import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
@@ -47,6 +48,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         inspection.exclude)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
+  --transparent PORT    Also listen for connections a Linux gateway's firewall redirects
+                        (veil transparent rules), on the --listen address, same access rules
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
   -h, --help            Show this help
 `;
@@ -90,6 +93,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         inspect: { type: 'boolean' },
         'upstream-ca': { type: 'string', multiple: true },
         'no-inspect': { type: 'string', multiple: true },
+        transparent: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -112,6 +116,15 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   }
   if (values['allow-private-destinations'] === true) proxy.allowPrivateDestinations = true;
   if (typeof values['connect-ports'] === 'string') proxy.allowedConnectPorts = parsePorts(values['connect-ports']);
+  if (values.transparent !== undefined) {
+    const n = Number(values.transparent);
+    if (!/^\d+$/.test(String(values.transparent)) || n < 1 || n > 65535) {
+      throw new CliError(
+        `--transparent takes the port of the transparent listener (1-65535), not "${values.transparent}".`,
+      );
+    }
+    proxy.transparentPort = n;
+  }
   let uiPort: number | null = values.ui === true ? 0 : null;
   if (values['ui-port'] !== undefined) {
     const n = Number(values['ui-port']);
@@ -267,6 +280,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const { host, port } = status.listening;
     const shown = host.includes(':') ? `[${host}]` : host;
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
+  }
+  if (status.transparent) {
+    const { host, port } = status.transparent;
+    process.stdout.write(`Veil transparent listener on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+    if (!(await conntrackAvailable())) {
+      process.stderr.write(
+        'veil: warning: no conntrack table here (/proc/net/nf_conntrack or the conntrack tool): redirected connections without an SNI name or Host are refused. apt-get install conntrack\n',
+      );
+    }
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
   if (service.settings.systemProxy.enabled) {

@@ -14,6 +14,11 @@ export const proxySettings = z.object({
   allowPrivateDestinations: z.boolean().default(false),
   allowedConnectPorts: z.array(z.number().int().min(1).max(65535)).default([443, 8443, 80]),
   allowTrace: z.boolean().default(false),
+  /**
+   * A transparent listener on the same address (a Linux gateway: see veil transparent rules);
+   * null for none.
+   */
+  transparentPort: z.number().int().min(1).max(65535).nullable().default(null),
 });
 
 /** How requests leave Veil: direct, SOCKS5 or an HTTP proxy, per site. */

@@ -28,7 +28,11 @@ export function sendUpstream(
 ): void {
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
-  const target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
+  const target = upstream.httpTarget(
+    facts.dial?.address ?? facts.host,
+    facts.dial?.port ?? facts.port,
+    facts.url.pathname + facts.url.search,
+  );
   if (facts.url.protocol === 'https:' && !target.tls) {
     // a decrypted request must never leave in cleartext because a route cannot speak TLS
     throw new ProxyError(
