@@ -100,7 +100,7 @@ describe.skipIf(problem !== null)('veil transparent rules in a network namespace
     expect(removed.stdout).toMatch(/Removed/);
     expect(ruleset()).toBe(before);
     expect(veil(['rules', '--remove']).stdout).toMatch(/No Veil rules were in place/);
-  });
+  }, 60_000);
 
   it('bad flags are one line and exit code 2', () => {
     const r = veil(['rules', '--port', '8898']);
@@ -110,7 +110,7 @@ describe.skipIf(problem !== null)('veil transparent rules in a network namespace
     const both = veil(['rules', '--interface', 'x', '--port', '1', '--apply', '--remove']);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/cannot go together/);
-  });
+  }, 30_000);
 });
 
 describe.skipIf(problem !== null)('the original destination of a redirected connection', () => {
