@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, type Lab, namespaceProblem, waitForLine } from './netns-lab.js';
+import { createLab, type Lab, namespaceProblem, waitForLine } from '../../bench/lib/netns-lab.js';
 
 /**
  * Veil as a household's gateway: a client namespace routed through a gateway namespace where

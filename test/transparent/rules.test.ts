@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab, type Lab, namespaceProblem, waitForLine } from '../../bench/lib/netns-lab.js';
 import { parseTable } from '../../proxy-core/src/transparent/nft-apply.js';
 import { buildRules, checkRulesOptions } from '../../proxy-core/src/transparent/nft-rules.js';
-import { createLab, type Lab, namespaceProblem, waitForLine } from './netns-lab.js';
+import { findOriginal, indexTable } from '../../proxy-core/src/transparent/original-destination.js';
 
 const CLI = join(import.meta.dirname, '../../dist/proxy-core/src/cli.js');
 
@@ -164,4 +165,29 @@ describe.skipIf(problem !== null)('the original destination of a redirected conn
       }
     });
   }
+});
+
+describe('reading the conntrack table', () => {
+  const proc = [
+    'ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.2 dst=203.0.113.5 sport=51234 dport=80 src=10.0.0.1 dst=10.0.0.2 sport=8898 dport=51234 [ASSURED] mark=0 zone=0 use=2',
+    'ipv4     2 udp      17 29 src=10.0.0.2 dst=9.9.9.9 sport=5353 dport=53 src=9.9.9.9 dst=10.0.0.2 sport=53 dport=5353 mark=0 use=1',
+    'ipv6     10 tcp      6 119 SYN_RECV src=fd00::2 dst=2001:db8::10 sport=40000 dport=443 src=fd00::1 dst=fd00::2 sport=8898 dport=40000 mark=0 use=1',
+  ].join('\n');
+  const tool =
+    'tcp      6 431999 ESTABLISHED src=10.0.0.3 dst=198.51.100.4 sport=4000 dport=8080 src=10.0.0.1 dst=10.0.0.3 sport=8898 dport=4000 [ASSURED] mark=0 use=1\n';
+
+  it('finds the original destination by the client’s address and port and Veil’s port', () => {
+    const tuple = { clientAddress: '::ffff:10.0.0.2', clientPort: 51234, localAddress: '10.0.0.1', localPort: 8898 };
+    expect(findOriginal(proc, tuple)).toEqual({ address: '203.0.113.5', port: 80 });
+    expect(findOriginal(proc, { ...tuple, localPort: 9999 })).toBeNull();
+    expect(findOriginal(proc, { ...tuple, clientPort: 51235 })).toBeNull();
+  });
+
+  it('reads IPv6 entries and the conntrack tool’s format, and skips UDP', () => {
+    const v6 = { clientAddress: 'FD00:0:0:0:0:0:0:2', clientPort: 40000, localAddress: 'fd00::1', localPort: 8898 };
+    expect(findOriginal(proc, v6)).toEqual({ address: '2001:db8::10', port: 443 });
+    const viaTool = { clientAddress: '10.0.0.3', clientPort: 4000, localAddress: '10.0.0.1', localPort: 8898 };
+    expect(findOriginal(tool, viaTool)).toEqual({ address: '198.51.100.4', port: 8080 });
+    expect(indexTable(proc).size).toBe(2);
+  });
 });

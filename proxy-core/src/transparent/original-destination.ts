@@ -26,18 +26,41 @@ const PROC_CONNTRACK = '/proc/net/nf_conntrack';
 /**
  * Reads the conntrack table: /proc/net/nf_conntrack where the kernel offers it, the `conntrack`
  * tool otherwise. Node has no SO_ORIGINAL_DST and Veil ships no native addon, so this is the way
- * a plain Node process learns where a REDIRECTed connection was going.
+ * a plain Node process learns where a REDIRECTed connection was going. A burst of connections
+ * shares reads: the table is read once for every lookup waiting on it, and indexed.
  */
 export function conntrackLookup(procPath = PROC_CONNTRACK, tool = 'conntrack'): OriginalDestinationLookup {
-  return async (tuple) => {
-    const fromProc = await readFile(procPath, 'latin1').then(
-      (text) => findOriginal(text, tuple),
-      () => undefined,
-    );
-    if (fromProc !== undefined) return fromProc;
-    const listed = await runTool(tool, tuple);
-    return listed === null ? null : findOriginal(listed, tuple);
+  let reading: { startedAt: number; table: Promise<Map<string, OriginalDestination>> } | null = null;
+  let last: { startedAt: number; table: Map<string, OriginalDestination> } | null = null;
+  const read = (): { startedAt: number; table: Promise<Map<string, OriginalDestination>> } => {
+    if (reading) return reading;
+    const startedAt = performance.now();
+    const table = readTable(procPath, tool).then((t) => {
+      last = { startedAt, table: t };
+      reading = null;
+      return t;
+    });
+    reading = { startedAt, table };
+    return reading;
   };
+  return async (tuple) => {
+    const key = tupleKey(tuple.clientAddress, tuple.clientPort, tuple.localPort);
+    const asked = performance.now();
+    // the entry exists from the SYN on, before Veil accepted: a read started after that holds it
+    const known = last?.table.get(key);
+    if (known) return known;
+    const pending = reading;
+    if (pending) {
+      const found = (await pending.table).get(key);
+      if (found || pending.startedAt >= asked) return found ?? null;
+    }
+    return (await read().table).get(key) ?? null;
+  };
+}
+
+async function readTable(procPath: string, tool: string): Promise<Map<string, OriginalDestination>> {
+  const text = await readFile(procPath, 'latin1').catch(() => runTool(tool));
+  return text === null ? new Map() : indexTable(text);
 }
 
 /** True when this machine can look up original destinations at all (for the start-up notice). */
@@ -47,37 +70,44 @@ export async function conntrackAvailable(procPath = PROC_CONNTRACK, tool = 'conn
     () => false,
   );
   if (proc) return true;
-  return (await runTool(tool, null)) !== null;
+  return (await runTool(tool)) !== null;
 }
 
-function runTool(tool: string, tuple: ConnectionTuple | null): Promise<string | null> {
-  const args = ['-L', '-p', 'tcp'];
-  if (tuple) args.push('--orig-src', bare(tuple.clientAddress), '--orig-port-src', String(tuple.clientPort));
+function runTool(tool: string): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(tool, args, { timeout: 2000 }, (err, stdout) => resolve(err ? null : String(stdout)));
+    execFile(tool, ['-L', '-p', 'tcp'], { timeout: 2000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout) =>
+      resolve(err ? null : String(stdout)),
+    );
   });
 }
 
+// original tuple, then reply tuple: `src=C dst=D sport=CP dport=DP … src=V dst=C sport=VP dport=CP`
+const ENTRY =
+  /(?:^|\s)tcp\s.*?\ssrc=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)\s.*?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)/;
+
 /**
- * Finds the entry whose original tuple starts at the client's address and port and whose reply
- * comes from Veil's port; returns that entry's original destination. Lines look like
+ * Indexes TCP entries by (client address, client port, reply source port): the connection as
+ * Veil's socket sees it after the redirect. Lines look like
  * `ipv4 2 tcp 6 431999 ESTABLISHED src=C dst=D sport=CP dport=DP src=V dst=C sport=VP dport=CP …`
  * (the `conntrack` tool prints the same without the first two fields).
  */
-export function findOriginal(table: string, tuple: ConnectionTuple): OriginalDestination | null {
-  const client = normalize(tuple.clientAddress);
+export function indexTable(table: string): Map<string, OriginalDestination> {
+  const out = new Map<string, OriginalDestination>();
   for (const line of table.split('\n')) {
-    if (!/(^|\s)tcp\s/.test(line)) continue;
-    const src = [...line.matchAll(/\bsrc=(\S+)/g)].map((m) => m[1]!);
-    const dst = [...line.matchAll(/\bdst=(\S+)/g)].map((m) => m[1]!);
-    const sport = [...line.matchAll(/\bsport=(\d+)/g)].map((m) => Number(m[1]));
-    const dport = [...line.matchAll(/\bdport=(\d+)/g)].map((m) => Number(m[1]));
-    if (src.length < 2 || dst.length < 1 || sport.length < 2 || dport.length < 1) continue;
-    if (normalize(src[0]!) !== client || sport[0] !== tuple.clientPort) continue;
-    if (sport[1] !== tuple.localPort) continue;
-    return { address: normalize(dst[0]!), port: dport[0]! };
+    const m = ENTRY.exec(line);
+    if (!m) continue;
+    out.set(tupleKey(m[1]!, Number(m[3]), Number(m[7])), { address: normalize(m[2]!), port: Number(m[4]) });
   }
-  return null;
+  return out;
+}
+
+/** The entry for one connection in a conntrack listing, or null. */
+export function findOriginal(table: string, tuple: ConnectionTuple): OriginalDestination | null {
+  return indexTable(table).get(tupleKey(tuple.clientAddress, tuple.clientPort, tuple.localPort)) ?? null;
+}
+
+function tupleKey(clientAddress: string, clientPort: number, localPort: number): string {
+  return `${normalize(clientAddress)} ${clientPort} ${localPort}`;
 }
 
 function bare(address: string): string {
