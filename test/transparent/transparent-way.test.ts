@@ -1,8 +1,10 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OriginalDestination } from '../../proxy-core/src/transparent/original-destination.js';
-import { type Origin, startHttpOrigin, startHttpsOrigin } from '../proxy/helpers/origins.js';
+import { type Origin, startHttpOrigin, startHttpsOrigin, startRawOrigin } from '../proxy/helpers/origins.js';
 import { startProxy, type TestProxy } from '../proxy/helpers/proxy.js';
 
 /**
@@ -173,5 +175,53 @@ describe('a redirected TLS connection', () => {
     await expect(tlsThrough(undefined)).rejects.toThrow();
     const rec = await veil.nextRecord((r) => r.error === 'E_NO_DESTINATION');
     expect(rec.via).toBe('transparent');
+  });
+});
+
+/** A real ClientHello, as Node's TLS client writes it, captured without any network. */
+async function clientHello(servername: string, alpnBytes: number): Promise<Buffer> {
+  let captured: Buffer | null = null;
+  const sink = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, done) {
+      captured ??= Buffer.from(chunk);
+      done();
+    },
+  });
+  const protocols = Array.from({ length: Math.ceil(alpnBytes / 200) }, (_, i) => `${'p'.repeat(195)}${i}`);
+  const tls = tlsConnect({ socket: sink, servername, ALPNProtocols: protocols });
+  tls.on('error', () => {});
+  while (!captured) await sleep(5);
+  tls.destroy();
+  return captured;
+}
+
+describe('a redirected ClientHello split over several segments and larger than one MTU', () => {
+  it('is read whole: the tunnel goes by its SNI and the origin gets every byte in order', async () => {
+    const received: Buffer[] = [];
+    const raw = await startRawOrigin((socket, first) => {
+      received.push(first);
+      socket.on('data', (d: Buffer) => received.push(d));
+    });
+    try {
+      destination = { address: '127.0.0.1', port: raw.port };
+      const hello = await clientHello('origin.test', 3000);
+      expect(hello.length).toBeGreaterThan(1500);
+      const socket = netConnect(transparentPort(), '127.0.0.1');
+      socket.setNoDelay(true);
+      await new Promise((r) => socket.once('connect', r));
+      for (let i = 0; i < hello.length; i += 700) {
+        socket.write(hello.subarray(i, i + 700));
+        await sleep(40);
+      }
+      const deadline = Date.now() + 5000;
+      while (Buffer.concat(received).length < hello.length && Date.now() < deadline) await sleep(20);
+      expect(Buffer.concat(received).equals(hello)).toBe(true);
+      socket.destroy();
+      const rec = await veil.nextRecord((r) => r.kind === 'connect' && r.status === 200);
+      expect(rec.host).toBe('origin.test');
+    } finally {
+      await raw.close();
+    }
   });
 });
