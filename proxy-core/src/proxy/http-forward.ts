@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import { admit } from './admit.js';
 import type { EngineContext } from './engine-context.js';
 import { sendBlocked, sendError } from './exchange-answers.js';
@@ -7,7 +7,7 @@ import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { getHeader, type HeaderList, setHeader } from './header-list.js';
 import { ProxyError } from './proxy-error.js';
 import { checkRequestFraming } from './request-framing.js';
-import { sendUpstream } from './send-upstream.js';
+import { UpstreamExchange } from './upstream-exchange.js';
 import { clientAddressOf, wayInOf } from './way-in.js';
 
 /** Handles one HTTP request from a client (absolute-form, or origin-form on a way in): the proxy's main path. */
@@ -49,16 +49,48 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
       const policy = ctx.policy;
       const forward = (tap?: ResponseTap, onFailure?: FailureTap): void => {
         try {
-          sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure);
+          new UpstreamExchange({ ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure }).start();
         } catch (err) {
           sendError(ctx, res, rec, err);
         }
       };
       const fail = (err: unknown): void => sendError(ctx, res, rec, err);
-      cache.handle({ req, res, rec, facts, policy, forward, fail, forwarded });
+      const background = (tap: ResponseTap, onFailure: FailureTap): void => {
+        // a response object no client reads: the engine's answer paths stay as they are
+        const bg = recorderFor(ctx, 'http', req);
+        bg.host = facts.host;
+        bg.forwardedRequestHeaders = forwarded;
+        const sink = new ServerResponse(req);
+        const tapped: ResponseTap = (status, message, list, body) => {
+          bg.status = status;
+          bg.finish();
+          return tap(status, message, list, body);
+        };
+        const failed: FailureTap = (err) => {
+          bg.finish();
+          return onFailure(err);
+        };
+        try {
+          new UpstreamExchange({
+            ctx,
+            req,
+            res: sink,
+            rec: bg,
+            facts,
+            forwarded,
+            hasBody: false,
+            tap: tapped,
+            onFailure: failed,
+          }).start();
+        } catch (err) {
+          bg.finish();
+          onFailure(err);
+        }
+      };
+      cache.handle({ req, res, rec, facts, policy, forwarded, forward, background, fail });
       return;
     }
-    sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody);
+    new UpstreamExchange({ ctx, req, res, rec, facts, forwarded, hasBody }).start();
   } catch (err) {
     sendError(ctx, res, rec, err);
   }
