@@ -1,6 +1,8 @@
 import { blocklistCommand } from './cli/blocklist-command.js';
+import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
 import { serveCommand } from './cli/serve-command.js';
+import { transparentCommand } from './cli/transparent-command.js';
 
 const USAGE = `Veil — an anonymizing privacy proxy
 
@@ -9,6 +11,8 @@ Usage: veil <command> [options]
 Commands:
   serve        Run the proxy headless (veil serve --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
+  ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
+  transparent  Firewall rules for a transparent gateway (veil transparent --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -16,6 +20,8 @@ type Command = (argv: string[]) => Promise<void>;
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   blocklist: blocklistCommand,
+  ca: (argv) => caCommand(argv),
+  transparent: (argv) => transparentCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

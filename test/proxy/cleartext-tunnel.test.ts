@@ -222,7 +222,7 @@ describe('serveHttp: a stream handed to the engine by another way in', () => {
     nextWay = { kind: 'transparent', scheme: 'http', authority: null, clientAddress: '192.0.2.7', admitted: true };
     const got = await ask(`GET /by-host HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\n\r\n`);
     expect(got).toContain('origin saw /by-host');
-    const rec = await proxy.nextRecord((r) => r.url === '/by-host');
+    const rec = await proxy.nextRecord((r) => r.url === `http://127.0.0.1:${origin.port}/by-host`);
     expect(rec.via).toBe('transparent');
     expect(rec.clientAddress).toBe('192.0.2.7');
   });

@@ -249,6 +249,7 @@ export function createService(options: ServiceOptions): VeilService {
       allowedConnectPorts: s.proxy.allowedConnectPorts,
       allowTrace: s.proxy.allowTrace,
       ...(s.proxy.proxyAuth ? { proxyAuth: s.proxy.proxyAuth } : {}),
+      ...(s.proxy.transparentPort ? { transparent: { port: s.proxy.transparentPort } } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
     };
@@ -276,7 +277,11 @@ export function createService(options: ServiceOptions): VeilService {
         listenError = undefined;
         return;
       }
-      if (wanted.port === runningAs.port && wanted.listen === runningAs.listen) {
+      const sameListeners =
+        wanted.port === runningAs.port &&
+        wanted.listen === runningAs.listen &&
+        wanted.transparentPort === runningAs.transparentPort;
+      if (sameListeners) {
         const {
           allowedClients,
           proxyAuth,
@@ -346,6 +351,7 @@ export function createService(options: ServiceOptions): VeilService {
     const st: Status = {
       running: proxy !== null,
       listening: proxy?.address ?? null,
+      transparent: proxy?.transparentAddress ?? null,
       profile: s.privacy.profile,
       upstream: { name: s.upstream.default ? redactUpstreamUrl(s.upstream.default) : 'direct', reachable: null },
       systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },

@@ -4,6 +4,7 @@ import { cacheSettings } from '../cache/cache-settings.js';
 import { privacySettings } from '../privacy/privacy-schema.js';
 import { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
 import { systemProxySettings } from '../system/system-proxy-settings.js';
+import { inspectionSettings } from '../tls/inspection-settings.js';
 import { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
 // Each domain owns the schema of its own section; this file composes them into one document.
@@ -30,6 +31,7 @@ export {
 export { hostPattern } from '../proxy/host-pattern-schema.js';
 export { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
 export { systemProxySettings } from '../system/system-proxy-settings.js';
+export { inspectionSettings, inspectionSiteRule } from '../tls/inspection-settings.js';
 export { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
 /**
@@ -55,6 +57,7 @@ export const settingsSchema = z.object({
   traffic: trafficSettings.default(trafficSettings.parse({})),
   audit: auditSettings.default(auditSettings.parse({})),
   systemProxy: systemProxySettings.default(systemProxySettings.parse({})),
+  inspection: inspectionSettings.default(inspectionSettings.parse({})),
   app: appSettings.default(appSettings.parse({})),
 });
 

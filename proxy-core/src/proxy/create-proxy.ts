@@ -25,6 +25,7 @@ import {
   type Router,
   SOCKET_HIGH_WATER_MARK,
 } from './proxy-options.js';
+import { createTransparentListener } from './transparent-listener.js';
 import { markWayIn, type WayIn, wayInOf } from './way-in.js';
 import { forwardUpgrade } from './websocket-forward.js';
 
@@ -59,6 +60,8 @@ export interface ProxyEngine {
   close(): Promise<void>;
   /** The bound address, once listening. */
   readonly address: { host: string; port: number } | null;
+  /** The transparent listener's bound address, when there is one. */
+  readonly transparentAddress: { host: string; port: number } | null;
   /** Open client connections. */
   readonly connectionCount: number;
   /** Subscribes; returns the unsubscribe function. */
@@ -122,7 +125,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     cleartextConnectPorts: new Set(options.cleartextConnectPorts ?? DEFAULT_CLEARTEXT_PORTS),
     allowTrace: options.allowTrace ?? false,
     isSelf(targetHost, targetPort) {
-      if (!bound || targetPort !== bound.port) return false;
+      if (!bound || (targetPort !== bound.port && targetPort !== transparent?.address?.port)) return false;
       const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
       return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
     },
@@ -223,6 +226,10 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     }
   });
 
+  const transparent = options.transparent
+    ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024)
+    : null;
+
   return {
     async listen() {
       const port = options.port ?? 8899;
@@ -240,6 +247,13 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       }
       const addr = server.address() as AddressInfo;
       bound = { host: addr.address, port: addr.port };
+      try {
+        await transparent?.listen();
+      } catch (err) {
+        await new Promise<void>((r) => server.close(() => r()));
+        bound = null;
+        throw err;
+      }
       return bound;
     },
     async close() {
@@ -248,6 +262,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
         guard.release(holder);
         return;
       }
+      await transparent?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => {
@@ -263,6 +278,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
     get address() {
       return bound;
+    },
+    get transparentAddress() {
+      return transparent?.address ?? null;
     },
     get connectionCount() {
       return sockets.size;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from './exchange-record.js';
-import { type HeaderList, toPairs } from './header-list.js';
+import { getHeader, type HeaderList, toPairs } from './header-list.js';
 import { clientAddressOf, formatAuthority, type WayInKind, wayInOf } from './way-in.js';
 
 /** Where finished records go; `wanted()` is false while nobody listens. */
@@ -36,6 +36,10 @@ export class ExchangeRecorder {
   receipt: ReceiptEntry[] = [];
   /** The way in, when the request did not come straight from a client of the listener. */
   via?: WayInKind;
+  /** Where a transparently redirected connection was going (`address:port`), when known. */
+  originalDestination?: string;
+  /** The Host or SNI did not resolve to the original destination. */
+  hostMismatch?: boolean;
   private done = false;
 
   constructor(
@@ -87,6 +91,8 @@ export class ExchangeRecorder {
     if (this.error) record.error = this.error;
     if (this.profile) record.profile = this.profile;
     if (this.via) record.via = this.via;
+    if (this.originalDestination) record.originalDestination = this.originalDestination;
+    if (this.hostMismatch) record.hostMismatch = true;
     this.sink.emit(record);
   }
 }
@@ -106,6 +112,7 @@ export function recorderFor(
   // origin-form on a way in: the record names the absolute URL the request went to
   if (way?.authority && url.startsWith('/'))
     url = `${way.scheme}://${formatAuthority(way.authority.host, way.authority.port)}${url}`;
+  else if (way && url.startsWith('/')) url = `${way.scheme}://${getHeader(req.rawHeaders, 'host') ?? ''}${url}`;
   const rec = new ExchangeRecorder(
     ctx.nextId(),
     kind,
@@ -117,5 +124,6 @@ export function recorderFor(
   );
   rec.requestHeaders = req.rawHeaders;
   if (way) rec.via = way.kind;
+  if (way?.dial) rec.originalDestination = formatAuthority(way.dial.address, way.dial.port);
   return rec;
 }

@@ -3,6 +3,7 @@ import type { LookupFunction } from 'node:net';
 import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { TransparentListenerOptions } from './transparent-listener.js';
 import type { Upstream } from './upstream.js';
 
 export interface ProxyTimeouts {
@@ -76,6 +77,11 @@ export interface ProxyOptions {
    * Return true when handled; otherwise the client is told this is a proxy.
    */
   localHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * A transparent listener on the same address (a Linux gateway's firewall redirects clients'
+   * web traffic to it): see transparent-way.ts. Default: none.
+   */
+  transparent?: TransparentListenerOptions;
 }
 
 /** Picks the way out for one request. */

@@ -71,7 +71,11 @@ export async function forwardUpgrade(
     }
     const route = ctx.router(facts);
     rec.route = route.name;
-    const dialed = await route.connect(host, port, ctx.timeouts.upstreamConnectMs);
+    const dialed = await route.connect(
+      facts.dial?.address ?? host,
+      facts.dial?.port ?? port,
+      ctx.timeouts.upstreamConnectMs,
+    );
     upstream = dialed.socket;
     rec.dns = dialed.timings.dns;
     rec.connect = dialed.timings.connect;
