@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
+import type { DnsStatus } from '../dns/dns-settings.js';
 import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
@@ -13,6 +14,7 @@ import { blocklistSource, type Profile, profileSchema, type Settings } from './s
  */
 
 export type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
+export type { DnsStatus } from '../dns/dns-settings.js';
 export type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 export type { BlockInfo, ExchangeRecord, ReceiptEntry } from '../proxy/exchange-record.js';
 export type { Counters, Har, HarEntry, HarHeader, TrafficBatch, TrafficFilter } from '../traffic/traffic-schema.js';
@@ -60,6 +62,8 @@ export interface Status {
   systemProxy: SystemProxyState;
   counters: Counters;
   trafficPaused: boolean;
+  /** Name resolution: private (DoH/DoT) or system, and how often it fell back (dns feature). */
+  dns?: DnsStatus;
   notices: Notice[];
   /** Last listener error (e.g. port in use), if any. */
   error?: string;

@@ -1,5 +1,6 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { systemLookup } from '../dns/system-lookup.js';
 import { ProxyError } from './proxy-error.js';
 
 export interface AccessOptions {
@@ -109,7 +110,7 @@ export class AccessControl {
    * Wraps a resolver so that a name resolving to loopback or link-local is refused before
    * any connection is made (a DNS name must not be a way around `checkDestination`).
    */
-  guardLookup(base: LookupFunction = dnsLookup as unknown as LookupFunction): LookupFunction {
+  guardLookup(base: LookupFunction = systemLookup): LookupFunction {
     if (!this.guardsDestinations) return base;
     return (hostname, options, callback) => {
       base(hostname, options, (err, address, family) => {

@@ -2,6 +2,7 @@ import type { FeatureFactory } from '../feature.js';
 import { auditFeature } from './audit-feature.js';
 import { blocklistFeature } from './blocklist-feature.js';
 import { cacheFeature } from './cache-feature.js';
+import { dnsFeature } from './dns-feature.js';
 import { privacyFeature } from './privacy-feature.js';
 import { routingFeature } from './routing-feature.js';
 import { systemFeature } from './system-feature.js';
@@ -11,6 +12,7 @@ import { trafficFeature } from './traffic-feature.js';
 export const builtInFeatures: FeatureFactory[] = [
   trafficFeature,
   auditFeature,
+  dnsFeature,
   blocklistFeature,
   privacyFeature,
   routingFeature,

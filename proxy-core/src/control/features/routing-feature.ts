@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import { HostPatternMap } from '../../privacy/host-pattern.js';
 import { AccessControl } from '../../proxy/access-control.js';
 import { parseAuthority } from '../../proxy/connect-tunnel.js';
@@ -12,6 +13,7 @@ import { probeUpstream } from '../../proxy/upstream-probe.js';
 import { parseUpstreamUrl, redactUpstreamUrl } from '../../proxy/upstream-url.js';
 import type { Feature, FeatureFactory } from '../feature.js';
 import type { Settings } from '../settings-schema.js';
+import { resolverOf } from './dns-feature.js';
 
 // replaced routes keep serving the exchanges already on them for this long before their pools close
 const RETIRE_AFTER_MS = 60_000;
@@ -31,6 +33,7 @@ function makeUpstream(
   proxy: Settings['proxy'],
   direct: Upstream,
   health: HealthListener,
+  lookup: LookupFunction | undefined,
 ): Upstream {
   if (raw === 'direct') return direct;
   const url = parseUpstreamUrl(raw);
@@ -41,8 +44,8 @@ function makeUpstream(
   };
   const primary =
     url.kind === 'socks5'
-      ? createSocksUpstream(url, { localDns: s.localDns, onHealth, ...guardedResolver(proxy) })
-      : createHttpUpstream(url, { onHealth });
+      ? createSocksUpstream(url, { localDns: s.localDns, onHealth, hostLookup: lookup, ...guardedResolver(proxy, lookup) })
+      : createHttpUpstream(url, { onHealth, lookup });
   if (!s.allowDirectFallback) return primary;
   const fallback = createFallbackUpstream(primary, direct);
   markDown = fallback.markDown;
@@ -54,10 +57,13 @@ function makeUpstream(
  * is exposed, that address gets the direct route's check, or a name resolving to 127.0.0.1 would
  * reach the SOCKS host's own services (often this machine: Tor listens on loopback).
  */
-function guardedResolver(p: Settings['proxy']): { lookup?: (host: string) => Promise<string> } {
+function guardedResolver(
+  p: Settings['proxy'],
+  base: LookupFunction | undefined,
+): { lookup?: (host: string) => Promise<string> } {
   const access = accessFor(p);
-  if (!access.guardsDestinations) return {};
-  const lookup = access.guardLookup();
+  if (!access.guardsDestinations && !base) return {};
+  const lookup = access.guardLookup(base);
   return {
     lookup: (host) =>
       new Promise((resolve, reject) => {
@@ -78,23 +84,28 @@ function accessFor(p: Settings['proxy']): AccessControl {
  * The direct route, with the engine's guard: when Veil is exposed, a name that resolves to
  * loopback or link-local is refused at connect time, exactly as on the engine's own direct route.
  */
-function guardedDirect(p: Settings['proxy']): Upstream {
+function guardedDirect(p: Settings['proxy'], lookup: LookupFunction | undefined): Upstream {
   const access = accessFor(p);
-  return createDirectUpstream(access.guardsDestinations ? { lookup: access.guardLookup() } : {});
+  if (access.guardsDestinations) return createDirectUpstream({ lookup: access.guardLookup(lookup) });
+  return createDirectUpstream(lookup ? { lookup } : {});
 }
 
-/** Compiles the upstream section: the default route plus per-site rules, most specific first. */
+/**
+ * Compiles the upstream section: the default route plus per-site rules, most specific first.
+ * `lookup` (Veil's resolver, dns/) resolves direct destinations and the upstream proxies' own names.
+ */
 export function buildRoutes(
   s: Settings['upstream'],
   proxy: Settings['proxy'],
   health: HealthListener = () => {},
+  lookup?: LookupFunction,
 ): Routes {
-  const direct = guardedDirect(proxy);
+  const direct = guardedDirect(proxy, lookup);
   const byUrl = new Map<string, Upstream>([['direct', direct]]);
   const get = (raw: string): Upstream => {
     let u = byUrl.get(raw);
     if (!u) {
-      u = makeUpstream(raw, s, proxy, direct, health);
+      u = makeUpstream(raw, s, proxy, direct, health, lookup);
       byUrl.set(raw, u);
     }
     return u;
@@ -108,6 +119,7 @@ export function buildRoutes(
 
 /** Upstream proxies (SOCKS5, HTTP) and per-site routes; the one feature that provides the router. */
 export const routingFeature: FeatureFactory = (host) => {
+  const { lookup } = resolverOf(host);
   let routes: Routes | null = null;
   let builtFrom = '';
   // whether the default upstream answered its last dial; null until Veil has tried it
@@ -138,7 +150,7 @@ export const routingFeature: FeatureFactory = (host) => {
       const old = routes;
       if (settings.upstream.default !== defaultUrl) reachable = null;
       defaultUrl = settings.upstream.default;
-      routes = buildRoutes(settings.upstream, settings.proxy, onHealth);
+      routes = buildRoutes(settings.upstream, settings.proxy, onHealth, lookup);
       builtFrom = key;
       if (old) retire(old);
     },
@@ -164,7 +176,8 @@ export const routingFeature: FeatureFactory = (host) => {
           name = url.name;
           if (args!.target) {
             const { host, port } = parseAuthority(args!.target);
-            const upstream = url.kind === 'socks5' ? createSocksUpstream(url) : createHttpUpstream(url);
+            const upstream =
+              url.kind === 'socks5' ? createSocksUpstream(url, { hostLookup: lookup }) : createHttpUpstream(url, { lookup });
             try {
               const { socket } = await upstream.connect(host, port, 10_000);
               socket.destroy();
@@ -172,7 +185,7 @@ export const routingFeature: FeatureFactory = (host) => {
               upstream.close();
             }
           } else {
-            await probeUpstream(url, 10_000);
+            await probeUpstream(url, 10_000, lookup);
           }
           return { ok: true, ms: ms(), name };
         } catch (err) {

@@ -1,0 +1,111 @@
+import { randomInt } from 'node:crypto';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { withTimeout } from './doh-transport.js';
+import { type DnsTransport, type ResolverEndpoint, tlsOptions } from './resolver-endpoint.js';
+
+// RFC 7858 §3.4: keep the connection for reuse, close it when idle
+const IDLE_MS = 30_000;
+
+interface Pending {
+  resolve: (wire: Buffer) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * DNS over TLS (RFC 7858): one connection per server, queries pipelined on it (each framed with
+ * its two-byte length, answers matched by id, in whatever order they come back).
+ */
+export function createDotTransport(ep: ResolverEndpoint): DnsTransport {
+  let socket: Promise<TLSSocket> | null = null;
+  let attempt = 0;
+  const pending = new Map<number, Pending>();
+
+  function failAll(err: Error): void {
+    for (const [id, p] of pending) {
+      clearTimeout(p.timer);
+      pending.delete(id);
+      p.reject(err);
+    }
+  }
+
+  function open(): Promise<TLSSocket> {
+    const p = (async () => {
+      const opts = await tlsOptions(ep, attempt, ['dot']);
+      return new Promise<TLSSocket>((resolve, reject) => {
+        const s = tlsConnect(opts);
+        let buf: Buffer = Buffer.alloc(0);
+        const drop = (err: Error): void => {
+          if (socket === p) socket = null;
+          failAll(err);
+        };
+        s.once('secureConnect', () => {
+          s.off('error', fail);
+          s.on('error', drop);
+          s.setTimeout(IDLE_MS, () => s.end());
+          s.unref();
+          resolve(s);
+        });
+        const fail = (err: Error): void => {
+          if (socket === p) socket = null;
+          attempt++;
+          reject(err);
+        };
+        s.once('error', fail);
+        s.once('close', () => drop(new Error(`${ep.url.href} closed the connection`)));
+        s.on('data', (chunk: Buffer) => {
+          buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+          while (buf.length >= 2) {
+            const len = buf.readUInt16BE(0);
+            if (buf.length < 2 + len) break;
+            const msg = buf.subarray(2, 2 + len);
+            buf = buf.subarray(2 + len);
+            if (msg.length < 2) continue;
+            const waiter = pending.get(msg.readUInt16BE(0));
+            if (!waiter) continue;
+            pending.delete(msg.readUInt16BE(0));
+            clearTimeout(waiter.timer);
+            waiter.resolve(Buffer.from(msg));
+          }
+          if (pending.size > 0) s.ref();
+          else s.unref();
+        });
+      });
+    })();
+    p.catch(() => {
+      if (socket === p) socket = null;
+    });
+    socket = p;
+    return p;
+  }
+
+  return {
+    async query(wire, timeoutMs) {
+      const s = await withTimeout(socket ?? open(), timeoutMs, `${ep.url.href} did not accept a connection in time`);
+      let id = randomInt(0, 0x10000);
+      while (pending.has(id)) id = (id + 1) & 0xffff;
+      const framed = Buffer.alloc(2 + wire.length);
+      framed.writeUInt16BE(wire.length, 0);
+      wire.copy(framed, 2);
+      framed.writeUInt16BE(id, 2);
+      return new Promise<Buffer>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${ep.url.href} did not answer in time`));
+        }, timeoutMs);
+        pending.set(id, { resolve, reject, timer });
+        s.ref();
+        s.write(framed);
+      });
+    },
+    close() {
+      const p = socket;
+      socket = null;
+      failAll(new Error('resolver closed'));
+      p?.then(
+        (s) => s.destroy(),
+        () => {},
+      );
+    },
+  };
+}
