@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { downloadList } from '../../proxy-core/src/blocklist/list-download.js';
+import { dnsFeature } from '../../proxy-core/src/control/features/dns-feature.js';
 import { createDnsResolver, type ResolverConfig } from '../../proxy-core/src/dns/dns-resolver.js';
 import { parseResolverUrl } from '../../proxy-core/src/dns/resolver-url.js';
-import { dnsFeature } from '../../proxy-core/src/control/features/dns-feature.js';
 import { type EchoOrigin, type RunningVeil, startEchoOrigin, startVeil, viaProxy } from '../privacy/harness.js';
+import { startRecordingSocks } from '../upstream/servers.js';
 import { resolverCert, startDohServer, startDotServer, type TestResolver, type Zone } from './resolver-servers.js';
 
 const zone: Zone = {
@@ -120,7 +121,9 @@ describe('private DNS through Veil', () => {
   it('resolvers down: 502 naming DNS, no fallback', async () => {
     const dead = await deadResolver();
     cleanups.push(dead.close);
-    const v = await veil({ servers: [{ url: `https://resolver.veil-test:${dead.port}/dns-query`, bootstrap: ['127.0.0.1'] }] });
+    const v = await veil({
+      servers: [{ url: `https://resolver.veil-test:${dead.port}/dns-query`, bootstrap: ['127.0.0.1'] }],
+    });
     const res = await viaProxy(v.port, `http://only-private.veil-test:${origin.port}/`);
     expect(res.status).toBe(502);
     expect(res.body).toContain('Private DNS could not resolve only-private.veil-test');
@@ -177,6 +180,16 @@ describe('private DNS through Veil', () => {
     const res = await viaProxy(v.port, `http://127.0.0.1:${origin.port}/through`);
     expect(res.status).toBe(200);
     expect(doh.seen.map((q) => q.name)).toContain('upstream-proxy.veil-test');
+  });
+
+  it('a SOCKS route keeps sending the name to the SOCKS server: no private (or any) lookup for it', async () => {
+    const socks = await startRecordingSocks({ 'socks-only.veil-test': origin.port });
+    cleanups.push(() => socks.stop());
+    const v = await veil({ servers: [server(doh)] }, { upstream: { default: `socks5://127.0.0.1:${socks.port}` } });
+    const res = await viaProxy(v.port, `http://socks-only.veil-test:${origin.port}/`);
+    expect(res.status).toBe(200);
+    expect(socks.requests.map((r) => [r.atyp, r.address])).toEqual([[3, 'socks-only.veil-test']]);
+    expect(doh.seen).toEqual([]);
   });
 
   it('blocklist downloads resolve the list server through the resolver', async () => {

@@ -148,9 +148,15 @@ export async function startDohServer(zone: Zone): Promise<TestResolver> {
     failing: false,
     async close() {
       for (const s of sessions) s.destroy();
+      for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+  const sockets = new Set<Socket>();
+  server.on('connection', (sock: Socket) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+  });
   server.on('session', (s) => {
     state.connections++;
     sessions.add(s);

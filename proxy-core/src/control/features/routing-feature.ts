@@ -44,7 +44,12 @@ function makeUpstream(
   };
   const primary =
     url.kind === 'socks5'
-      ? createSocksUpstream(url, { localDns: s.localDns, onHealth, hostLookup: lookup, ...guardedResolver(proxy, lookup) })
+      ? createSocksUpstream(url, {
+          localDns: s.localDns,
+          onHealth,
+          hostLookup: lookup,
+          ...guardedResolver(proxy, lookup),
+        })
       : createHttpUpstream(url, { onHealth, lookup });
   if (!s.allowDirectFallback) return primary;
   const fallback = createFallbackUpstream(primary, direct);
@@ -177,7 +182,9 @@ export const routingFeature: FeatureFactory = (host) => {
           if (args!.target) {
             const { host, port } = parseAuthority(args!.target);
             const upstream =
-              url.kind === 'socks5' ? createSocksUpstream(url, { hostLookup: lookup }) : createHttpUpstream(url, { lookup });
+              url.kind === 'socks5'
+                ? createSocksUpstream(url, { hostLookup: lookup })
+                : createHttpUpstream(url, { lookup });
             try {
               const { socket } = await upstream.connect(host, port, 10_000);
               socket.destroy();
