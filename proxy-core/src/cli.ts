@@ -1,5 +1,6 @@
 import { blocklistCommand } from './cli/blocklist-command.js';
 import { CliError } from './cli/cli-error.js';
+import { selftestCommand } from './cli/selftest-command.js';
 import { serveCommand } from './cli/serve-command.js';
 
 const USAGE = `Veil — an anonymizing privacy proxy
@@ -9,6 +10,7 @@ Usage: veil <command> [options]
 Commands:
   serve        Run the proxy headless (veil serve --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
+  selftest     Check what sites see through Veil (veil selftest --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -16,6 +18,7 @@ type Command = (argv: string[]) => Promise<void>;
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   blocklist: blocklistCommand,
+  selftest: selftestCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

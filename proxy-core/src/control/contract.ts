@@ -5,6 +5,7 @@ import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
+import type { SelfTestReport } from './self-test/self-test-report.js';
 import { blocklistSource, type Profile, profileSchema, type Settings } from './settings-schema.js';
 
 /**
@@ -19,6 +20,7 @@ export type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 export type { BlockInfo, ExchangeRecord, ReceiptEntry } from '../proxy/exchange-record.js';
 export type { Counters, Har, HarEntry, HarHeader, TrafficBatch, TrafficFilter } from '../traffic/traffic-schema.js';
 export { trafficFilterSchema } from '../traffic/traffic-schema.js';
+export type { CheckResult, SelfTestReport } from './self-test/self-test-report.js';
 export type { Profile as PrivacyProfile, Settings, SettingsPatch, SiteRule } from './settings-schema.js';
 
 // ---------- payload types ----------
@@ -180,6 +182,9 @@ export const commandArgs = {
 
   'audit.status': none,
 
+  /** The self-test (`veil selftest`): a canary through Veil's pipeline and the setup checks. */
+  'selftest.run': none,
+
   'notices.dismiss': id,
 } as const;
 
@@ -216,6 +221,7 @@ export interface CommandResults {
   'system.enable': SystemProxyState;
   'system.disable': SystemProxyState;
   'audit.status': AuditStatus;
+  'selftest.run': SelfTestReport;
   'notices.dismiss': { dismissed: boolean };
 }
 

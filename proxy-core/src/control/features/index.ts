@@ -5,6 +5,7 @@ import { cacheFeature } from './cache-feature.js';
 import { dnsFeature } from './dns-feature.js';
 import { privacyFeature } from './privacy-feature.js';
 import { routingFeature } from './routing-feature.js';
+import { selftestFeature } from './selftest-feature.js';
 import { systemFeature } from './system-feature.js';
 import { trafficFeature } from './traffic-feature.js';
 
@@ -18,4 +19,5 @@ export const builtInFeatures: FeatureFactory[] = [
   routingFeature,
   cacheFeature,
   systemFeature,
+  selftestFeature,
 ];

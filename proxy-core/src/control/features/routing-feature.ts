@@ -12,6 +12,7 @@ import type { Upstream } from '../../proxy/upstream.js';
 import { probeUpstream } from '../../proxy/upstream-probe.js';
 import { parseUpstreamUrl, redactUpstreamUrl } from '../../proxy/upstream-url.js';
 import type { Feature, FeatureFactory } from '../feature.js';
+import { type CheckPage, startCheckPage } from '../self-test/check-page-server.js';
 import type { Settings } from '../settings-schema.js';
 import { resolverOf } from './dns-feature.js';
 
@@ -136,6 +137,9 @@ export const routingFeature: FeatureFactory = (host) => {
     host.statusChanged();
   };
   const retiring = new Map<NodeJS.Timeout, Routes>();
+  // http://veil.invalid/ (self-test page): routed to Veil's own page server, after the whole pipeline
+  let checkPage: Promise<CheckPage> | null = null;
+  let page: CheckPage | null = null;
 
   function retire(old: Routes): void {
     const timer = setTimeout(() => {
@@ -148,7 +152,9 @@ export const routingFeature: FeatureFactory = (host) => {
 
   const feature: Feature = {
     name: 'routing',
-    applySettings(settings) {
+    async applySettings(settings) {
+      checkPage ??= startCheckPage().then((p) => (page = p));
+      await checkPage;
       const { listen, allowedClients, allowPrivateDestinations } = settings.proxy;
       const key = JSON.stringify([settings.upstream, listen, allowedClients, allowPrivateDestinations]);
       if (key === builtFrom && routes) return;
@@ -160,7 +166,8 @@ export const routingFeature: FeatureFactory = (host) => {
       if (old) retire(old);
     },
     router() {
-      return routes?.router ?? null;
+      if (!routes) return null;
+      return page ? page.wrap(routes.router) : routes.router;
     },
     status() {
       return {
@@ -209,6 +216,7 @@ export const routingFeature: FeatureFactory = (host) => {
       retiring.clear();
       for (const u of routes?.upstreams ?? []) u.close();
       routes = null;
+      return page?.close();
     },
   };
   return feature;
