@@ -55,7 +55,7 @@ export function createDnsResolver(initial: ResolverConfig): DnsResolver {
   }
   apply(initial);
 
-  async function addresses(host: string, family: Family): Promise<LookupAddress[]> {
+  async function addresses(host: string, family: Family, hints = 0): Promise<LookupAddress[]> {
     const name = host
       .replace(/^\[|\]$/g, '')
       .replace(/\.$/, '')
@@ -79,10 +79,10 @@ export function createDnsResolver(initial: ResolverConfig): DnsResolver {
           );
         }
         fallbacks++;
-        found = await systemAll(name, family);
+        found = await systemAll(name, family, hints);
       }
     } else {
-      found = await systemAll(name, family);
+      found = await systemAll(name, family, hints);
     }
     if (found.length === 0) throw notFound(name);
     const refused = guard?.refused(
@@ -101,9 +101,13 @@ export function createDnsResolver(initial: ResolverConfig): DnsResolver {
   }
 
   const lookup: LookupFunction = (hostname, options, callback) => {
-    const opts = (typeof options === 'object' && options ? options : {}) as { family?: unknown; all?: boolean };
+    const opts = (typeof options === 'object' && options ? options : {}) as {
+      family?: unknown;
+      all?: boolean;
+      hints?: number;
+    };
     const family = toFamily(opts.family);
-    addresses(hostname, family).then(
+    addresses(hostname, family, opts.hints ?? 0).then(
       (all) => {
         if (opts.all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, all);
         else callback(null, all[0]!.address, all[0]!.family);
@@ -145,11 +149,11 @@ function localhost(family: Family): LookupAddress[] {
   return family === 4 ? [v4] : family === 6 ? [v6] : [v4, v6];
 }
 
-function systemAll(name: string, family: Family): Promise<LookupAddress[]> {
+function systemAll(name: string, family: Family, hints: number): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
     systemLookup(
       name,
-      { family, all: true } as never,
+      { family, hints, all: true } as never,
       ((err: NodeJS.ErrnoException | null, all: LookupAddress[]) => (err ? reject(err) : resolve(all))) as never,
     );
   });
