@@ -5,6 +5,6 @@ test('"Check what sites see" on Home runs the self-test against the real service
   const region = ui.getByRole('region', { name: 'What sites see' });
   await expect(region.locator('[data-check="forwarding-headers"]')).toHaveClass(/pass/, { timeout: 10_000 });
   await expect(region.locator('[data-check="dns"]')).toContainText('System resolver');
-  await expect(region.locator('li.check')).toHaveCount(13);
-  await expect(region.locator('li.check.fail')).toHaveCount(0);
+  await expect(region.locator('li.check-row')).toHaveCount(13);
+  await expect(region.locator('li.check-row.fail')).toHaveCount(0);
 });

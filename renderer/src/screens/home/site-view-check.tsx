@@ -64,7 +64,7 @@ export function SiteViewCheck() {
           </p>
           <ul className="check-list">
             {report.checks.map((c) => (
-              <li key={c.id} className={`check ${c.status}`} data-check={c.id}>
+              <li key={c.id} className={`check-row ${c.status}`} data-check={c.id}>
                 <span className="check-mark" title={c.status}>
                   {MARK[c.status]}
                   <span className="visually-hidden"> {c.status}</span>
