@@ -168,6 +168,15 @@ describe('private DNS through Veil', () => {
     expect(res.status).toBe(200);
     const status = await v.service.invoke('status.get');
     expect(status.dns).toMatchObject({ mode: 'private', fallbacks: 1 });
+    // loudly: a notice on Home naming what happened
+    expect(status.notices.map((n) => n.code)).toContain('W_DNS_FALLBACK');
+    // another origin port: a pooled connection would need no lookup
+    const second = await startEchoOrigin();
+    cleanups.push(() => second.close());
+    expect((await viaProxy(v.port, `http://${hostsName}:${second.port}/again`)).status).toBe(200);
+    const again = await v.service.invoke('status.get');
+    expect(again.dns?.fallbacks).toBe(2);
+    expect(again.notices.filter((n) => n.code === 'W_DNS_FALLBACK')).toHaveLength(1);
   });
 
   it("an HTTP upstream proxy's own host name is resolved privately", async () => {

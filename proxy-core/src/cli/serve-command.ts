@@ -294,6 +294,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
+  const dns = service.settings.dns;
+  if (dns.servers.length) {
+    const mode =
+      dns.fallback === 'system' ? 'falls back to the system resolver, counted' : 'strict: 502 when they fail';
+    process.stdout.write(`Private DNS: ${dns.servers.map((s) => s.url).join(', ')} (${mode})\n`);
+  }
   if (service.settings.systemProxy.enabled) {
     const sp = await service.invoke('system.state');
     const where = sp.pacUrl ? ` (PAC ${sp.pacUrl})` : '';

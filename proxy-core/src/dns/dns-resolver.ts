@@ -28,6 +28,8 @@ export interface DnsResolver {
   resolveOne(host: string): Promise<string>;
   reconfigure(config: ResolverConfig): void;
   status(): DnsStatus;
+  /** Told after each fallback to the system resolver, with why the private resolvers failed. */
+  onFallback(listener: ((reason: string) => void) | null): void;
   close(): void;
 }
 
@@ -40,6 +42,7 @@ export function createDnsResolver(initial: ResolverConfig): DnsResolver {
   let guard: RebindingGuard | null = null;
   let fallbacks = 0;
   let rebindingRefused = 0;
+  let fallbackListener: ((reason: string) => void) | null = null;
 
   function apply(next: ResolverConfig): void {
     resolver?.close();
@@ -79,6 +82,7 @@ export function createDnsResolver(initial: ResolverConfig): DnsResolver {
           );
         }
         fallbacks++;
+        fallbackListener?.(err.message);
         found = await systemAll(name, family, hints);
       }
     } else {
@@ -122,6 +126,9 @@ export function createDnsResolver(initial: ResolverConfig): DnsResolver {
       return (await addresses(host, 0))[0]!.address;
     },
     reconfigure: apply,
+    onFallback(listener) {
+      fallbackListener = listener;
+    },
     status() {
       return {
         mode: resolver ? 'private' : 'system',

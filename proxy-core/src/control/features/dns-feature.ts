@@ -45,6 +45,25 @@ export function resolverConfig(s: Settings): { config: ResolverConfig; caError: 
 export const dnsFeature: FeatureFactory = (host) => {
   const resolver = resolverOf(host);
   let builtFrom = '';
+  // loud, not noisy: one notice per configuration, then Home's count follows (at most once a second)
+  let noticed = false;
+  let statusTimer: NodeJS.Timeout | null = null;
+  resolver.onFallback((reason) => {
+    if (!noticed) {
+      noticed = true;
+      host.notify({
+        level: 'warning',
+        code: 'W_DNS_FALLBACK',
+        message: `Private DNS did not answer (${reason}); Veil used the system resolver, so your network saw that name.`,
+        action: 'Check the resolvers in Settings → Private DNS, or turn the fallback off to fail instead.',
+      });
+    }
+    statusTimer ??= setTimeout(() => {
+      statusTimer = null;
+      host.statusChanged();
+    }, 1000);
+    statusTimer.unref();
+  });
   return {
     name: 'dns',
     applySettings(settings) {
@@ -61,11 +80,14 @@ export const dnsFeature: FeatureFactory = (host) => {
         });
       }
       resolver.reconfigure(config);
+      noticed = false;
     },
     status() {
       return { dns: resolver.status() };
     },
     dispose() {
+      if (statusTimer) clearTimeout(statusTimer);
+      resolver.onFallback(null);
       resolver.close();
     },
   };
