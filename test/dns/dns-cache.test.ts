@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_POSITIVE_TTL_S } from '../../proxy-core/src/dns/dns-cache.js';
+import { DnsCache, MAX_POSITIVE_TTL_S } from '../../proxy-core/src/dns/dns-cache.js';
 import { createDnsResolver, type DnsResolver } from '../../proxy-core/src/dns/dns-resolver.js';
 import { parseResolverUrl } from '../../proxy-core/src/dns/resolver-url.js';
 import { resolverCert, startDohServer, type TestResolver, type Zone } from './resolver-servers.js';
@@ -10,6 +10,7 @@ const zone: Zone = {
   'zero.veil-test': { A: ['127.0.0.2'], ttl: 0 },
   'years.veil-test': { A: ['127.0.0.3'], ttl: 10_000_000 },
   'v4-only.veil-test': { A: ['127.0.0.4'], ttl: 300 },
+  'dual.veil-test': { A: ['127.0.0.5'], AAAA: ['::1'], ttl: 300 },
 };
 
 let doh: TestResolver;
@@ -107,5 +108,30 @@ describe('the resolver cache (manual clock)', () => {
       ),
     );
     expect(one).toEqual(['127.0.0.1', 4]);
+  });
+  it('asks A and AAAA and gives both, IPv4 first', async () => {
+    const all = await new Promise((resolve, reject) =>
+      resolver.lookup(
+        'dual.veil-test',
+        { all: true } as never,
+        ((err: Error | null, a: unknown) => (err ? reject(err) : resolve(a))) as never,
+      ),
+    );
+    expect(all).toEqual([
+      { address: '127.0.0.5', family: 4 },
+      { address: '::1', family: 6 },
+    ]);
+    expect(asked('dual.veil-test', 'AAAA')).toBe(1);
+  });
+
+  it('is bounded: the least recently used entry goes first', () => {
+    const cache = new DnsCache({ maxEntries: 2, now: () => now });
+    cache.set('a.test', 'A', { addresses: ['192.0.2.1'] }, 60);
+    cache.set('b.test', 'A', { addresses: ['192.0.2.2'] }, 60);
+    cache.get('a.test', 'A');
+    cache.set('c.test', 'A', { addresses: ['192.0.2.3'] }, 60);
+    expect(cache.size).toBe(2);
+    expect(cache.get('b.test', 'A')).toBeUndefined();
+    expect(cache.get('a.test', 'A')).toEqual({ addresses: ['192.0.2.1'] });
   });
 });

@@ -201,6 +201,20 @@ describe('private DNS through Veil', () => {
     expect(doh.seen).toEqual([]);
   });
 
+  it("a SOCKS proxy's own host name is resolved privately; the target name still goes to it", async () => {
+    const socks = await startRecordingSocks({ 'socks-target.veil-test': origin.port });
+    cleanups.push(() => socks.stop());
+    const v = await veil(
+      { servers: [server(doh)] },
+      { upstream: { default: `socks5://upstream-proxy.veil-test:${socks.port}` } },
+    );
+    const res = await viaProxy(v.port, `http://socks-target.veil-test:${origin.port}/`);
+    expect(res.status).toBe(200);
+    expect(doh.seen.map((q) => q.name)).toContain('upstream-proxy.veil-test');
+    expect(doh.seen.map((q) => q.name)).not.toContain('socks-target.veil-test');
+    expect(socks.requests.map((r) => r.address)).toEqual(['socks-target.veil-test']);
+  });
+
   it('blocklist downloads resolve the list server through the resolver', async () => {
     const resolver = createDnsResolver(config([server(doh)]));
     cleanups.push(() => resolver.close());
