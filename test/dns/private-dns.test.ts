@@ -33,6 +33,8 @@ afterEach(async () => {
   doh.seen.length = 0;
   dot.seen.length = 0;
   doh.failing = false;
+  doh.closeAfter = null;
+  dot.closeAfter = null;
   origin.seen.length = 0;
 });
 
@@ -241,4 +243,24 @@ describe('private DNS through Veil', () => {
     expect(await resolver.resolveOne('lists.veil-test')).toBe('127.0.0.1');
     expect(dead.connections()).toBeGreaterThan(triedDead);
   });
+
+  it.each(['doh', 'dot'] as const)(
+    'a %s server going away with a query in flight costs a retry, not a failure',
+    async (kind) => {
+      const r = kind === 'doh' ? doh : dot;
+      r.closeAfter = 2;
+      const before = r.connections;
+      const resolver = createDnsResolver(config([server(r)]));
+      cleanups.push(() => resolver.close());
+      const got: string[] = [];
+      // one lookup (A and AAAA) per connection: each next lookup meets a server going away
+      for (const name of ['only-private.veil-test', 'dual.veil-test', 'lists.veil-test']) {
+        got.push(await resolver.resolveOne(name));
+      }
+      expect(got).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+      expect(r.connections - before).toBeGreaterThan(1);
+      // never set back: the server stayed first
+      expect(resolver.status().servers).toEqual([r.url]);
+    },
+  );
 });

@@ -1,6 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
+import {
+  constants,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Session,
+  type ServerHttp2Session,
+} from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +44,12 @@ export interface TestResolver {
   connections: number;
   /** While true, every query is answered SERVFAIL. */
   failing: boolean;
+  /**
+   * After this many answers on a connection, the next query on it is dropped and the connection
+   * closed (DoT) or the stream refused and the session closed (DoH): a server going away with a
+   * query in flight, as servers closing idle connections do.
+   */
+  closeAfter: number | null;
   close(): Promise<void>;
 }
 
@@ -146,6 +158,7 @@ export async function startDohServer(zone: Zone): Promise<TestResolver> {
     seen: [],
     connections: 0,
     failing: false,
+    closeAfter: null,
     async close() {
       for (const s of sessions) s.destroy();
       for (const s of sockets) s.destroy();
@@ -162,7 +175,10 @@ export async function startDohServer(zone: Zone): Promise<TestResolver> {
     sessions.add(s);
     s.once('close', () => sessions.delete(s));
   });
+  const answered = new WeakMap<Http2Session, number>();
   server.on('stream', (stream, headers) => {
+    // a refused stream reports its own close code as an error; it is the point here
+    stream.on('error', () => {});
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
@@ -172,6 +188,14 @@ export async function startDohServer(zone: Zone): Promise<TestResolver> {
         return;
       }
       const wire = Buffer.concat(chunks);
+      const session = stream.session!;
+      const n = answered.get(session) ?? 0;
+      if (state.closeAfter !== null && n >= state.closeAfter) {
+        stream.close(constants.NGHTTP2_REFUSED_STREAM);
+        session.close();
+        return;
+      }
+      answered.set(session, n + 1);
       record(state.seen, wire, { ...headers });
       stream.respond({ ':status': 200, 'content-type': 'application/dns-message' });
       stream.end(answerFrom(zone, wire, state.failing));
@@ -194,6 +218,7 @@ export async function startDotServer(zone: Zone): Promise<TestResolver> {
     seen: [],
     connections: 0,
     failing: false,
+    closeAfter: null,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -205,11 +230,17 @@ export async function startDotServer(zone: Zone): Promise<TestResolver> {
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     let buf = Buffer.alloc(0);
+    let answeredHere = 0;
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const wire = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + wire.length);
+        if (state.closeAfter !== null && answeredHere >= state.closeAfter) {
+          socket.destroy();
+          return;
+        }
+        answeredHere++;
         record(state.seen, wire);
         const answer = answerFrom(zone, wire, state.failing);
         const framed = Buffer.alloc(2 + answer.length);

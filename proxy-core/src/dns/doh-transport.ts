@@ -48,42 +48,56 @@ export function createDohTransport(ep: ResolverEndpoint): DnsTransport {
     return p;
   }
 
+  async function send(wire: Buffer, timeoutMs: number): Promise<Buffer> {
+    const s = await withTimeout(session ?? open(), timeoutMs, `${ep.url.href} did not accept a connection in time`);
+    return new Promise<Buffer>((resolve, reject) => {
+      const req = s.request({
+        [constants.HTTP2_HEADER_METHOD]: 'POST',
+        [constants.HTTP2_HEADER_PATH]: ep.url.path,
+        [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/dns-message',
+        [constants.HTTP2_HEADER_ACCEPT]: 'application/dns-message',
+        [constants.HTTP2_HEADER_CONTENT_LENGTH]: wire.length,
+      });
+      const timer = setTimeout(() => {
+        req.close(constants.NGHTTP2_CANCEL);
+        reject(new Error(`${ep.url.href} did not answer in time`));
+      }, timeoutMs);
+      const chunks: Buffer[] = [];
+      let status = 0;
+      let type = '';
+      req.once('response', (headers) => {
+        status = Number(headers[constants.HTTP2_HEADER_STATUS]);
+        type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
+      });
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.once('end', () => {
+        clearTimeout(timer);
+        if (status !== 200) reject(new Error(`${ep.url.href} answered HTTP ${status}`));
+        else if (!type.startsWith('application/dns-message'))
+          reject(new Error(`${ep.url.href} answered ${type || 'no'} content type`));
+        else resolve(Buffer.concat(chunks));
+      });
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.end(wire);
+    });
+  }
+
   return {
     async query(wire, timeoutMs) {
-      const s = await withTimeout(session ?? open(), timeoutMs, `${ep.url.href} did not accept a connection in time`);
-      return new Promise<Buffer>((resolve, reject) => {
-        const req = s.request({
-          [constants.HTTP2_HEADER_METHOD]: 'POST',
-          [constants.HTTP2_HEADER_PATH]: ep.url.path,
-          [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/dns-message',
-          [constants.HTTP2_HEADER_ACCEPT]: 'application/dns-message',
-          [constants.HTTP2_HEADER_CONTENT_LENGTH]: wire.length,
-        });
-        const timer = setTimeout(() => {
-          req.close(constants.NGHTTP2_CANCEL);
-          reject(new Error(`${ep.url.href} did not answer in time`));
-        }, timeoutMs);
-        const chunks: Buffer[] = [];
-        let status = 0;
-        let type = '';
-        req.once('response', (headers) => {
-          status = Number(headers[constants.HTTP2_HEADER_STATUS]);
-          type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
-        });
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.once('end', () => {
-          clearTimeout(timer);
-          if (status !== 200) reject(new Error(`${ep.url.href} answered HTTP ${status}`));
-          else if (!type.startsWith('application/dns-message'))
-            reject(new Error(`${ep.url.href} answered ${type || 'no'} content type`));
-          else resolve(Buffer.concat(chunks));
-        });
-        req.once('error', (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-        req.end(wire);
-      });
+      const reused = session !== null;
+      try {
+        return await send(wire, timeoutMs);
+      } catch (err) {
+        // a session the server has just closed (GOAWAY, idle close): one retry on a fresh one
+        if (reused && String((err as NodeJS.ErrnoException).code ?? '').startsWith('ERR_HTTP2')) {
+          session = null;
+          return send(wire, timeoutMs);
+        }
+        throw err;
+      }
     },
     close() {
       const p = session;

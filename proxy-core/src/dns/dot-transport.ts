@@ -6,6 +6,9 @@ import { type DnsTransport, type ResolverEndpoint, tlsOptions } from './resolver
 // RFC 7858 §3.4: keep the connection for reuse, close it when idle
 const IDLE_MS = 30_000;
 
+/** The connection went away with queries on it (an idle close by the server, usually). */
+class ConnectionClosed extends Error {}
+
 interface Pending {
   resolve: (wire: Buffer) => void;
   reject: (err: Error) => void;
@@ -37,7 +40,7 @@ export function createDotTransport(ep: ResolverEndpoint): DnsTransport {
         let buf: Buffer = Buffer.alloc(0);
         const drop = (err: Error): void => {
           if (socket === p) socket = null;
-          failAll(err);
+          failAll(err instanceof ConnectionClosed ? err : new ConnectionClosed(`${ep.url.href}: ${err.message}`));
         };
         s.once('secureConnect', () => {
           s.off('error', fail);
@@ -52,7 +55,11 @@ export function createDotTransport(ep: ResolverEndpoint): DnsTransport {
           reject(err);
         };
         s.once('error', fail);
-        s.once('close', () => drop(new Error(`${ep.url.href} closed the connection`)));
+        s.once('close', () => drop(new ConnectionClosed(`${ep.url.href} closed the connection`)));
+        // a half-closed connection takes no new queries
+        s.once('end', () => {
+          if (socket === p) socket = null;
+        });
         s.on('data', (chunk: Buffer) => {
           buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
           while (buf.length >= 2) {
@@ -79,24 +86,35 @@ export function createDotTransport(ep: ResolverEndpoint): DnsTransport {
     return p;
   }
 
+  async function send(wire: Buffer, timeoutMs: number): Promise<Buffer> {
+    const s = await withTimeout(socket ?? open(), timeoutMs, `${ep.url.href} did not accept a connection in time`);
+    let id = randomInt(0, 0x10000);
+    while (pending.has(id)) id = (id + 1) & 0xffff;
+    const framed = Buffer.alloc(2 + wire.length);
+    framed.writeUInt16BE(wire.length, 0);
+    wire.copy(framed, 2);
+    framed.writeUInt16BE(id, 2);
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${ep.url.href} did not answer in time`));
+      }, timeoutMs);
+      pending.set(id, { resolve, reject, timer });
+      s.ref();
+      s.write(framed);
+    });
+  }
+
   return {
     async query(wire, timeoutMs) {
-      const s = await withTimeout(socket ?? open(), timeoutMs, `${ep.url.href} did not accept a connection in time`);
-      let id = randomInt(0, 0x10000);
-      while (pending.has(id)) id = (id + 1) & 0xffff;
-      const framed = Buffer.alloc(2 + wire.length);
-      framed.writeUInt16BE(wire.length, 0);
-      wire.copy(framed, 2);
-      framed.writeUInt16BE(id, 2);
-      return new Promise<Buffer>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(new Error(`${ep.url.href} did not answer in time`));
-        }, timeoutMs);
-        pending.set(id, { resolve, reject, timer });
-        s.ref();
-        s.write(framed);
-      });
+      const reused = socket !== null;
+      try {
+        return await send(wire, timeoutMs);
+      } catch (err) {
+        // servers close idle connections when they like (RFC 7766 §6.2.3): one retry on a fresh one
+        if (reused && err instanceof ConnectionClosed) return send(wire, timeoutMs);
+        throw err;
+      }
     },
     close() {
       const p = socket;
