@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -123,6 +124,33 @@ describe('self-test checks', () => {
       liveDns: { mode: 'private', servers: [], fallbacks: 3, rebindingRefused: 0 },
     });
     expect(counted.checks.find((c) => c.id === 'dns')?.message).toContain('3 lookups fell back');
+  }, 30_000);
+
+  it('stays under 5 s when every configured resolver is silent', async () => {
+    const held: Socket[] = [];
+    const silent = await Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        const srv = createServer((sock) => held.push(sock));
+        await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+        return srv;
+      }),
+    );
+    try {
+      const servers = silent.map((srv) => ({
+        url: `tls://resolver.veil-test:${(srv.address() as AddressInfo).port}`,
+        bootstrap: ['127.0.0.1'],
+      }));
+      const s = settingsSchema.parse({ dns: { servers, ca: resolverCert().caFile } });
+      const t0 = Date.now();
+      const r = await runSelfTest(s, { dataDir, env: {} });
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(r.checks.find((c) => c.id === 'dns')?.message).toMatch(
+        /did not answer in time|did not accept a connection in time/,
+      );
+    } finally {
+      for (const sock of held) sock.destroy();
+      await Promise.all(silent.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
+    }
   }, 30_000);
 
   it('the route: SOCKS with remote names passes, with local names warns', async () => {

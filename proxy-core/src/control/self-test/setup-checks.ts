@@ -81,7 +81,9 @@ export async function dnsCheck(s: Settings, live: DnsStatus | null, timeoutMs: n
   const names = s.dns.servers.map((x) => x.url).join(', ');
   const { config, caError } = resolverConfig(s);
   if (caError) return { id: 'dns', status: 'fail', message: `${caError} Fix dns.ca.` };
-  const probe = createDnsResolver({ ...config, fallback: 'none', rebindingAllow: null, timeoutMs });
+  // the run stays under 5 s however many resolvers are configured: they share one step's time
+  const perServer = Math.max(300, Math.floor(timeoutMs / config.endpoints.length));
+  const probe = createDnsResolver({ ...config, fallback: 'none', rebindingAllow: null, timeoutMs: perServer });
   let answered = true;
   let why = '';
   try {
