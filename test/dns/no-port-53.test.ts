@@ -34,6 +34,9 @@ interface Traced {
   stop(): Promise<string>;
 }
 
+// process groups started here; a test that fails half-way must not leave Veil running under strace
+const groups = new Set<number>();
+
 async function tracedVeil(dir: string, args: string[]): Promise<Traced> {
   const resolv = join(dir, 'resolv.conf');
   writeFileSync(resolv, 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n');
@@ -46,6 +49,8 @@ async function tracedVeil(dir: string, args: string[]): Promise<Traced> {
     // its own process group: SIGTERM reaches Veil under strace, not strace alone
     detached: true,
   });
+  if (child.pid) groups.add(child.pid);
+  void once(child, 'exit').then(() => groups.delete(child.pid!));
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -83,6 +88,13 @@ describe.skipIf(missing !== null)('no cleartext DNS from Veil with private DNS o
     origin = await startEchoOrigin();
   });
   afterAll(async () => {
+    for (const pgid of groups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await doh?.close();
     await origin?.close();
     rmSync(dir, { recursive: true, force: true });
