@@ -1,6 +1,7 @@
 import { blocklistCommand } from './cli/blocklist-command.js';
 import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
+import { selftestCommand } from './cli/selftest-command.js';
 import { serveCommand } from './cli/serve-command.js';
 import { transparentCommand } from './cli/transparent-command.js';
 
@@ -13,6 +14,7 @@ Commands:
   blocklist    Test a URL against the blocklists (veil blocklist --help)
   ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
   transparent  Firewall rules for a transparent gateway (veil transparent --help)
+  selftest     Check what sites see through Veil (veil selftest --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   blocklist: blocklistCommand,
   ca: (argv) => caCommand(argv),
   transparent: (argv) => transparentCommand(argv),
+  selftest: selftestCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
+import type { DnsStatus } from '../dns/dns-settings.js';
 import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
+import type { SelfTestReport } from './self-test/self-test-report.js';
 import { blocklistSource, type Profile, profileSchema, type Settings } from './settings-schema.js';
 
 /**
@@ -13,10 +15,12 @@ import { blocklistSource, type Profile, profileSchema, type Settings } from './s
  */
 
 export type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
+export type { DnsStatus } from '../dns/dns-settings.js';
 export type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 export type { BlockInfo, ExchangeRecord, ReceiptEntry } from '../proxy/exchange-record.js';
 export type { Counters, Har, HarEntry, HarHeader, TrafficBatch, TrafficFilter } from '../traffic/traffic-schema.js';
 export { trafficFilterSchema } from '../traffic/traffic-schema.js';
+export type { CheckResult, SelfTestReport } from './self-test/self-test-report.js';
 export type { Profile as PrivacyProfile, Settings, SettingsPatch, SiteRule } from './settings-schema.js';
 
 // ---------- payload types ----------
@@ -62,6 +66,8 @@ export interface Status {
   systemProxy: SystemProxyState;
   counters: Counters;
   trafficPaused: boolean;
+  /** Name resolution: private (DoH/DoT) or system, and how often it fell back (dns feature). */
+  dns?: DnsStatus;
   notices: Notice[];
   /** Last listener error (e.g. port in use), if any. */
   error?: string;
@@ -178,6 +184,9 @@ export const commandArgs = {
 
   'audit.status': none,
 
+  /** The self-test (`veil selftest`): a canary through Veil's pipeline and the setup checks. */
+  'selftest.run': none,
+
   'notices.dismiss': id,
 } as const;
 
@@ -214,6 +223,7 @@ export interface CommandResults {
   'system.enable': SystemProxyState;
   'system.disable': SystemProxyState;
   'audit.status': AuditStatus;
+  'selftest.run': SelfTestReport;
   'notices.dismiss': { dismissed: boolean };
 }
 

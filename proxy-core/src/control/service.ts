@@ -20,6 +20,7 @@ import {
   type VeilEvents,
 } from './contract.js';
 import type { CommandHandler, EventSource, Feature, FeatureFactory, ServiceHost, SubscribeOptions } from './feature.js';
+import { resolverOf } from './features/dns-feature.js';
 import { builtInFeatures } from './features/index.js';
 import { mergeSettings, validateSettings } from './settings-merge.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
@@ -238,6 +239,8 @@ export function createService(options: ServiceOptions): VeilService {
   function engineOptions(s: Settings): ProxyOptions {
     const router = composedRouter();
     return {
+      // Veil's one resolver (dns/) for the engine's own direct route too; a test's engine.lookup wins
+      lookup: resolverOf(host).lookup,
       ...options.engine,
       port: s.proxy.port,
       host: s.proxy.listen,

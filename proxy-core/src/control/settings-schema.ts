@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { blocklistSettings } from '../blocklist/blocklist-schema.js';
 import { cacheSettings } from '../cache/cache-settings.js';
+import { dnsSettings } from '../dns/dns-settings.js';
 import { privacySettings } from '../privacy/privacy-schema.js';
 import { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
 import { systemProxySettings } from '../system/system-proxy-settings.js';
@@ -17,6 +18,7 @@ export {
   contentFilterSchema,
 } from '../blocklist/blocklist-schema.js';
 export { cacheSettings } from '../cache/cache-settings.js';
+export { dnsServer, dnsSettings } from '../dns/dns-settings.js';
 export {
   builtInProfileIds,
   cookiePolicy,
@@ -54,6 +56,7 @@ export const settingsSchema = z.object({
   timeouts: timeoutSettings.default(timeoutSettings.parse({})),
   blocklists: blocklistSettings.default(blocklistSettings.parse({})),
   cache: cacheSettings.default(cacheSettings.parse({})),
+  dns: dnsSettings.default(dnsSettings.parse({})),
   traffic: trafficSettings.default(trafficSettings.parse({})),
   audit: auditSettings.default(auditSettings.parse({})),
   systemProxy: systemProxySettings.default(systemProxySettings.parse({})),

@@ -5,6 +5,7 @@ import { Switch } from '../../components/switch.js';
 import { formatBytes, formatCount, formatPercent, plural } from '../../lib/format.js';
 import { loadStatus, setProxyRunning, setSystemProxy } from '../../store/proxy-actions.js';
 import { useVeil } from '../../store/store.js';
+import { SiteViewCheck } from './site-view-check.js';
 
 /** "Am I protected right now?" in one glance: the switch, the state in words, what needs attention. */
 export function HomeScreen() {
@@ -23,7 +24,7 @@ export function HomeScreen() {
       <StateBox kind="loading">Asking Veil for its state…</StateBox>
     );
   }
-  const { counters, systemProxy, upstream } = status;
+  const { counters, systemProxy, upstream, dns } = status;
   const where = status.listening ? `${status.listening.host}:${status.listening.port}` : null;
   return (
     <div className="screen home">
@@ -95,6 +96,19 @@ export function HomeScreen() {
             {upstream.reachable === null ? 'Not checked yet' : upstream.reachable ? 'Reachable' : 'Not reachable'}
           </p>
         </div>
+        {dns && (
+          <div className="card">
+            <h2>DNS</h2>
+            <p className="big">{dns.mode === 'private' ? 'Private' : 'System resolver'}</p>
+            <p className={dns.fallbacks > 0 ? 'field-warning' : 'quiet'}>
+              {dns.mode === 'private'
+                ? dns.fallbacks > 0
+                  ? `${plural(dns.fallbacks, 'lookup')} fell back to the system resolver`
+                  : 'Names are not sent in cleartext'
+                : 'Your network sees the names you visit'}
+            </p>
+          </div>
+        )}
       </section>
 
       <section className="card counters" aria-label="Counters">
@@ -108,6 +122,8 @@ export function HomeScreen() {
         </dl>
         <RateGraph />
       </section>
+
+      <SiteViewCheck />
 
       <section aria-labelledby="attention">
         <h2 id="attention">Needs attention</h2>

@@ -4,6 +4,7 @@ import { useVeil } from '../../store/store.js';
 import { AppSection } from './app-section.js';
 import { AuditSection } from './audit-section.js';
 import { CacheSection } from './cache-section.js';
+import { DnsSection } from './dns-section.js';
 import { ProxySection } from './proxy-section.js';
 import { SystemProxySection } from './system-section.js';
 import { UpstreamSection } from './upstream-section.js';
@@ -26,6 +27,7 @@ export function SettingsScreen() {
       <h1>Settings</h1>
       <ProxySection />
       <UpstreamSection />
+      <DnsSection />
       <SystemProxySection />
       <CacheSection />
       <AuditSection />
