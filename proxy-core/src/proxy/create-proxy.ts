@@ -227,7 +227,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   });
 
   const transparent = options.transparent
-    ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024)
+    ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024, options.lookup)
     : null;
 
   return {
