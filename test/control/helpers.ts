@@ -68,6 +68,7 @@ export function viaProxy(
 export function fakeRecord(id: number, over: Partial<ExchangeRecord> = {}): ExchangeRecord {
   return {
     id,
+    state: 'done',
     startedAt: Date.UTC(2026, 10, 30, 9, 0, 0) + id,
     clientAddress: '127.0.0.1',
     method: 'GET',

@@ -182,7 +182,7 @@ describe('settings file store', () => {
     const store = createFileStore(path);
     const { settings } = await store.load();
     await Promise.all(
-      Array.from({ length: 25 }, (_, i) => store.save({ ...settings, traffic: { bufferSize: 1000 + i } })),
+      Array.from({ length: 25 }, (_, i) => store.save({ ...settings, traffic: { ...settings.traffic, bufferSize: 1000 + i } })),
     );
     expect((await json(path)).traffic.bufferSize).toBe(1024);
     expect((await json(`${path}.bak`)).traffic.bufferSize).toBe(1023);

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,6 +8,7 @@ import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import type { UiServer } from '../control/ui-server.js';
+import { ensurePrivateDir } from '../private-files.js';
 import { isLoopbackHost } from '../proxy/access-control.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import { runListEntries } from './blocklist-command.js';
@@ -177,7 +177,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     return;
   }
   const dataDir = dirname(args.configPath);
-  await mkdir(dataDir, { recursive: true });
+  await ensurePrivateDir(dataDir);
   const runLists = await runListEntries(args.blocklists);
   const features = runLists.length
     ? builtInFeatures.map((f) => (f === blocklistFeature ? blocklistFeatureWith({ runLists }) : f))

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
+import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
@@ -66,6 +67,13 @@ export function createService(options: ServiceOptions): VeilService {
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
   const counters = new TrafficCounters();
+  // one id source for every engine this service builds: a listener restart (Veil off and on, a new port)
+  // must not reuse ids the Traffic view already shows
+  let recordSeq = 0;
+  const records: RecordOptions = {
+    nextId: () => ++recordSeq,
+    keepRemovedValues: () => effective?.traffic.keepRemovedValues ?? false,
+  };
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -241,6 +249,7 @@ export function createService(options: ServiceOptions): VeilService {
       ...(s.proxy.proxyAuth ? { proxyAuth: s.proxy.proxyAuth } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
+      records,
     };
   }
 
@@ -299,7 +308,9 @@ export function createService(options: ServiceOptions): VeilService {
     }
     proxy = fresh;
     runningProxy = next.proxy;
-    fresh.on('exchange', (r) => counters.add(r));
+    fresh.on('exchange', (r) => {
+      if (r.state === 'done') counters.add(r);
+    });
     fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
     for (const f of features) f.attach?.(fresh);
   }

@@ -14,6 +14,11 @@ import { builtInProfileIds, SETTINGS_VERSION } from './settings-schema.js';
  *     "requestLog": false | true | "path",  -> audit.enabled / audit.path
  *     "cacheMb": 256                        -> cache.maxSizeMb
  *   }
+ *
+ * Version 2 had `audit.redactHeaderValues` off by default; version 3 turns it on. Veil writes whole documents,
+ * so a v2 file holds `false` whether the user chose it or not: an audit section still equal to v2's defaults
+ * in every field was never touched, and takes the new default; any other audit section keeps its value.
+ *
  * A document without `version` is version 1 when it has any of those flat keys, else the current version
  * (so `{}` stays a valid file).
  */
@@ -24,7 +29,34 @@ const V1_KEYS = ['port', 'listen', 'profile', 'upstream', 'blocklists', 'request
 
 const migrations: Record<number, (doc: Doc) => Doc> = {
   1: migrateV1,
+  2: migrateV2,
 };
+
+/** The audit section's defaults in version 2. */
+const V2_AUDIT_DEFAULTS: Doc = {
+  enabled: false,
+  path: null,
+  maxSizeMb: 50,
+  maxAgeDays: 7,
+  keep: 10,
+  redactQuery: false,
+  redactHeaderValues: false,
+};
+
+function migrateV2(v2: Doc): Doc {
+  const out: Doc = { ...v2, version: 3 };
+  const audit = v2.audit;
+  if (typeof audit !== 'object' || audit === null || Array.isArray(audit)) return out;
+  const section = audit as Doc;
+  const untouched = Object.entries(section).every(
+    ([k, v]) => Object.hasOwn(V2_AUDIT_DEFAULTS, k) && V2_AUDIT_DEFAULTS[k] === v,
+  );
+  if (untouched) {
+    const { redactHeaderValues: _default, ...rest } = section;
+    out.audit = rest;
+  }
+  return out;
+}
 
 export type MigrationResult = { ok: true; doc: Doc; from: number } | { ok: false; error: string };
 

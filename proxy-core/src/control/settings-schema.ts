@@ -34,10 +34,10 @@ export { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
 /**
  * The one settings document. Every surface (CLI flags, config file, UI) edits it through
- * the service. Each section belongs to one feature; defaults make `{}` a valid v2 document.
+ * the service. Each section belongs to one feature; defaults make `{}` a valid document.
  * Bump SETTINGS_VERSION and add a migration in settings-migrations.ts for any breaking change.
  */
-export const SETTINGS_VERSION = 2;
+export const SETTINGS_VERSION = 3;
 
 export const appSettings = z.object({
   launchAtLogin: z.boolean().default(false),

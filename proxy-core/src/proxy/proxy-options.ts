@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { RecordOptions } from './exchange-recorder.js';
 import type { Upstream } from './upstream.js';
 
 export interface ProxyTimeouts {
@@ -55,6 +56,8 @@ export interface ProxyOptions {
    * Return true when handled; otherwise the client is told this is a proxy.
    */
   localHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The record id source and what records keep (the service shares one across engines it rebuilds). */
+  records?: RecordOptions;
 }
 
 /** Picks the way out for one request. */

@@ -6,6 +6,7 @@ import { AuditSection } from './audit-section.js';
 import { CacheSection } from './cache-section.js';
 import { ProxySection } from './proxy-section.js';
 import { SystemProxySection } from './system-section.js';
+import { TrafficSection } from './traffic-section.js';
 import { UpstreamSection } from './upstream-section.js';
 
 /** Every setting, section by section; each section saves on its own. */
@@ -28,6 +29,7 @@ export function SettingsScreen() {
       <UpstreamSection />
       <SystemProxySection />
       <CacheSection />
+      <TrafficSection />
       <AuditSection />
       <AppSection />
     </div>
