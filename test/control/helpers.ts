@@ -1,28 +1,11 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import type { ExchangeRecord } from '../../proxy-core/src/control/contract.js';
 import type { WsServerMessage } from '../../proxy-core/src/control/ws-protocol.js';
 
-/** A temporary directory, removed by the returned cleanup. */
-export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'veil-control-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** A port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const s = createNetServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort, tempDir } from '../support/net.js';
 
 /** A local origin answering `hello <path>` with a few headers. */
 export async function startOrigin(): Promise<{ server: Server; url: string; close: () => Promise<void> }> {

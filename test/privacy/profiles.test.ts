@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { shortHash } from '../../proxy-core/src/proxy/record-secrets.js';
 import { FORWARDING_HEADERS } from '../../proxy-core/src/privacy/built-in-profiles.js';
 import type { ExchangeRecord } from '../../proxy-core/src/proxy/exchange-record.js';
+import { shortHash } from '../../proxy-core/src/proxy/record-secrets.js';
 import {
   type EchoOrigin,
   headerValue,

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { shortHash } from '../../proxy-core/src/proxy/record-secrets.js';
 import { WebSocketServer } from 'ws';
+import { shortHash } from '../../proxy-core/src/proxy/record-secrets.js';
 import { type RunningVeil, startVeil } from './harness.js';
 import { rawRequest, readHead } from './raw-client.js';
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
-import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
+import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';

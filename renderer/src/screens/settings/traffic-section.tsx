@@ -16,10 +16,10 @@ export function TrafficSection() {
         Keep removed values
       </label>
       <p id="keep-removed-values-hint" className="quiet">
-        Off: the Traffic view, its exports and the audit log show only the name, length and a short fingerprint of
-        each header Veil removed or replaced (a cookie, the real User-Agent), never the value itself, so nothing
-        Veil hid from a site is kept on this computer. On: the values are kept, to see exactly what was removed.
-        Veil's own proxy password is never kept.
+        Off: the Traffic view, its exports and the audit log show only the name, length and a short fingerprint of each
+        header Veil removed or replaced (a cookie, the real User-Agent), never the value itself, so nothing Veil hid
+        from a site is kept on this computer. On: the values are kept, to see exactly what was removed. Veil's own proxy
+        password is never kept.
       </p>
     </SectionCard>
   );
