@@ -4,6 +4,7 @@ import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { serialQueue } from '../serial-queue.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';
 import { composePolicy } from './compose-policy.js';
 import {
@@ -65,7 +66,7 @@ export function createService(options: ServiceOptions): VeilService {
   let listenError: string | undefined;
   const notices: Notice[] = [];
   let noticeSeq = 0;
-  let writeChain: Promise<unknown> = Promise.resolve();
+  const writes = serialQueue();
   const counters = new TrafficCounters();
   // one id source for every engine this service builds: a listener restart (Veil off and on, a new port)
   // must not reuse ids the Traffic view already shows
@@ -206,9 +207,7 @@ export function createService(options: ServiceOptions): VeilService {
       emit('status', status());
       return { ok: true, settings: effective };
     };
-    const next = writeChain.then(run, run);
-    writeChain = next.catch(() => undefined);
-    return next;
+    return writes(run);
   }
 
   async function applySettings(next: Settings, previous: Settings | null): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
+import { serialQueue } from '../serial-queue.js';
 import type { Notice } from './contract.js';
 import { validateSettings } from './settings-merge.js';
 import { migrateSettings } from './settings-migrations.js';
@@ -48,14 +49,8 @@ export function createFileStore(path: string): SettingsStore {
   const backupPath = `${path}.bak`;
   /** The last document known good on disk: what goes to the backup on the next save. */
   let lastGood: string | null = null;
-  let chain: Promise<unknown> = Promise.resolve();
-
   /** Serializes every write to the files so a backup and its document never interleave. */
-  function serialized<T>(job: () => Promise<T>): Promise<T> {
-    const next = chain.then(job, job);
-    chain = next.catch(() => undefined);
-    return next;
-  }
+  const serialized = serialQueue();
 
   async function saveNow(settings: Settings): Promise<void> {
     const text = serialize(settings);

@@ -4,7 +4,7 @@ import { sendBlocked, sendError, watchBodyAbort } from './exchange-answers.js';
 import type { FailureTap, ResponseTap } from './exchange-cache.js';
 import type { RequestFacts } from './exchange-policy.js';
 import type { ExchangeRecorder } from './exchange-recorder.js';
-import { getHeader, getHeaderAll, type HeaderList, removeHeader } from './header-list.js';
+import { getHeader, getHeaderAll, type HeaderList, removeHeader, toPairs } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
 import { requestHead } from './request-head.js';
@@ -117,7 +117,7 @@ export function sendUpstream(
       conn = null;
       body?.finish();
       if (discard) return;
-      if (trailers.length > 0) res.addTrailers(pairsOf(trailers));
+      if (trailers.length > 0) res.addTrailers(toPairs(trailers));
       res.end();
     },
     onError(err) {
@@ -218,10 +218,4 @@ export function sendUpstream(
   const pooled = target.pool.take(target.host, target.port);
   if (pooled) run(pooled);
   else open();
-}
-
-function pairsOf(raw: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
-  return out;
 }
