@@ -7,6 +7,8 @@ export interface ProxiedResponse {
   rawHeaders: string[];
   trailers: string[];
   body: Buffer;
+  /** True when the request went on a kept-alive socket of `agent`. */
+  reused: boolean;
 }
 
 /** Sends `method url` (absolute-form) to the proxy on `proxyPort` with Node's client and reads the whole answer. */
@@ -42,6 +44,7 @@ export function viaProxy(
           rawHeaders: res.rawHeaders,
           trailers: res.rawTrailers,
           body: Buffer.concat(chunks),
+          reused: req.reusedSocket,
         }),
       );
     });
