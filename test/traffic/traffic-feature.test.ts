@@ -148,6 +148,34 @@ describe('traffic feature', () => {
     expect((await service.invoke('traffic.snapshot')).total).toBe(0);
   });
 
+  it('replaces an open record by id, also while paused, but keeps no new one while paused', async () => {
+    const batches: TrafficBatch[] = [];
+    const stop = service.on('traffic', (b) => batches.push(b));
+    traffic.ingest(fakeRecord(1, { state: 'open', status: 0 }));
+    traffic.ingest(fakeRecord(2));
+    await service.invoke('traffic.pause');
+    traffic.ingest(fakeRecord(1, { state: 'done', status: 200, bytesDown: 4096 }));
+    traffic.ingest(fakeRecord(3));
+    const { records } = await service.invoke('traffic.snapshot');
+    expect(records.map((r) => [r.id, r.state, r.bytesDown])).toEqual([
+      [1, 'done', 4096],
+      [2, 'done', 100],
+    ]);
+    traffic.feed.flush();
+    expect(batches.flatMap((b) => b.records).map((r) => [r.id, r.state])).toEqual([
+      [1, 'open'],
+      [2, 'done'],
+      [1, 'done'],
+    ]);
+    await service.invoke('traffic.resume');
+    // an open record whose slot was dropped (here: cleared) comes back as a new row when it ends
+    traffic.ingest(fakeRecord(4, { state: 'open', status: 0 }));
+    await service.invoke('traffic.clear');
+    traffic.ingest(fakeRecord(4, { state: 'done' }));
+    expect((await service.invoke('traffic.snapshot')).records.map((r) => [r.id, r.state])).toEqual([[4, 'done']]);
+    stop();
+  });
+
   it('keeps traffic.bufferSize records, resized live', async () => {
     for (let i = 1; i <= 300; i++) traffic.ingest(fakeRecord(i));
     await service.invoke('settings.update', { patch: { traffic: { bufferSize: 100 } } });
