@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import type { UiServer } from '../control/ui-server.js';
 import { parseResolverUrl } from '../dns/resolver-url.js';
+import { ensurePrivateDir } from '../private-files.js';
 import { isLoopbackHost } from '../proxy/access-control.js';
 import { hostPattern } from '../proxy/host-pattern-schema.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
@@ -309,7 +309,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     return;
   }
   const dataDir = dirname(args.configPath);
-  await mkdir(dataDir, { recursive: true });
+  await ensurePrivateDir(dataDir);
   const runLists = await runListEntries(args.blocklists);
   try {
     await readExtraCa(args.inspection.extraCa ?? []);

@@ -2,8 +2,10 @@ import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
 import { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
+import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { serialQueue } from '../serial-queue.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';
 import { composePolicy } from './compose-policy.js';
 import {
@@ -68,10 +70,17 @@ export function createService(options: ServiceOptions): VeilService {
   let closing = false;
   const notices: Notice[] = [];
   let noticeSeq = 0;
-  let writeChain: Promise<unknown> = Promise.resolve();
+  const writes = serialQueue();
   const counters = new TrafficCounters();
   // one destination guard for the engine and every route the routing feature builds
   const destinationGuard = new DestinationGuard();
+  // one id source for every engine this service builds: a listener restart (Veil off and on, a new port)
+  // must not reuse ids the Traffic view already shows
+  let recordSeq = 0;
+  const records: RecordOptions = {
+    nextId: () => ++recordSeq,
+    keepRemovedValues: () => effective?.traffic.keepRemovedValues ?? false,
+  };
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -205,9 +214,7 @@ export function createService(options: ServiceOptions): VeilService {
       emit('status', status());
       return { ok: true, settings: effective };
     };
-    const next = writeChain.then(run, run);
-    writeChain = next.catch(() => undefined);
-    return next;
+    return writes(run);
   }
 
   async function applySettings(next: Settings, previous: Settings | null): Promise<void> {
@@ -255,6 +262,7 @@ export function createService(options: ServiceOptions): VeilService {
       ...(s.proxy.transparentPort ? { transparent: { port: s.proxy.transparentPort } } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
+      records,
     };
   }
 
@@ -335,7 +343,9 @@ export function createService(options: ServiceOptions): VeilService {
     }
     proxy = fresh;
     runningProxy = next.proxy;
-    fresh.on('exchange', (r) => counters.add(r));
+    fresh.on('exchange', (r) => {
+      if (r.state === 'done') counters.add(r);
+    });
     fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
     for (const f of features) f.attach?.(fresh);
   }

@@ -13,6 +13,7 @@ import { abortExchange, endAndRelease, rawErrorAnswer } from './exchange-answers
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import type { ExchangeRecord } from './exchange-record.js';
+import { createRecordSink } from './exchange-recorder.js';
 import { forwardHttp } from './http-forward.js';
 import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
 import { ProxyError } from './proxy-error.js';
@@ -129,13 +130,14 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
       return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
     },
-    nextId: () => ++seq,
-    sink: {
-      wanted: () => listeners.exchange.size > 0,
-      emit: (record) => {
+    nextId: options.records?.nextId ?? (() => ++seq),
+    sink: createRecordSink(
+      () => listeners.exchange.size > 0,
+      (record) => {
         for (const l of listeners.exchange) l(record);
       },
-    },
+      options.records,
+    ),
     reportError(code, message) {
       for (const l of listeners.error) l({ code, message });
     },

@@ -3,6 +3,7 @@ import type { LookupFunction } from 'node:net';
 import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { RecordOptions } from './exchange-recorder.js';
 import type { TransparentListenerOptions } from './transparent-listener.js';
 import type { Upstream } from './upstream.js';
 
@@ -82,6 +83,8 @@ export interface ProxyOptions {
    * web traffic to it): see transparent-way.ts. Default: none.
    */
   transparent?: TransparentListenerOptions;
+  /** The record id source and what records keep (the service shares one across engines it rebuilds). */
+  records?: RecordOptions;
 }
 
 /** Picks the way out for one request. */

@@ -7,6 +7,7 @@ import { CacheSection } from './cache-section.js';
 import { DnsSection } from './dns-section.js';
 import { ProxySection } from './proxy-section.js';
 import { SystemProxySection } from './system-section.js';
+import { TrafficSection } from './traffic-section.js';
 import { UpstreamSection } from './upstream-section.js';
 
 /** Every setting, section by section; each section saves on its own. */
@@ -30,6 +31,7 @@ export function SettingsScreen() {
       <DnsSection />
       <SystemProxySection />
       <CacheSection />
+      <TrafficSection />
       <AuditSection />
       <AppSection />
     </div>
