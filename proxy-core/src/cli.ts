@@ -1,5 +1,6 @@
 import { blocklistCommand } from './cli/blocklist-command.js';
 import { CliError } from './cli/cli-error.js';
+import { reverseCommand } from './cli/reverse-command.js';
 import { serveCommand } from './cli/serve-command.js';
 
 const USAGE = `Veil — an anonymizing privacy proxy
@@ -8,6 +9,7 @@ Usage: veil <command> [options]
 
 Commands:
   serve        Run the proxy headless (veil serve --help)
+  reverse      Run a reverse proxy in front of your own services (veil reverse --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
 `;
 
@@ -15,6 +17,7 @@ type Command = (argv: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  reverse: reverseCommand,
   blocklist: blocklistCommand,
 };
 

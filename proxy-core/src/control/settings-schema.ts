@@ -3,6 +3,7 @@ import { blocklistSettings } from '../blocklist/blocklist-schema.js';
 import { cacheSettings } from '../cache/cache-settings.js';
 import { privacySettings } from '../privacy/privacy-schema.js';
 import { proxySettings, upstreamSettings } from '../proxy/proxy-settings.js';
+import { reverseSettings } from '../reverse/reverse-settings.js';
 import { systemProxySettings } from '../system/system-proxy-settings.js';
 import { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
@@ -29,6 +30,7 @@ export {
 } from '../privacy/privacy-schema.js';
 export { hostPattern } from '../proxy/host-pattern-schema.js';
 export { proxySettings, upstreamSettings } from '../proxy/proxy-settings.js';
+export { reverseSettings } from '../reverse/reverse-settings.js';
 export { systemProxySettings } from '../system/system-proxy-settings.js';
 export { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
@@ -54,6 +56,7 @@ export const settingsSchema = z.object({
   traffic: trafficSettings.default(trafficSettings.parse({})),
   audit: auditSettings.default(auditSettings.parse({})),
   systemProxy: systemProxySettings.default(systemProxySettings.parse({})),
+  reverse: reverseSettings.default(reverseSettings.parse({})),
   app: appSettings.default(appSettings.parse({})),
 });
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo, LookupFunction, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
@@ -14,7 +14,13 @@ import type { ExchangeRecord } from './exchange-record.js';
 import { forwardHttp } from './http-forward.js';
 import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
 import { ProxyError } from './proxy-error.js';
-import { DEFAULT_TIMEOUTS, type ProxyOptions, type Router, SOCKET_HIGH_WATER_MARK } from './proxy-options.js';
+import {
+  DEFAULT_TIMEOUTS,
+  type ProxyOptions,
+  type ProxyTimeouts,
+  type Router,
+  SOCKET_HIGH_WATER_MARK,
+} from './proxy-options.js';
 import { forwardUpgrade } from './websocket-forward.js';
 
 export interface ProxyEngineError {
@@ -112,22 +118,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
   };
 
-  const server = createServer({
-    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
-    headersTimeout: timeouts.headersMs,
-    requestTimeout: 0,
-    // Node checks header timeouts on this interval (30 s by default), which would let slowloris
-    // clients stay far longer than headersMs.
-    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
-    keepAliveTimeout: timeouts.clientIdleMs,
-    // Never the lenient parser: it lets request smuggling shapes through.
-    insecureHTTPParser: false,
-    joinDuplicateHeaders: false,
-    noDelay: true,
-    // a 64 KiB read fits without pausing the other side of the exchange: measured about 20%
-    // less CPU per MB on large bodies than the 16 KiB default; still a bound for slow readers
-    highWaterMark: SOCKET_HIGH_WATER_MARK,
-  });
+  const server = createServer(engineServerOptions(options.maxHeaderSize, timeouts));
   server.maxConnections = maxConnections;
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -157,20 +148,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   server.on('drop', () => {
     ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection refused: ${maxConnections} connections already open.`);
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    const failure = clientErrorFor(err);
-    const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (pending) abortExchange(pending, failure?.code ?? 'E_CLIENT_GONE');
-    if (failure && pending && !pending.headersSent && socket.writable) {
-      // the body broke its framing mid-exchange: answer 400 on this response and close;
-      // the forwarder sees the request end incomplete and aborts the upstream side
-      answerAndClose(pending, failure);
-    } else if (failure && !pending && socket.writable) {
-      socket.end(rawErrorResponse(failure));
-    } else {
-      socket.destroy();
-    }
-  });
+  server.on('clientError', answerClientError);
 
   return {
     async listen() {
@@ -245,6 +223,42 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       if (change.allowTrace !== undefined) ctx.allowTrace = change.allowTrace;
     },
   };
+}
+
+/** The client-side HTTP server options every Veil listener uses (the forward and the reverse one). */
+export function engineServerOptions(maxHeaderSize: number | undefined, timeouts: ProxyTimeouts): ServerOptions {
+  return {
+    maxHeaderSize: maxHeaderSize ?? 16 * 1024,
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: 0,
+    // Node checks header timeouts on this interval (30 s by default), which would let slowloris
+    // clients stay far longer than headersMs.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
+    keepAliveTimeout: timeouts.clientIdleMs,
+    // Never the lenient parser: it lets request smuggling shapes through.
+    insecureHTTPParser: false,
+    joinDuplicateHeaders: false,
+    noDelay: true,
+    // a 64 KiB read fits without pausing the other side of the exchange: measured about 20%
+    // less CPU per MB on large bodies than the 16 KiB default; still a bound for slow readers
+    highWaterMark: SOCKET_HIGH_WATER_MARK,
+  };
+}
+
+/** The server's `clientError` handler: a request Node could not parse gets its page, or the socket is cut. */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  const failure = clientErrorFor(err);
+  const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (pending) abortExchange(pending, failure?.code ?? 'E_CLIENT_GONE');
+  if (failure && pending && !pending.headersSent && socket.writable) {
+    // the body broke its framing mid-exchange: answer 400 on this response and close;
+    // the forwarder sees the request end incomplete and aborts the upstream side
+    answerAndClose(pending, failure);
+  } else if (failure && !pending && socket.writable) {
+    socket.end(rawErrorResponse(failure));
+  } else {
+    socket.destroy();
+  }
 }
 
 /** What a client sees when its request could not be parsed. */

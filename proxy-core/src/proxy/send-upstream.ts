@@ -28,7 +28,7 @@ export function sendUpstream(
 ): void {
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
-  const target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
+  let target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
   let outHeaders = target.extraHeaders ? forwarded.concat(target.extraHeaders) : forwarded;
   // Transfer-Encoding is hop-by-hop and was stripped; a chunked body must be re-framed for the
   // next hop, or its bytes would reach the origin unframed (a smuggling vector on pooled sockets).
@@ -170,7 +170,14 @@ export function sendUpstream(
         run(c);
       },
       (err: unknown) => {
-        if (!gone) fail(err);
+        if (gone) return;
+        const next = target.onConnectFailure?.(err);
+        if (next && !(next instanceof ProxyError)) {
+          target = next;
+          open();
+          return;
+        }
+        fail(next ?? err);
       },
     );
   }

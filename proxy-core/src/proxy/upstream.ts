@@ -18,6 +18,11 @@ export interface HttpTarget {
    * credentials) from the origin's: the error returned replaces the response for the client.
    */
   hopAnswer?: (status: number) => ProxyError | undefined;
+  /**
+   * After a failed connect (nothing of the request was sent): another target with the same
+   * path to try at once, or the error the client is told. A reverse pool moves to its next backend.
+   */
+  onConnectFailure?: (err: unknown) => HttpTarget | ProxyError;
 }
 
 /** Connection timings for the record (0 when a pooled socket was reused). */
