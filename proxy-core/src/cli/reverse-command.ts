@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createMemoryStore } from '../cache/memory-store.js';
-import { createResponseCache } from '../cache/response-cache.js';
 import { defaultConfigPath } from '../config-paths.js';
 import { validateSettings } from '../control/settings-merge.js';
 import { migrateSettings } from '../control/settings-migrations.js';
 import type { Settings } from '../control/settings-schema.js';
+import { createReverseCache } from '../reverse/reverse-cache.js';
 import { createReverseProxy } from '../reverse/reverse-proxy.js';
 import { parseBackendUrl, type ReverseSettings, reverseRoute } from '../reverse/reverse-settings.js';
 import { auditLine } from '../traffic/audit-line.js';
@@ -135,14 +134,7 @@ export async function reverseCommand(argv: string[]): Promise<void> {
   }
   const doc = args.document;
   const MB = 1024 * 1024;
-  const cache = args.settings.routes.some((r) => r.cache)
-    ? createResponseCache({
-        store: createMemoryStore(doc.cache.maxSizeMb * MB),
-        maxEntryBytes: doc.cache.maxEntryMb * MB,
-        // visitors share it: a Set-Cookie answer is kept only when it says public
-        exposed: true,
-      })
-    : null;
+  const cache = createReverseCache(args.settings, doc.cache);
   let proxy: ReturnType<typeof createReverseProxy>;
   let bound: Awaited<ReturnType<typeof proxy.listen>>;
   try {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
 import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
+import type { ReverseStatus } from '../reverse/reverse-settings.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
 import { blocklistSource, type Profile, profileSchema, type Settings } from './settings-schema.js';
@@ -62,6 +63,14 @@ export interface Status {
   trafficPaused: boolean;
   notices: Notice[];
   /** Last listener error (e.g. port in use), if any. */
+  error?: string;
+  /** The reverse proxy, while `reverse.enabled` (absent otherwise). */
+  reverse?: ReverseState;
+}
+
+/** The reverse proxy's listeners and each backend's health, for Home. */
+export interface ReverseState extends ReverseStatus {
+  running: boolean;
   error?: string;
 }
 

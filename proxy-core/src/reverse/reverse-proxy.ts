@@ -25,7 +25,7 @@ import { Backend } from './backend.js';
 import { BackendIdentity } from './backend-identity.js';
 import { HealthChecker } from './health-checker.js';
 import { BadPathError, normalizePath } from './normalize-path.js';
-import { parseBackendUrl, type ReverseListener, type ReverseSettings } from './reverse-settings.js';
+import { parseBackendUrl, type ReverseListener, type ReverseSettings, type ReverseStatus } from './reverse-settings.js';
 import { type BackendLease, RoutePool, stickyIdFrom } from './route-pool.js';
 import { RouteTable } from './route-table.js';
 import { VisitorAddress } from './visitor-address.js';
@@ -38,17 +38,6 @@ export interface ReverseProxyOptions {
   cache?: ExchangeCache | null;
   /** Reads a certificate, key or CA file (tests pass PEM text through it). */
   readFile?: (path: string) => string;
-}
-
-export interface ReverseBackendStatus {
-  url: string;
-  state: 'up' | 'out' | 'failing-checks';
-  active: number;
-}
-
-export interface ReverseStatus {
-  listening: Array<{ host: string; port: number; tls: boolean }>;
-  routes: Array<{ host: string | null; pathPrefix: string; backends: ReverseBackendStatus[] }>;
 }
 
 interface ReverseEvents {
@@ -129,7 +118,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
       wanted: () => listeners.exchange.size > 0,
       emit: (record) => {
         // records and the audit log keep the visitor's network, not the visitor
-        record.clientAddress = maskAddress(record.clientAddress);
+        if (settings.maskVisitorAddresses) record.clientAddress = maskAddress(record.clientAddress);
         for (const l of listeners.exchange) l(record);
       },
     },

@@ -58,6 +58,8 @@ export const reverseRoute = z.object({
 });
 
 export const reverseSettings = z.object({
+  /** Whether the app (and `veil serve`) runs these listeners; `veil reverse` runs them whatever this says. */
+  enabled: z.boolean().default(false),
   listeners: z.array(reverseListener).default([]),
   routes: z.array(reverseRoute).default([]),
   /**
@@ -73,6 +75,8 @@ export const reverseSettings = z.object({
   failThreshold: z.number().int().min(1).max(100).default(3),
   /** How long a backend stays out after failing; doubled on each repeat, up to 16 times. */
   backoffMs: z.number().int().min(100).max(3_600_000).default(10_000),
+  /** Records and the audit log keep a visitor's network (/24, /48), not the address. */
+  maskVisitorAddresses: z.boolean().default(true),
 });
 
 export type ReverseSettings = z.infer<typeof reverseSettings>;
@@ -94,4 +98,17 @@ export function parseBackendUrl(s: string): { tls: boolean; host: string; port: 
   const tls = u.protocol === 'https:';
   const port = Number(u.port) || (tls ? 443 : 80);
   return { tls, host: u.hostname.replace(/^\[|\]$/g, ''), port, origin: u.origin };
+}
+
+/** One backend as status shows it. */
+export interface ReverseBackendStatus {
+  url: string;
+  state: 'up' | 'out' | 'failing-checks';
+  active: number;
+}
+
+/** The running reverse proxy: what it listens on and how each route's backends are. */
+export interface ReverseStatus {
+  listening: Array<{ host: string; port: number; tls: boolean }>;
+  routes: Array<{ host: string | null; pathPrefix: string; backends: ReverseBackendStatus[] }>;
 }

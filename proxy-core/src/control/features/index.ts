@@ -3,6 +3,7 @@ import { auditFeature } from './audit-feature.js';
 import { blocklistFeature } from './blocklist-feature.js';
 import { cacheFeature } from './cache-feature.js';
 import { privacyFeature } from './privacy-feature.js';
+import { reverseFeature } from './reverse-feature.js';
 import { routingFeature } from './routing-feature.js';
 import { systemFeature } from './system-feature.js';
 import { trafficFeature } from './traffic-feature.js';
@@ -16,4 +17,5 @@ export const builtInFeatures: FeatureFactory[] = [
   routingFeature,
   cacheFeature,
   systemFeature,
+  reverseFeature,
 ];
