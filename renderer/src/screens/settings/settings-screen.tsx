@@ -5,6 +5,7 @@ import { AppSection } from './app-section.js';
 import { AuditSection } from './audit-section.js';
 import { CacheSection } from './cache-section.js';
 import { ProxySection } from './proxy-section.js';
+import { ReverseSection } from './reverse-section.js';
 import { SystemProxySection } from './system-section.js';
 import { UpstreamSection } from './upstream-section.js';
 
@@ -29,6 +30,7 @@ export function SettingsScreen() {
       <SystemProxySection />
       <CacheSection />
       <AuditSection />
+      <ReverseSection />
       <AppSection />
     </div>
   );
