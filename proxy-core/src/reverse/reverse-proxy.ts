@@ -128,7 +128,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   };
 
   /** Routes one request: the lease and the context the engine runs it with, or throws its refusal. */
-  function admitRoute(req: IncomingMessage, tls: boolean, websocket: boolean) {
+  function routeRequest(req: IncomingMessage, tls: boolean, websocket: boolean) {
     const target = req.url ?? '';
     let normal: { path: string; query: string };
     try {
@@ -145,7 +145,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     }
     const match = table.match(host, normal.path);
     if (!match) {
-      throw new ProxyError('E_DESTINATION_NOT_ALLOWED', 404, `No service is configured for ${host}${normal.path}.`);
+      throw new ProxyError('E_NO_ROUTE', 404, `No service is configured for ${host}${normal.path}.`);
     }
     const pool = match.route.value;
     const proto = tls ? 'https' : 'http';
@@ -171,7 +171,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
   function onRequest(tls: boolean, req: IncomingMessage, res: ServerResponse): void {
     let routed: { lease: BackendLease; ctx: EngineContext };
     try {
-      routed = admitRoute(req, tls, false);
+      routed = routeRequest(req, tls, false);
     } catch (err) {
       req.resume();
       sendError(base, res, recorderFor(base, 'http', req), err);
@@ -185,7 +185,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     const plain = isPlainUpgrade(req);
     let routed: { lease: BackendLease; ctx: EngineContext };
     try {
-      routed = admitRoute(req, tls, !plain);
+      routed = routeRequest(req, tls, !plain);
     } catch (err) {
       refuseRaw(socket, req, err);
       return;
