@@ -105,16 +105,23 @@ describe('reverse: routing by host and path', () => {
     expect(web.seen.length + api.seen.length + admin.seen.length).toBe(before);
   });
 
-  it('refuses CONNECT and absolute-form proxy requests: this is not an open proxy', async () => {
+  it('refuses CONNECT and sends absolute-form requests nowhere but the routes: this is not an open proxy', async () => {
+    const before = web.seen.length + api.seen.length + admin.seen.length;
     const connect = await rawExchange(rp.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', {
       waitMs: 3000,
       until: answered,
     });
-    expect(statusOf(connect.text)).toBe(405);
+    expect(statusOf(connect.text)).toBe(400);
     const absolute = await rawExchange(rp.port, 'GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n', {
       waitMs: 3000,
       until: answered,
     });
-    expect(statusOf(absolute.text)).toBe(400);
+    expect(statusOf(absolute.text)).toBe(404);
+    const mismatched = await rawExchange(rp.port, 'GET http://example.com/ HTTP/1.1\r\nHost: app.test\r\n\r\n', {
+      waitMs: 3000,
+      until: answered,
+    });
+    expect(statusOf(mismatched.text)).toBe(400);
+    expect(web.seen.length + api.seen.length + admin.seen.length).toBe(before);
   });
 });

@@ -1,13 +1,15 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, LookupFunction, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
-import { openTunnel } from './connect-tunnel.js';
+import { openTunnel, type TunnelInspector } from './connect-tunnel.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
-import { rawErrorResponse, renderErrorPage } from './error-page.js';
-import { abortExchange } from './exchange-answers.js';
+import { renderErrorPage } from './error-page.js';
+import { abortExchange, endAndRelease, rawErrorAnswer } from './exchange-answers.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import type { ExchangeRecord } from './exchange-record.js';
@@ -15,12 +17,14 @@ import { forwardHttp } from './http-forward.js';
 import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
 import { ProxyError } from './proxy-error.js';
 import {
+  DEFAULT_CLEARTEXT_PORTS,
+  DEFAULT_CONNECT_PORTS,
   DEFAULT_TIMEOUTS,
   type ProxyOptions,
-  type ProxyTimeouts,
   type Router,
   SOCKET_HIGH_WATER_MARK,
 } from './proxy-options.js';
+import { markWayIn, type WayIn, wayInOf } from './way-in.js';
 import { forwardUpgrade } from './websocket-forward.js';
 
 export interface ProxyEngineError {
@@ -65,6 +69,14 @@ export interface ProxyEngine {
   setCache(cache: ExchangeCache | null): void;
   /** Changes who may use Veil and where they may go, for the next request; open connections stay. */
   reconfigure(change: ProxyAccessChange): void;
+  /**
+   * Serves the HTTP/1.1 carried by `stream` (a decrypted TLS tunnel, a reverse or transparent
+   * listener's connection) with the engine's one pipeline: every request on it is admitted,
+   * scrubbed, blocked, cached and recorded like a plain one, its record saying `way.kind`.
+   */
+  serveHttp(stream: Duplex, way: WayIn): void;
+  /** Installs (or with null removes) what looks inside CONNECT tunnels before Veil dials them blind. */
+  setTunnelInspector(inspector: TunnelInspector | null): void;
 }
 
 /** Creates a forward proxy engine. Nothing listens until `listen()`. */
@@ -99,10 +111,12 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     router: options.router ?? (() => direct),
     access,
     timeouts,
-    allowedConnectPorts: new Set(options.allowedConnectPorts ?? [443, 8443]),
+    allowedConnectPorts: new Set(options.allowedConnectPorts ?? DEFAULT_CONNECT_PORTS),
+    cleartextConnectPorts: new Set(options.cleartextConnectPorts ?? DEFAULT_CLEARTEXT_PORTS),
     allowTrace: options.allowTrace ?? false,
     isSelf(targetHost, targetPort) {
-      if (!bound || targetPort !== bound.port) return false;
+      // behind a door that is not a forward proxy the Host names the door itself, never a place to dial
+      if (listenerWay || !bound || targetPort !== bound.port) return false;
       const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
       return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
     },
@@ -116,14 +130,42 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     reportError(code, message) {
       for (const l of listeners.error) l({ code, message });
     },
+    tunnelInspector: null,
+    serveHttp(stream, way) {
+      // the HTTP server reads any Duplex it is handed as a connection (mockttp does the same);
+      // the way in is marked first so each request on it knows where origin-form targets go
+      markWayIn(stream, way);
+      server.emit('connection', stream);
+      stream.resume();
+    },
   };
 
-  const server = createServer(engineServerOptions(options.maxHeaderSize, timeouts));
+  const serverOptions: ServerOptions = {
+    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: 0,
+    // Node checks header timeouts on this interval (30 s by default), which would let slowloris
+    // clients stay far longer than headersMs.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
+    keepAliveTimeout: timeouts.clientIdleMs,
+    // Never the lenient parser: it lets request smuggling shapes through.
+    insecureHTTPParser: false,
+    joinDuplicateHeaders: false,
+    noDelay: true,
+    // a 64 KiB read fits without pausing the other side of the exchange: measured about 20%
+    // less CPU per MB on large bodies than the 16 KiB default; still a bound for slow readers
+    highWaterMark: SOCKET_HIGH_WATER_MARK,
+  };
+  const listenerWay = options.listenerWay;
+  const server: Server = listenerWay?.tls
+    ? // https.Server is an http.Server over TLS: the same handlers, the same pipeline
+      (createTlsServer({ ...serverOptions, ...listenerWay.tls, ALPNProtocols: ['http/1.1'] }) as unknown as Server)
+    : createServer(serverOptions);
   server.maxConnections = maxConnections;
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const target = req.url ?? '';
-    if (target.startsWith('/') || target === '*') {
+    if ((target.startsWith('/') || target === '*') && !wayInOf(req.socket)) {
       if (options.localHandler?.(req, res)) return;
       answerOriginForm(res);
       return;
@@ -145,10 +187,36 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  if (listenerWay) {
+    // the stream requests arrive on is the TLS socket when the listener terminates TLS
+    const scheme = listenerWay.tls ? 'https' : 'http';
+    server.on(listenerWay.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+      markWayIn(socket, {
+        kind: listenerWay.kind,
+        scheme,
+        authority: null,
+        clientAddress: socket.remoteAddress ?? '',
+        admitted: true,
+      });
+    });
+  }
   server.on('drop', () => {
     ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection refused: ${maxConnections} connections already open.`);
   });
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const failure = clientErrorFor(err);
+    const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (pending) abortExchange(pending, failure?.code ?? 'E_CLIENT_GONE');
+    if (failure && pending && !pending.headersSent && socket.writable) {
+      // the body broke its framing mid-exchange: answer 400 on this response and close;
+      // the forwarder sees the request end incomplete and aborts the upstream side
+      answerAndClose(pending, failure);
+    } else if (failure && !pending && socket.writable) {
+      endAndRelease(socket, rawErrorAnswer(failure));
+    } else {
+      socket.destroy();
+    }
+  });
 
   return {
     async listen() {
@@ -206,6 +274,12 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     setCache(cache) {
       ctx.cache = cache;
     },
+    serveHttp(stream, way) {
+      ctx.serveHttp(stream, way);
+    },
+    setTunnelInspector(inspector) {
+      ctx.tunnelInspector = inspector;
+    },
     reconfigure(change) {
       const { proxyAuth, allowedClients, allowPrivateDestinations } = change;
       const next: AccessOptions = {
@@ -223,42 +297,6 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       if (change.allowTrace !== undefined) ctx.allowTrace = change.allowTrace;
     },
   };
-}
-
-/** The client-side HTTP server options every Veil listener uses (the forward and the reverse one). */
-export function engineServerOptions(maxHeaderSize: number | undefined, timeouts: ProxyTimeouts): ServerOptions {
-  return {
-    maxHeaderSize: maxHeaderSize ?? 16 * 1024,
-    headersTimeout: timeouts.headersMs,
-    requestTimeout: 0,
-    // Node checks header timeouts on this interval (30 s by default), which would let slowloris
-    // clients stay far longer than headersMs.
-    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
-    keepAliveTimeout: timeouts.clientIdleMs,
-    // Never the lenient parser: it lets request smuggling shapes through.
-    insecureHTTPParser: false,
-    joinDuplicateHeaders: false,
-    noDelay: true,
-    // a 64 KiB read fits without pausing the other side of the exchange: measured about 20%
-    // less CPU per MB on large bodies than the 16 KiB default; still a bound for slow readers
-    highWaterMark: SOCKET_HIGH_WATER_MARK,
-  };
-}
-
-/** The server's `clientError` handler: a request Node could not parse gets its page, or the socket is cut. */
-export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
-  const failure = clientErrorFor(err);
-  const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (pending) abortExchange(pending, failure?.code ?? 'E_CLIENT_GONE');
-  if (failure && pending && !pending.headersSent && socket.writable) {
-    // the body broke its framing mid-exchange: answer 400 on this response and close;
-    // the forwarder sees the request end incomplete and aborts the upstream side
-    answerAndClose(pending, failure);
-  } else if (failure && !pending && socket.writable) {
-    socket.end(rawErrorResponse(failure));
-  } else {
-    socket.destroy();
-  }
 }
 
 /** What a client sees when its request could not be parsed. */

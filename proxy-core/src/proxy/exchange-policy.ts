@@ -1,5 +1,6 @@
 import type { BlockInfo, ReceiptEntry } from './exchange-record.js';
 import type { HeaderList } from './header-list.js';
+import type { WayInKind } from './way-in.js';
 
 /** What the engine knows about a request when it asks its policy. */
 export interface RequestFacts {
@@ -12,6 +13,8 @@ export interface RequestFacts {
   clientAddress: string;
   /** Request headers as the client sent them (hop-by-hop already removed). */
   headers: HeaderList;
+  /** How the request reached Veil when not straight from a client of the listener (e.g. inside a tunnel). */
+  way?: WayInKind;
 }
 
 /** A refusal: the engine answers 403 (or a 1x1 GIF for image requests) and records `blocked`. */

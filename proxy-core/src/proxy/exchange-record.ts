@@ -78,4 +78,9 @@ export interface ExchangeRecord {
   receipt: ReceiptEntry[];
   /** The privacy profile applied, e.g. `standard`. */
   profile?: string;
+  /**
+   * How the request reached Veil when not straight from a client of the listener: `tunnel`
+   * (HTTP inside a cleartext CONNECT), `tls` (inside an inspected one), `reverse`, `transparent`.
+   */
+  via?: 'tunnel' | 'tls' | 'reverse' | 'transparent';
 }

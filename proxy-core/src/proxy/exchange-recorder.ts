@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from './exchange-record.js';
-import { type HeaderList, toPairs } from './header-list.js';
+import { getHeader, type HeaderList, toPairs } from './header-list.js';
+import { clientAddressOf, formatAuthority, type WayInKind, wayInOf } from './way-in.js';
 
 /** Where finished records go; `wanted()` is false while nobody listens. */
 export interface RecordSink {
@@ -33,10 +34,12 @@ export class ExchangeRecorder {
   responseHeaders: HeaderList = [];
   forwardedResponseHeaders: HeaderList = [];
   receipt: ReceiptEntry[] = [];
+  /** The way in, when the request did not come straight from a client of the listener. */
+  via?: WayInKind;
   private done = false;
 
   constructor(
-    private readonly id: number,
+    readonly id: number,
     private readonly kind: ExchangeRecord['kind'],
     private readonly method: string,
     private readonly url: string,
@@ -83,6 +86,7 @@ export class ExchangeRecorder {
     if (this.blocked) record.blocked = this.blocked;
     if (this.error) record.error = this.error;
     if (this.profile) record.profile = this.profile;
+    if (this.via) record.via = this.via;
     this.sink.emit(record);
   }
 }
@@ -97,15 +101,26 @@ export function recorderFor(
   kind: ExchangeRecord['kind'],
   req: IncomingMessage,
 ): ExchangeRecorder {
+  const way = wayInOf(req.socket);
+  let url = req.url ?? '';
+  // origin-form on a way in: the record names the absolute URL the request went to
+  if (way && url.startsWith('/')) {
+    // a way without a fixed authority (reverse, transparent) goes where its Host says
+    const authority = way.authority
+      ? formatAuthority(way.authority.host, way.authority.port)
+      : getHeader(req.rawHeaders, 'host');
+    if (authority) url = `${way.scheme}://${authority}${url}`;
+  }
   const rec = new ExchangeRecorder(
     ctx.nextId(),
     kind,
     req.method ?? 'GET',
-    req.url ?? '',
-    req.socket.remoteAddress ?? '',
+    url,
+    clientAddressOf(req),
     req.httpVersion,
     ctx.sink,
   );
   rec.requestHeaders = req.rawHeaders;
+  if (way) rec.via = way.kind;
   return rec;
 }

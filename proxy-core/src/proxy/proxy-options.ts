@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
 import type { Upstream } from './upstream.js';
+import type { WayInKind } from './way-in.js';
 
 export interface ProxyTimeouts {
   /** A client must send its request headers within this (slowloris guard); 408 after. */
@@ -24,8 +26,18 @@ export interface ProxyOptions {
   port?: number;
   /** Default 127.0.0.1: Veil is never an open proxy by accident. */
   host?: string;
-  /** Ports CONNECT may reach. Default 443 and 8443. */
+  /**
+   * Ports CONNECT may reach. Default 443, 8443 and 80 (browsers send `ws://` through a proxy as
+   * CONNECT host:80; tunnels to cleartext ports are looked into, see connect-tunnel.ts).
+   */
   allowedConnectPorts?: number[];
+  /**
+   * Cleartext HTTP ports: a browser sends `ws://` through a proxy as CONNECT host:80, so for a
+   * tunnel to one of these Veil answers 200 at once and looks at what the client says first:
+   * HTTP is served through the same pipeline as a plain request; anything else is spliced blind.
+   * Tunnels to other ports are dialed before the 200 (a failure is a 502 page). Default 80, 8080.
+   */
+  cleartextConnectPorts?: number[];
   /** TRACE is refused (405) unless this is set. */
   allowTrace?: boolean;
   /** Client CIDRs allowed when `host` is not loopback. */
@@ -44,6 +56,12 @@ export interface ProxyOptions {
    * checked before connecting, so a name that resolves to loopback is refused like the address.
    */
   lookup?: LookupFunction;
+  /**
+   * Every connection the listener accepts is this way in (a reverse listener's visitors):
+   * origin-form requests are served by their Host through the pipeline instead of being told
+   * this is a proxy, and with `tls` the listener speaks HTTPS. Default: a forward proxy's listener.
+   */
+  listenerWay?: ListenerWay;
   /** Rules applied to each exchange; replaceable live with `setPolicy`. */
   policy?: ExchangePolicy;
   /** The response cache (cache/); replaceable live with `setCache`. Default: none. */
@@ -57,8 +75,18 @@ export interface ProxyOptions {
   localHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
+/** What a listener's own connections are, when the engine is a door other than a forward proxy's. */
+export interface ListenerWay {
+  kind: WayInKind;
+  /** Certificate, key and SNI selection: the listener terminates TLS and its requests are https. */
+  tls?: Pick<TlsOptions, 'cert' | 'key' | 'SNICallback'>;
+}
+
 /** Picks the way out for one request. */
 export type Router = (facts: RequestFacts) => Upstream;
+
+export const DEFAULT_CONNECT_PORTS = [443, 8443, 80];
+export const DEFAULT_CLEARTEXT_PORTS = [80, 8080];
 
 export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
   headersMs: 10_000,

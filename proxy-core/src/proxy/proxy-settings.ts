@@ -12,7 +12,7 @@ export const proxySettings = z.object({
   /** `user:password` for Basic proxy authentication when exposed; null for none. */
   proxyAuth: z.string().nullable().default(null),
   allowPrivateDestinations: z.boolean().default(false),
-  allowedConnectPorts: z.array(z.number().int().min(1).max(65535)).default([443, 8443]),
+  allowedConnectPorts: z.array(z.number().int().min(1).max(65535)).default([443, 8443, 80]),
   allowTrace: z.boolean().default(false),
 });
 

@@ -4,10 +4,10 @@ import { sendBlocked, sendError, watchBodyAbort } from './exchange-answers.js';
 import type { FailureTap, ResponseTap } from './exchange-cache.js';
 import type { RequestFacts } from './exchange-policy.js';
 import type { ExchangeRecorder } from './exchange-recorder.js';
+import { serializeRequestHead } from './head-codec.js';
 import { getHeader, getHeaderAll, type HeaderList, removeHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
-import { requestHead } from './request-head.js';
 import { TappedBody } from './tapped-body.js';
 import type { UpstreamConnection, UpstreamExchange } from './upstream-connection.js';
 
@@ -29,6 +29,14 @@ export function sendUpstream(
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
   let target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
+  if (facts.url.protocol === 'https:' && !target.tls && !target.cleartextChosen) {
+    // a decrypted request must never leave in cleartext because a route cannot speak TLS
+    throw new ProxyError(
+      'E_UPSTREAM_UNREACHABLE',
+      502,
+      `The route ${upstream.name} cannot reach ${facts.host} over TLS.`,
+    );
+  }
   let outHeaders = target.extraHeaders ? forwarded.concat(target.extraHeaders) : forwarded;
   // Transfer-Encoding is hop-by-hop and was stripped; a chunked body must be re-framed for the
   // next hop, or its bytes would reach the origin unframed (a smuggling vector on pooled sockets).
@@ -36,7 +44,7 @@ export function sendUpstream(
   if (chunked) outHeaders = outHeaders.concat('Transfer-Encoding', 'chunked');
   let head: string;
   try {
-    head = requestHead(facts.method, target.path, outHeaders);
+    head = serializeRequestHead(facts.method, target.path, outHeaders);
   } catch (err) {
     // a header Veil cannot send as is came from the client (or a rule): the client's fault
     throw new ProxyError(

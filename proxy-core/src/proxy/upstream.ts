@@ -11,6 +11,16 @@ export interface HttpTarget {
   port: number;
   /** Request target: origin-form for direct/SOCKS, absolute-form for an HTTP upstream. */
   path: string;
+  /**
+   * The pool's connections speak TLS to the origin. An `https:` request (from an inspected
+   * tunnel) is only ever sent on such a target: the engine refuses to send it in cleartext.
+   */
+  tls?: boolean;
+  /**
+   * The operator chose a cleartext hop for https requests: a reverse listener terminates TLS
+   * in front of an `http://` backend of the operator's own. Never set for a decrypted tunnel.
+   */
+  cleartextChosen?: boolean;
   /** Extra headers for the hop (e.g. Proxy-Authorization to an HTTP upstream). */
   extraHeaders?: string[];
   /**
@@ -42,6 +52,8 @@ export interface Upstream {
   httpTarget(host: string, port: number, path: string): HttpTarget;
   /** A connected byte stream to `host:port` (CONNECT tunnels and WebSocket upgrades). */
   connect(host: string, port: number, timeoutMs: number): Promise<{ socket: Duplex; timings: DialTimings }>;
+  /** The request target to write on a stream from `connect` (a reverse route strips its prefix); default: `path`. */
+  requestTarget?(path: string): string;
   /** Frees pooled sockets. */
   close(): void;
 }

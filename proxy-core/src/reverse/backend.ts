@@ -19,8 +19,8 @@ export const BACKEND_IDLE_MS = 3_000;
 export class Backend {
   readonly pool: ConnectionPool;
   readonly health: BackendHealth;
-  /** Requests in flight (least-connections reads it). */
-  active = 0;
+  /** WebSocket connections open to it (they leave the pool's books). */
+  upgrades = 0;
   /** For the sticky cookie: a hash, never the address. */
   readonly stickyId: string;
 
@@ -47,6 +47,11 @@ export class Backend {
   dial(host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; timings: DialTimings }> {
     if (!this.tls) return dialTcp(host, port, timeoutMs);
     return dialTls(host, port, timeoutMs, this.ca);
+  }
+
+  /** Requests in flight on it: busy pooled connections, those being opened, and open WebSockets. */
+  get active(): number {
+    return this.pool.busy + this.upgrades;
   }
 
   close(): void {

@@ -1,13 +1,10 @@
-import type { BlockDecision, ExchangePolicy, RequestFacts } from '../proxy/exchange-policy.js';
-import type { ReceiptEntry } from '../proxy/exchange-record.js';
-import { getHeader, type HeaderList } from '../proxy/header-list.js';
+import type { Duplex } from 'node:stream';
+import type { BlockDecision } from '../proxy/exchange-policy.js';
 import { ProxyError } from '../proxy/proxy-error.js';
-import type { HttpTarget, Upstream } from '../proxy/upstream.js';
+import type { DialTimings, HttpTarget, Upstream } from '../proxy/upstream.js';
 import type { Backend } from './backend.js';
-import type { BackendIdentity } from './backend-identity.js';
 import { type BalanceMode, Balancer } from './balancer.js';
 import { underPrefix } from './normalize-path.js';
-import type { VisitorAddress } from './visitor-address.js';
 
 /** The cookie that keeps a visitor on one backend when a route balances `sticky`. */
 export const STICKY_COOKIE = 'veil_backend';
@@ -32,29 +29,25 @@ export interface RouteRules {
   cache: boolean;
 }
 
-/** One route's backends and the balancer over them; hands out a lease per request. */
+/** One route's backends and the balancer over them. */
 export class RoutePool {
   readonly balancer: Balancer<Backend>;
   /** The backends' own origins: a Location pointing at one of them is made public. */
   readonly origins: ReadonlySet<string>;
+  /** The prefix put back on redirects when the route strips it, else "". */
+  readonly publicPrefix: string;
   private readonly pathBlocks: Array<(path: string) => boolean>;
   private readonly agentBlocks: string[];
 
   constructor(
     readonly rules: RouteRules,
     readonly backends: readonly Backend[],
-    readonly visitor: VisitorAddress,
-    readonly identity: BackendIdentity,
   ) {
     this.balancer = new Balancer(backends, rules.balance);
     this.origins = new Set(backends.map((b) => b.origin));
+    this.publicPrefix = rules.stripPrefix && rules.pathPrefix !== '/' ? rules.pathPrefix : '';
     this.pathBlocks = rules.blockPaths.map(pathMatcher);
     this.agentBlocks = rules.blockUserAgents.map((a) => a.toLowerCase());
-  }
-
-  /** A claim on this route's backends for one request; `release()` when its response is done. */
-  lease(facts: LeaseFacts): BackendLease {
-    return new BackendLease(this, facts);
   }
 
   /** The route's refusal of a path or User-Agent, or null. */
@@ -91,50 +84,30 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** What a lease knows of its request, fixed by the listener before the engine runs. */
-export interface LeaseFacts {
-  /** The normalised path as the visitor asked for it (routing and blocks read this). */
-  publicPath: string;
-  /** The path and query the backend gets (prefix stripped when the route says so). */
-  backendTarget: string;
-  /** `http(s)://host[:port]` as the visitor reached Veil. */
-  publicOrigin: string;
-  proto: 'http' | 'https';
-  /** The sticky cookie's value, when the visitor sent one. */
-  stickyId: string | undefined;
-}
-
 /**
- * One request's claim on a route: the backend it runs on (moved to the next one when a
- * connect fails), counted as in flight until released. It is the engine's router answer
- * (an Upstream) and policy (an ExchangePolicy) for this one exchange.
+ * One request's way through a route, as the engine's router answer: the backend it runs on,
+ * moved to the next available one when a connect fails (nothing was sent yet), until none is left.
  */
-export class BackendLease implements Upstream, ExchangePolicy {
+export class BackendAttempt implements Upstream {
   readonly name = 'reverse';
+  /** The backend the request went to last; null before the engine asked. */
   backend: Backend | null = null;
   private readonly tried = new Set<Backend>();
-  private answered = false;
 
   constructor(
     private readonly route: RoutePool,
-    readonly facts: LeaseFacts,
+    /** The path and query the backend gets (prefix stripped when the route says so). */
+    private readonly backendTarget: string,
+    private readonly stickyId: string | undefined,
   ) {}
 
   /** Takes the next available backend not tried yet, or throws the no-backend error. */
   take(): Backend {
-    this.release();
-    const b = this.route.balancer.pick((x) => !this.tried.has(x) && x.health.available, this.facts.stickyId);
+    const b = this.route.balancer.pick((x) => !this.tried.has(x) && x.health.available, this.stickyId);
     if (!b) throw noBackendError();
     this.tried.add(b);
-    b.active++;
     this.backend = b;
     return b;
-  }
-
-  /** Ends the claim (the response is done or the exchange failed); later calls do nothing. */
-  release(): void {
-    if (this.backend) this.backend.active--;
-    this.backend = null;
   }
 
   httpTarget(): HttpTarget {
@@ -146,7 +119,10 @@ export class BackendLease implements Upstream, ExchangePolicy {
       pool: b.pool,
       host: b.host,
       port: b.port,
-      path: this.facts.backendTarget,
+      path: this.backendTarget,
+      tls: b.tls,
+      // the operator configured this backend's scheme; a TLS listener in front of http:// is its choice
+      cleartextChosen: !b.tls,
       onConnectFailure: () => {
         b.health.failed();
         try {
@@ -158,56 +134,25 @@ export class BackendLease implements Upstream, ExchangePolicy {
     };
   }
 
-  async connect(_host: string, _port: number, timeoutMs: number) {
+  async connect(_host: string, _port: number, timeoutMs: number): Promise<{ socket: Duplex; timings: DialTimings }> {
     for (;;) {
       const b = this.take();
       try {
-        return await b.dial(b.host, b.port, timeoutMs);
+        const dialed = await b.dial(b.host, b.port, timeoutMs);
+        b.upgrades++;
+        dialed.socket.once('close', () => b.upgrades--);
+        return dialed;
       } catch {
         b.health.failed();
       }
     }
   }
 
+  requestTarget(): string {
+    return this.backendTarget;
+  }
+
   close(): void {}
-
-  profileFor(): string {
-    return 'reverse';
-  }
-
-  checkRequest(facts: RequestFacts): BlockDecision | null {
-    return this.route.blocked(this.facts.publicPath, getHeader(facts.headers, 'user-agent'));
-  }
-
-  rewriteRequest(facts: RequestFacts, headers: HeaderList): ReceiptEntry[] {
-    return this.route.visitor.apply(headers, facts.clientAddress, this.facts.proto);
-  }
-
-  rewriteResponse(_facts: RequestFacts, status: number, headers: HeaderList): ReceiptEntry[] {
-    const b = this.backend;
-    // a cache hit runs the response rules too: only an answer from a backend says anything of its health
-    if (b && !this.answered) {
-      this.answered = true;
-      if (status === 502 || status === 503 || status === 504) b.health.failed();
-      else b.health.passed();
-    }
-    const prefix =
-      this.route.rules.stripPrefix && this.route.rules.pathPrefix !== '/' ? this.route.rules.pathPrefix : '';
-    const receipt = this.route.identity.apply(headers, this.route.origins, { origin: this.facts.publicOrigin, prefix });
-    if (b && this.route.rules.balance === 'sticky' && this.facts.stickyId !== b.stickyId) {
-      const secure = this.facts.proto === 'https' ? '; Secure' : '';
-      const value = `${STICKY_COOKIE}=${b.stickyId}; Path=/; HttpOnly; SameSite=Lax${secure}`;
-      headers.push('Set-Cookie', value);
-      receipt.push({
-        direction: 'response',
-        action: 'added',
-        header: 'Set-Cookie',
-        newValue: value,
-        rule: 'reverse/sticky',
-      });
-    }
-    return receipt;
-  }
 }
 
 /** The sticky cookie's value in a Cookie header, or undefined. */

@@ -30,12 +30,13 @@ export function reverseFeature(host: ServiceHost): Feature {
       error = 'The reverse proxy needs at least one listener and one route: add them in Settings → Reverse proxy.';
       return;
     }
-    const proxy = createReverseProxy({ settings: r, cache: createReverseCache(r, settings.cache) });
+    let proxy: ReverseProxy | null = null;
     try {
+      proxy = createReverseProxy({ settings: r, cache: createReverseCache(r, settings.cache) });
       await proxy.listen();
       running = proxy;
     } catch (err) {
-      await proxy.close();
+      await proxy?.close();
       error = `The reverse proxy could not start: ${(err as Error).message}`;
       host.notify({
         level: 'warning',
