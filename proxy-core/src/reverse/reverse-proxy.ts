@@ -124,7 +124,9 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     };
   }
 
-  function emit(record: ExchangeRecord): void {
+  function emit(index: number, record: ExchangeRecord): void {
+    // each listener's engine counts its own ids: interleave them so two listeners never share one
+    record.id = (record.id - 1) * settings.listeners.length + index + 1;
     // records and the audit log keep the visitor's network, not the visitor
     if (settings.maskVisitorAddresses) record.clientAddress = maskAddress(record.clientAddress);
     for (const l of listeners.exchange) l(record);
@@ -132,7 +134,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
 
   return {
     async listen() {
-      for (const listener of settings.listeners) {
+      for (const [index, listener] of settings.listeners.entries()) {
         try {
           const engine = createProxy({
             host: listener.address,
@@ -148,7 +150,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
             ...(options.timeouts ? { timeouts: options.timeouts } : {}),
           });
           engines.push({ engine, tls: listener.tls !== null });
-          engine.on('exchange', emit);
+          engine.on('exchange', (record) => emit(index, record));
           engine.on('error', (e) => {
             for (const l of listeners.error) l(e);
           });

@@ -18,17 +18,18 @@ export function reverseFeature(host: ServiceHost): Feature {
     await old?.close();
   }
 
-  async function apply(settings: Settings): Promise<void> {
+  /** Restarts the listeners when their settings changed; false when nothing did. */
+  async function apply(settings: Settings): Promise<boolean> {
     const r = settings.reverse;
-    const next = JSON.stringify({ r, cache: settings.cache });
-    if (next === shape) return;
+    const next = JSON.stringify({ r, cache: r.routes.some((x) => x.cache) ? settings.cache : null });
+    if (next === shape) return false;
     shape = next;
     await stop();
     error = null;
-    if (!r.enabled) return;
+    if (!r.enabled) return true;
     if (r.listeners.length === 0 || r.routes.length === 0) {
       error = 'The reverse proxy needs at least one listener and one route: add them in Settings → Reverse proxy.';
-      return;
+      return true;
     }
     let proxy: ReverseProxy | null = null;
     try {
@@ -45,13 +46,16 @@ export function reverseFeature(host: ServiceHost): Feature {
         action: 'Change it in Settings → Reverse proxy.',
       });
     }
+    return true;
   }
 
   return {
     name: 'reverse',
     applySettings(settings) {
       // settings can change again while listeners bind: one change at a time, in order
-      queue = queue.then(() => apply(settings)).finally(() => host.statusChanged());
+      queue = queue.then(async () => {
+        if (await apply(settings)) host.statusChanged();
+      });
       return queue;
     },
     status() {
