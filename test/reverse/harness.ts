@@ -19,7 +19,7 @@ export async function startReverse(
   extra: Omit<ReverseProxyOptions, 'settings'> = {},
 ): Promise<RunningReverse> {
   const parsed = reverseSettings.parse({ listeners: [{ address: '127.0.0.1', port: 0 }], ...settings });
-  const proxy = createReverseProxy({ settings: parsed, timeouts: { drainMs: 500 }, ...extra });
+  const proxy = createReverseProxy({ settings: parsed, ...extra, timeouts: { drainMs: 500, ...extra.timeouts } });
   const [first] = await proxy.listen();
   return { proxy, port: first!.port, close: () => proxy.close() };
 }

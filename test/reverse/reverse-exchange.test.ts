@@ -97,3 +97,21 @@ describe('reverse: bodies, expectations and draining', () => {
     await expect(fetchVia(rp.port, '/')).rejects.toThrow(/ECONNREFUSED/);
   });
 });
+
+describe('reverse: the engine’s client guards hold on a reverse listener', () => {
+  it('answers 408 to a client that never finishes its headers (slowloris)', async () => {
+    const b = await startBackend('never');
+    const rp = await startReverse({ routes: [{ backends: [b.url] }] }, { timeouts: { headersMs: 600, drainMs: 200 } });
+    try {
+      const { rawExchange, statusOf } = await import('../proxy/helpers/raw-client.js');
+      const started = Date.now();
+      const res = await rawExchange(rp.port, 'GET / HTTP/1.1\r\nHost: a.test\r\nX-Slow: 1\r\n', { waitMs: 5000 });
+      expect(statusOf(res.text)).toBe(408);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(b.seen).toHaveLength(0);
+    } finally {
+      await rp.close();
+      await b.kill();
+    }
+  });
+});
