@@ -24,9 +24,15 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
-  --allow-private-destinations
-                        Let network clients reach loopback and link-local addresses
-  --connect-ports LIST  Ports CONNECT may reach, comma-separated (default 443,8443)
+  --allow-loopback-and-link-local
+                        Let network clients reach this machine's loopback, link-local and
+                        unspecified addresses (--allow-private-destinations is the old name)
+  --connect-ports LIST  Ports CONNECT may reach, comma-separated (default 443,8443,80)
+  --connect-timeout SECONDS
+                        How long to wait to reach an origin or upstream proxy (default 10)
+  --upstream-timeout SECONDS
+                        How long an origin may stay silent, before its first byte or
+                        between two (default 60); 504 when it passes before any answer
   --profile NAME        Privacy profile: strict, standard (default), transparent or a custom id
   --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
                         or http://[user:pass@]host:port (fails closed when it is down);
@@ -65,7 +71,10 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        'allow-loopback-and-link-local': { type: 'boolean' },
         'allow-private-destinations': { type: 'boolean' },
+        'connect-timeout': { type: 'string' },
+        'upstream-timeout': { type: 'string' },
         'connect-ports': { type: 'string' },
         profile: { type: 'string' },
         upstream: { type: 'string' },
@@ -96,7 +105,9 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     if (!values['proxy-auth'].includes(':')) throw new CliError('--proxy-auth takes user:password.');
     proxy.proxyAuth = values['proxy-auth'];
   }
-  if (values['allow-private-destinations'] === true) proxy.allowPrivateDestinations = true;
+  if (values['allow-loopback-and-link-local'] === true || values['allow-private-destinations'] === true) {
+    proxy.allowLoopbackAndLinkLocal = true;
+  }
   if (typeof values['connect-ports'] === 'string') proxy.allowedConnectPorts = parsePorts(values['connect-ports']);
   let uiPort: number | null = values.ui === true ? 0 : null;
   if (values['ui-port'] !== undefined) {
@@ -125,6 +136,14 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     }
     overrides.upstream = { default: upstream === 'direct' ? null : upstream };
   }
+  const timeouts: NonNullable<SettingsPatch['timeouts']> = {};
+  if (values['connect-timeout'] !== undefined) {
+    timeouts.connectSeconds = parseSeconds('--connect-timeout', values['connect-timeout'], 600);
+  }
+  if (values['upstream-timeout'] !== undefined) {
+    timeouts.upstreamSeconds = parseSeconds('--upstream-timeout', values['upstream-timeout'], 3600);
+  }
+  if (Object.keys(timeouts).length) overrides.timeouts = timeouts;
   const cache = parseCacheFlags(values);
   if (cache) overrides.cache = cache;
   if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
@@ -135,6 +154,14 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     help: values.help === true,
     uiPort,
   };
+}
+
+function parseSeconds(flag: string, raw: unknown, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(String(raw)) || n < 1 || n > max) {
+    throw new CliError(`${flag} takes seconds from 1 to ${max}, e.g. ${flag} 30, not "${raw}".`);
+  }
+  return n;
 }
 
 function parsePorts(list: string): number[] {

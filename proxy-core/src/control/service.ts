@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
+import { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
@@ -66,6 +67,8 @@ export function createService(options: ServiceOptions): VeilService {
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
   const counters = new TrafficCounters();
+  // one destination guard for the engine and every route the routing feature builds
+  const destinationGuard = new DestinationGuard();
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -83,6 +86,7 @@ export function createService(options: ServiceOptions): VeilService {
     },
     refreshPolicy,
     dataDir: options.dataDir,
+    destinationGuard,
   };
   const features: Feature[] = (options.features ?? builtInFeatures).map((make) => make(host));
   const handlers = new Map<string, CommandHandler<CommandName>>();
@@ -207,6 +211,7 @@ export function createService(options: ServiceOptions): VeilService {
     for (const f of features) await f.applySettings?.(next, previous);
     refreshPolicy();
     await reconcileProxy(next);
+    proxy?.setTimeouts(engineTimeouts(next));
   }
 
   function composedPolicy(): ExchangePolicy {
@@ -235,7 +240,9 @@ export function createService(options: ServiceOptions): VeilService {
       port: s.proxy.port,
       host: s.proxy.listen,
       allowedClients: s.proxy.allowedClients,
-      allowPrivateDestinations: s.proxy.allowPrivateDestinations,
+      allowLoopbackAndLinkLocal: s.proxy.allowLoopbackAndLinkLocal,
+      guard: destinationGuard,
+      timeouts: { ...options.engine?.timeouts, ...engineTimeouts(s) },
       allowedConnectPorts: s.proxy.allowedConnectPorts,
       allowTrace: s.proxy.allowTrace,
       ...(s.proxy.proxyAuth ? { proxyAuth: s.proxy.proxyAuth } : {}),
@@ -267,8 +274,8 @@ export function createService(options: ServiceOptions): VeilService {
         return;
       }
       if (wanted.port === runningAs.port && wanted.listen === runningAs.listen) {
-        const { allowedClients, proxyAuth, allowPrivateDestinations, allowedConnectPorts, allowTrace } = wanted;
-        proxy.reconfigure({ allowedClients, proxyAuth, allowPrivateDestinations, allowedConnectPorts, allowTrace });
+        const { allowedClients, proxyAuth, allowLoopbackAndLinkLocal, allowedConnectPorts, allowTrace } = wanted;
+        proxy.reconfigure({ allowedClients, proxyAuth, allowLoopbackAndLinkLocal, allowedConnectPorts, allowTrace });
         runningProxy = next.proxy;
         listenError = undefined;
         return;
@@ -362,4 +369,9 @@ export function createService(options: ServiceOptions): VeilService {
     },
     subscribe,
   };
+}
+
+/** The engine's limits from the `timeouts` section (seconds in settings, milliseconds in the engine). */
+function engineTimeouts(s: Settings): { upstreamConnectMs: number; upstreamIdleMs: number } {
+  return { upstreamConnectMs: s.timeouts.connectSeconds * 1000, upstreamIdleMs: s.timeouts.upstreamSeconds * 1000 };
 }

@@ -24,6 +24,7 @@ const V1_KEYS = ['port', 'listen', 'profile', 'upstream', 'blocklists', 'request
 
 const migrations: Record<number, (doc: Doc) => Doc> = {
   1: migrateV1,
+  2: migrateV2,
 };
 
 export type MigrationResult = { ok: true; doc: Doc; from: number } | { ok: false; error: string };
@@ -81,6 +82,20 @@ function migrateV1(v1: Doc): Doc {
     out.audit = { enabled: true, path: typeof v1.requestLog === 'string' ? v1.requestLog : null };
   }
   if (v1.cacheMb !== undefined) out.cache = { maxSizeMb: v1.cacheMb };
+  return out;
+}
+
+/**
+ * Version 2 -> 3: `proxy.allowPrivateDestinations` is renamed `proxy.allowLoopbackAndLinkLocal`,
+ * which says what it covers (loopback, link-local and unspecified addresses, not private LANs).
+ */
+function migrateV2(v2: Doc): Doc {
+  const out: Doc = { ...v2, version: 3 };
+  const proxy = v2.proxy;
+  if (typeof proxy === 'object' && proxy !== null && !Array.isArray(proxy) && 'allowPrivateDestinations' in proxy) {
+    const { allowPrivateDestinations, ...rest } = proxy as Doc;
+    out.proxy = { allowLoopbackAndLinkLocal: allowPrivateDestinations, ...rest };
+  }
   return out;
 }
 

@@ -40,7 +40,7 @@ export function admit(ctx: EngineContext, input: AdmitRequest, rec: ExchangeReco
   if (ctx.isSelf(host, port)) {
     throw new ProxyError('E_LOOP', 508, `The request for ${host}:${port} is addressed to Veil itself (a loop).`);
   }
-  ctx.access.checkDestination(host);
+  ctx.guard.check(host, ctx.access.guardsDestinations);
   if (kind === 'http' && input.method === 'TRACE' && !ctx.allowTrace) {
     throw new ProxyError('E_METHOD_NOT_ALLOWED', 405, 'TRACE is disabled in Veil: it can echo private headers.', {
       Allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS',

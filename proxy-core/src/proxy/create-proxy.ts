@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo, LookupFunction, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
 import { openTunnel, type TunnelInspector } from './connect-tunnel.js';
+import { DestinationGuard } from './destination-guard.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
 import { renderErrorPage } from './error-page.js';
@@ -21,6 +22,7 @@ import {
   DEFAULT_CONNECT_PORTS,
   DEFAULT_TIMEOUTS,
   type ProxyOptions,
+  type ProxyTimeouts,
   type Router,
   SOCKET_HIGH_WATER_MARK,
 } from './proxy-options.js';
@@ -44,7 +46,7 @@ export interface ProxyAccessChange {
   allowedClients?: string[];
   /** `user:password`, or null to stop asking for credentials. */
   proxyAuth?: string | null;
-  allowPrivateDestinations?: boolean;
+  allowLoopbackAndLinkLocal?: boolean;
   allowedConnectPorts?: number[];
   allowTrace?: boolean;
 }
@@ -75,6 +77,8 @@ export interface ProxyEngine {
    * scrubbed, blocked, cached and recorded like a plain one, its record saying `way.kind`.
    */
   serveHttp(stream: Duplex, way: WayIn): void;
+  /** Changes the limits for the next exchange (connect and upstream timeouts); exchanges in flight keep theirs. */
+  setTimeouts(change: Partial<ProxyTimeouts>): void;
   /** Installs (or with null removes) what looks inside CONNECT tunnels before Veil dials them blind. */
   setTunnelInspector(inspector: TunnelInspector | null): void;
 }
@@ -95,21 +99,22 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   let accessOptions: AccessOptions = {
     listenHost: host,
     allowedClients: options.allowedClients ?? [],
-    allowPrivateDestinations: options.allowPrivateDestinations ?? false,
+    allowLoopbackAndLinkLocal: options.allowLoopbackAndLinkLocal ?? false,
     ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
   };
   const access = new AccessControl(accessOptions);
-  // exposure follows the listen address, fixed for this engine; the guard itself follows reconfigure()
-  const guardedLookup: LookupFunction | undefined = access.exposed
-    ? (hostname, lookupOptions, callback) => ctx.access.guardLookup(options.lookup)(hostname, lookupOptions, callback)
-    : options.lookup;
-  const direct = createDirectUpstream(guardedLookup ? { lookup: guardedLookup } : {});
+  // one guard for every route: the service shares it with the routing feature's routes
+  const guard = options.guard ?? new DestinationGuard();
+  const holder = {};
+  guard.hold(holder, access.guardsDestinations);
+  const direct = createDirectUpstream({ lookup: guard.lookup(options.lookup) });
 
   const ctx: EngineContext = {
     policy: options.policy ?? {},
     cache: options.cache ?? null,
     router: options.router ?? (() => direct),
     access,
+    guard,
     timeouts,
     allowedConnectPorts: new Set(options.allowedConnectPorts ?? DEFAULT_CONNECT_PORTS),
     cleartextConnectPorts: new Set(options.cleartextConnectPorts ?? DEFAULT_CLEARTEXT_PORTS),
@@ -240,6 +245,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     async close() {
       if (!server.listening) {
         direct.close();
+        guard.release(holder);
         return;
       }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -252,6 +258,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       await Promise.all([...sockets].map((s) => (s.destroyed ? undefined : once(s, 'close'))));
       clearTimeout(deadline);
       direct.close();
+      guard.release(holder);
       bound = null;
     },
     get address() {
@@ -277,15 +284,18 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     serveHttp(stream, way) {
       ctx.serveHttp(stream, way);
     },
+    setTimeouts(change) {
+      ctx.timeouts = { ...ctx.timeouts, ...change };
+    },
     setTunnelInspector(inspector) {
       ctx.tunnelInspector = inspector;
     },
     reconfigure(change) {
-      const { proxyAuth, allowedClients, allowPrivateDestinations } = change;
+      const { proxyAuth, allowedClients, allowLoopbackAndLinkLocal } = change;
       const next: AccessOptions = {
         ...accessOptions,
         ...(allowedClients ? { allowedClients } : {}),
-        ...(allowPrivateDestinations !== undefined ? { allowPrivateDestinations } : {}),
+        ...(allowLoopbackAndLinkLocal !== undefined ? { allowLoopbackAndLinkLocal } : {}),
       };
       if (proxyAuth === null) delete next.proxyAuth;
       else if (proxyAuth !== undefined) next.proxyAuth = proxyAuth;
@@ -293,6 +303,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const nextAccess = new AccessControl(next);
       accessOptions = next;
       ctx.access = nextAccess;
+      guard.hold(holder, nextAccess.guardsDestinations);
       if (change.allowedConnectPorts) ctx.allowedConnectPorts = new Set(change.allowedConnectPorts);
       if (change.allowTrace !== undefined) ctx.allowTrace = change.allowTrace;
     },

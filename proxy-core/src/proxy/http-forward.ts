@@ -7,7 +7,7 @@ import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { getHeader, type HeaderList, setHeader } from './header-list.js';
 import { ProxyError } from './proxy-error.js';
 import { checkRequestFraming } from './request-framing.js';
-import { sendUpstream } from './send-upstream.js';
+import { UpstreamExchange } from './upstream-exchange.js';
 import { clientAddressOf, wayInOf } from './way-in.js';
 
 /** Handles one HTTP request from a client (absolute-form, or origin-form on a way in): the proxy's main path. */
@@ -46,7 +46,7 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
       const policy = ctx.policy;
       const forward = (tap?: ResponseTap, onFailure?: FailureTap): void => {
         try {
-          sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure);
+          new UpstreamExchange({ ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure }).start();
         } catch (err) {
           sendError(ctx, res, rec, err);
         }
@@ -55,7 +55,7 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
       cache.handle({ req, res, rec, facts, policy, forward, fail, forwarded });
       return;
     }
-    sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody);
+    new UpstreamExchange({ ctx, req, res, rec, facts, forwarded, hasBody }).start();
   } catch (err) {
     sendError(ctx, res, rec, err);
   }

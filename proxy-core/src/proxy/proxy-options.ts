@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import type { TlsOptions } from 'node:tls';
+import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
 import type { Upstream } from './upstream.js';
@@ -45,7 +46,12 @@ export interface ProxyOptions {
   /** `user:password`; when set, clients must authenticate (407). */
   proxyAuth?: string;
   /** Let exposed Veil reach loopback and link-local destinations. */
-  allowPrivateDestinations?: boolean;
+  allowLoopbackAndLinkLocal?: boolean;
+  /**
+   * The destination guard to use (the service shares one with the routing feature's routes so
+   * every route is guarded alike); default: the engine's own.
+   */
+  guard?: DestinationGuard;
   /** Open client connections at most; more are refused. Default 4096. */
   maxConnections?: number;
   /** Request header bytes at most; 431 beyond. Default 16 KiB. */

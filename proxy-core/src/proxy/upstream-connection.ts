@@ -3,7 +3,7 @@ import type { HeaderList } from './header-list.js';
 import { HTTPParser, type LlhttpParser, responseParser } from './llhttp.js';
 
 /** What one request on an upstream connection is told, in order: 1xx*, head, body*, then end or error. */
-export interface UpstreamExchange {
+export interface ResponseHandler {
   /** An interim response (100 Continue, 103 Early Hints). */
   onInformation(status: number, headers: HeaderList): void;
   onResponse(status: number, statusMessage: string, headers: HeaderList): void;
@@ -39,7 +39,7 @@ function connectionError(code: string, message: string): UpstreamConnectionError
 export class UpstreamConnection {
   /** Exchanges this connection has completed; a failure on a used connection may be a stale pool entry. */
   served = 0;
-  private exchange: UpstreamExchange | null = null;
+  private exchange: ResponseHandler | null = null;
   private readonly parser: LlhttpParser;
   private pendingHeaders: string[] = [];
   private headDone = false;
@@ -104,7 +104,7 @@ export class UpstreamConnection {
    */
   start(
     head: string,
-    exchange: UpstreamExchange,
+    exchange: ResponseHandler,
     opts: { expectBody: boolean; withBody: boolean; chunked: boolean; idleMs: number },
   ): void {
     this.exchange = exchange;

@@ -146,7 +146,7 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
             // a reverse listener tunnels nowhere, and its destinations are the operator's backends
             allowedConnectPorts: [],
             cleartextConnectPorts: [],
-            allowPrivateDestinations: true,
+            allowLoopbackAndLinkLocal: true,
             ...(options.timeouts ? { timeouts: options.timeouts } : {}),
           });
           engines.push({ engine, tls: listener.tls !== null });
