@@ -59,7 +59,13 @@ describe('the reverse proxy in the service (Settings and Home)', () => {
     expect(status.reverse?.running).toBe(true);
     const port = status.reverse!.listening[0]!.port;
     expect(status.reverse!.routes[0]!.backends).toEqual([{ url: backend.url, state: 'up', active: 0 }]);
-    expect(nameOf(await fetchVia(port, '/'))).toBe('svc');
+    expect(nameOf(await fetchVia(port, '/seen?x=1', { host: 'photos.test' }))).toBe('svc');
+    // the visitor's exchange is in Traffic, marked as the reverse way in, its address masked
+    await expect
+      .poll(async () =>
+        (await service.invoke('traffic.snapshot')).records.find((r) => r.url === 'http://photos.test/seen?x=1'),
+      )
+      .toMatchObject({ via: 'reverse', clientAddress: '127.0.0.0/24', status: 200 });
     await service.invoke('settings.update', { patch: { reverse: { enabled: false } } });
     expect((await service.invoke('status.get')).reverse).toBeUndefined();
     await expect(fetchVia(port, '/')).rejects.toThrow(/ECONNREFUSED/);

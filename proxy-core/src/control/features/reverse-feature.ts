@@ -34,6 +34,8 @@ export function reverseFeature(host: ServiceHost): Feature {
     let proxy: ReverseProxy | null = null;
     try {
       proxy = createReverseProxy({ settings: r, cache: createReverseCache(r, settings.cache) });
+      // visitors' exchanges go to Traffic and the audit log beside the forward proxy's (via: reverse)
+      proxy.on('exchange', (record) => host.publishRecord(record));
       await proxy.listen();
       running = proxy;
     } catch (err) {
