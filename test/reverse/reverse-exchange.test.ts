@@ -115,3 +115,19 @@ describe('reverse: the engine’s client guards hold on a reverse listener', () 
     }
   });
 });
+
+describe('reverse: a silent backend', () => {
+  it('gets 504 after the upstream timeout, with a page naming the public address only', async () => {
+    const b = await startBackend('silent', { handler: () => true });
+    const rp = await startReverse({ routes: [{ backends: [b.url] }] }, { timeouts: { upstreamIdleMs: 300 } });
+    try {
+      const res = await fetchVia(rp.port, '/wait', { host: 'slow.test' });
+      expect(res.status).toBe(504);
+      expect(res.body).toContain('slow.test');
+      expect(res.body).not.toContain(String(b.port));
+    } finally {
+      await rp.close();
+      await b.kill();
+    }
+  });
+});

@@ -138,7 +138,15 @@ export async function reverseCommand(argv: string[]): Promise<void> {
   let proxy: ReturnType<typeof createReverseProxy>;
   let bound: Awaited<ReturnType<typeof proxy.listen>>;
   try {
-    proxy = createReverseProxy({ settings: args.settings, cache });
+    proxy = createReverseProxy({
+      settings: args.settings,
+      cache,
+      // the settings' timeouts section: how long a backend may take to accept, then to answer
+      timeouts: {
+        upstreamConnectMs: doc.timeouts.connectSeconds * 1000,
+        upstreamIdleMs: doc.timeouts.upstreamSeconds * 1000,
+      },
+    });
     bound = await proxy.listen();
   } catch (err) {
     throw new CliError((err as Error).message);

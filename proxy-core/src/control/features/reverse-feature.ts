@@ -21,7 +21,11 @@ export function reverseFeature(host: ServiceHost): Feature {
   /** Restarts the listeners when their settings changed; false when nothing did. */
   async function apply(settings: Settings): Promise<boolean> {
     const r = settings.reverse;
-    const next = JSON.stringify({ r, cache: r.routes.some((x) => x.cache) ? settings.cache : null });
+    const next = JSON.stringify({
+      r,
+      t: settings.timeouts,
+      cache: r.routes.some((x) => x.cache) ? settings.cache : null,
+    });
     if (next === shape) return false;
     shape = next;
     await stop();
@@ -33,7 +37,14 @@ export function reverseFeature(host: ServiceHost): Feature {
     }
     let proxy: ReverseProxy | null = null;
     try {
-      proxy = createReverseProxy({ settings: r, cache: createReverseCache(r, settings.cache) });
+      proxy = createReverseProxy({
+        settings: r,
+        cache: createReverseCache(r, settings.cache),
+        timeouts: {
+          upstreamConnectMs: settings.timeouts.connectSeconds * 1000,
+          upstreamIdleMs: settings.timeouts.upstreamSeconds * 1000,
+        },
+      });
       // visitors' exchanges go to Traffic and the audit log beside the forward proxy's (via: reverse)
       proxy.on('exchange', (record) => host.publishRecord(record));
       await proxy.listen();
