@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../../proxy-core/src/cache/memory-store.js';
-import { createResponseCache } from '../../proxy-core/src/cache/response-cache.js';
 import type { ExchangeRecord } from '../../proxy-core/src/proxy/exchange-record.js';
+import { createReverseCache } from '../../proxy-core/src/reverse/reverse-cache.js';
+import { reverseSettings } from '../../proxy-core/src/reverse/reverse-settings.js';
 import { startBackend, type TestBackend } from './backends.js';
 import { fetchVia, type RunningReverse, startReverse } from './harness.js';
 
@@ -145,17 +145,16 @@ describe('reverse: the cache in front of backends', () => {
         else if (req.url === '/private') res.writeHead(200, { ...base, 'Cache-Control': 'private, max-age=60' });
         else if (req.url === '/cookie')
           res.writeHead(200, { ...base, 'Cache-Control': 'max-age=60', 'Set-Cookie': `sid=${n}` });
+        else if (req.url === '/public-cookie')
+          res.writeHead(200, { ...base, 'Cache-Control': 'public, max-age=60', 'Set-Cookie': `sid=${n}` });
         else res.writeHead(200, { ...base, 'Cache-Control': 'max-age=60' });
         res.end(`answer ${n} for ${req.headers.authorization ?? 'nobody'}`);
         return true;
       },
     });
-    const cache = createResponseCache({
-      store: createMemoryStore(8 * 1024 * 1024),
-      maxEntryBytes: 1024 * 1024,
-      exposed: true,
-    });
-    rp = await startReverse({ routes: [{ cache: true, backends: [b.url] }] }, { cache });
+    const routes = [{ cache: true, backends: [b.url] }];
+    const cache = createReverseCache(reverseSettings.parse({ routes }), { maxSizeMb: 8, maxEntryMb: 1 });
+    rp = await startReverse({ routes }, { cache });
   });
   afterAll(async () => {
     await rp.close();
@@ -176,6 +175,10 @@ describe('reverse: the cache in front of backends', () => {
     const c1 = await fetchVia(rp.port, '/cookie');
     const c2 = await fetchVia(rp.port, '/cookie');
     expect(c2.headers['set-cookie']).not.toEqual(c1.headers['set-cookie']);
+    // RFC 9111 would let a shared cache keep a `public` one; visitors of the same site are strangers here
+    const pc1 = await fetchVia(rp.port, '/public-cookie');
+    const pc2 = await fetchVia(rp.port, '/public-cookie');
+    expect(pc2.headers['set-cookie']).not.toEqual(pc1.headers['set-cookie']);
     const a1 = await fetchVia(rp.port, '/auth', { headers: { Authorization: 'Bearer alice' } });
     const a2 = await fetchVia(rp.port, '/auth', { headers: { Authorization: 'Bearer bob' } });
     const anon = await fetchVia(rp.port, '/auth');

@@ -27,6 +27,8 @@ export interface ResponseCacheOptions {
   maxEntryBytes: number;
   /** True when Veil listens beyond loopback: a response with Set-Cookie is then stored only when public. */
   exposed?: boolean;
+  /** Never store an answer with Set-Cookie, `public` or not (the reverse proxy's cache: visitors are strangers). */
+  neverStoreCookies?: boolean;
   /** The clock (epoch ms); tests move it instead of sleeping. */
   now?: () => number;
 }
@@ -68,6 +70,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   let store = options.store;
   let maxEntryBytes = options.maxEntryBytes;
   let exposed = options.exposed ?? false;
+  const neverCookies = options.neverStoreCookies ?? false;
   const now = options.now ?? Date.now;
   const Policy: PolicyClass = clockedPolicy(now);
   const plans = new HitPlans(Policy);
@@ -240,7 +243,9 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       }
       counts.misses++;
       const verdict =
-        ex.facts.method === 'GET' ? storable(q, status, headers, { Policy, maxEntryBytes, exposed }) : null;
+        ex.facts.method === 'GET'
+          ? storable(q, status, headers, { Policy, maxEntryBytes, exposed, neverCookies })
+          : null;
       if (!verdict) {
         ex.rec.cache = ex.facts.method === 'GET' ? 'uncacheable' : 'miss';
         // a full answer replaces the stale entry even when it may not be kept (RFC 9111 §4.3.4)
@@ -316,7 +321,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       policy: merged.toObject(),
       storedAt: now(),
     };
-    if (mayStoreCookies(entry.headers, exposed)) write(entry, stale.body, release);
+    if (mayStoreCookies(entry.headers, exposed, neverCookies)) write(entry, stale.body, release);
     else {
       store.remove(entry.key);
       release();

@@ -25,6 +25,8 @@ export interface StoreLimits {
   maxEntryBytes: number;
   /** Veil listens beyond loopback: several clients share the cache. */
   exposed: boolean;
+  /** Never store an answer that sets a cookie, even a `public` one (a reverse proxy's visitors). */
+  neverCookies?: boolean;
 }
 
 /** The policy and Vary names when a response may be stored; null when it may not. */
@@ -43,7 +45,7 @@ export function storable(q: Lookup, status: number, headers: HeaderList, limits:
   if (vary.includes('*')) return null;
   const policy = new limits.Policy(policyRequest(q.url, q.view, vary), { status, headers: resHeaders }, POLICY_OPTIONS);
   if (!policy.storable()) return null;
-  if (!mayStoreCookies(headers, limits.exposed)) return null;
+  if (!mayStoreCookies(headers, limits.exposed, limits.neverCookies)) return null;
   const length = Number(resHeaders['content-length']);
   if (Number.isFinite(length) && length > limits.maxEntryBytes) return null;
   // an entry that is never fresh and has no validator could never be used
@@ -52,8 +54,10 @@ export function storable(q: Lookup, status: number, headers: HeaderList, limits:
 }
 
 /** Beyond loopback, one client's cookie must never reach another: Set-Cookie is kept only when public. */
-export function mayStoreCookies(headers: HeaderList, exposed: boolean): boolean {
-  if (!exposed || getHeader(headers, 'set-cookie') === undefined) return true;
+export function mayStoreCookies(headers: HeaderList, exposed: boolean, never = false): boolean {
+  if (getHeader(headers, 'set-cookie') === undefined) return true;
+  if (never) return false;
+  if (!exposed) return true;
   return cacheControl(headers).has('public');
 }
 

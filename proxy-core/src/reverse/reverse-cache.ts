@@ -6,8 +6,8 @@ const MB = 1024 * 1024;
 
 /**
  * The response cache in front of the backends, when a route asks for one. Visitors share it:
- * it is built as an exposed cache, so `private`, Authorization and (unless `public`) Set-Cookie
- * answers are never stored for another visitor.
+ * `private`, Authorization and Set-Cookie answers (even `public` ones) are never stored, so no
+ * visitor is ever given another's.
  */
 export function createReverseCache(
   settings: ReverseSettings,
@@ -18,5 +18,6 @@ export function createReverseCache(
     store: createMemoryStore(Math.round(limits.maxSizeMb * MB)),
     maxEntryBytes: Math.round(limits.maxEntryMb * MB),
     exposed: true,
+    neverStoreCookies: true,
   });
 }
