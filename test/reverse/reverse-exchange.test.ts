@@ -131,3 +131,18 @@ describe('reverse: a silent backend', () => {
     }
   });
 });
+
+describe('reverse: a visitor naming the listener itself', () => {
+  it('is served, not taken for a loop (the Host names the door, never a place to dial)', async () => {
+    const b = await startBackend('self');
+    const rp = await startReverse({ routes: [{ backends: [b.url] }] });
+    try {
+      const res = await fetchVia(rp.port, '/', { host: `127.0.0.1:${rp.port}` });
+      expect(res.status).toBe(200);
+      expect(b.seen.at(-1)!.headers.host).toBe(`127.0.0.1:${rp.port}`);
+    } finally {
+      await rp.close();
+      await b.kill();
+    }
+  });
+});
