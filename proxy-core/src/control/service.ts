@@ -245,6 +245,7 @@ export function createService(options: ServiceOptions): VeilService {
       allowedClients: s.proxy.allowedClients,
       allowLoopbackAndLinkLocal: s.proxy.allowLoopbackAndLinkLocal,
       guard: destinationGuard,
+      maxClientShare: s.proxy.maxClientShare,
       timeouts: { ...options.engine?.timeouts, ...engineTimeouts(s) },
       allowedConnectPorts: s.proxy.allowedConnectPorts,
       allowTrace: s.proxy.allowTrace,
@@ -277,8 +278,22 @@ export function createService(options: ServiceOptions): VeilService {
         return;
       }
       if (wanted.port === runningAs.port && wanted.listen === runningAs.listen) {
-        const { allowedClients, proxyAuth, allowLoopbackAndLinkLocal, allowedConnectPorts, allowTrace } = wanted;
-        proxy.reconfigure({ allowedClients, proxyAuth, allowLoopbackAndLinkLocal, allowedConnectPorts, allowTrace });
+        const {
+          allowedClients,
+          proxyAuth,
+          allowLoopbackAndLinkLocal,
+          allowedConnectPorts,
+          allowTrace,
+          maxClientShare,
+        } = wanted;
+        proxy.reconfigure({
+          allowedClients,
+          proxyAuth,
+          allowLoopbackAndLinkLocal,
+          allowedConnectPorts,
+          allowTrace,
+          maxClientShare,
+        });
         runningProxy = next.proxy;
         listenError = undefined;
         return;

@@ -49,6 +49,7 @@ export interface ProxyAccessChange {
   allowLoopbackAndLinkLocal?: boolean;
   allowedConnectPorts?: number[];
   allowTrace?: boolean;
+  maxClientShare?: number;
 }
 
 /** The running engine. Promise-only; events are plain objects. */
@@ -88,6 +89,8 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   const host = options.host ?? '127.0.0.1';
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxConnections = options.maxConnections ?? 4096;
+  const capFor = (share: number): number => Math.max(1, Math.floor(maxConnections * share));
+  let clientCap = capFor(options.maxClientShare ?? 0.25);
   const listeners: { [E in ProxyEventName]: Set<(p: ProxyEvents[E]) => void> } = {
     exchange: new Set(),
     error: new Set(),
@@ -188,9 +191,26 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     if (isPlainUpgrade(req)) forwardPlainUpgrade(ctx, req, socket);
     else void forwardUpgrade(ctx, req, socket, head);
   });
+  // connections per client address, so that when exposed one address cannot take the whole cap
+  const perClient = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
+    // a stream handed over by serveHttp is already counted (the tunnel's own socket) or not a slot
+    if (wayInOf(socket)) return;
+    const addr = socket.remoteAddress ?? '';
+    const held = (perClient.get(addr) ?? 0) + 1;
+    if (ctx.access.exposed && held > clientCap) {
+      ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection from ${addr} refused: it holds ${clientCap} already.`);
+      socket.destroy();
+      return;
+    }
+    perClient.set(addr, held);
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      const left = (perClient.get(addr) ?? 1) - 1;
+      if (left > 0) perClient.set(addr, left);
+      else perClient.delete(addr);
+    });
   });
   if (listenerWay) {
     // the stream requests arrive on is the TLS socket when the listener terminates TLS
@@ -306,6 +326,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       guard.hold(holder, nextAccess.guardsDestinations);
       if (change.allowedConnectPorts) ctx.allowedConnectPorts = new Set(change.allowedConnectPorts);
       if (change.allowTrace !== undefined) ctx.allowTrace = change.allowTrace;
+      if (change.maxClientShare !== undefined) clientCap = capFor(change.maxClientShare);
     },
   };
 }

@@ -48,6 +48,21 @@ export function serializeResponseHead(status: number, reason: string | undefined
   return `HTTP/1.1 ${status} ${phrase}\r\n${headerLines(headers)}\r\n`;
 }
 
+/**
+ * A chunked body's trailer section and its final blank line. Trailers come from a peer's
+ * strictly parsed message; one that could not be written as is is left out (a body's end
+ * must not throw).
+ */
+export function serializeTrailers(trailers: HeaderList): string {
+  let out = '';
+  for (let i = 0; i < trailers.length; i += 2) {
+    const name = trailers[i]!;
+    const value = trailers[i + 1]!;
+    if (TOKEN.test(name) && !BAD_VALUE.test(value)) out += `${name}: ${value}\r\n`;
+  }
+  return `${out}\r\n`;
+}
+
 /** A response head as read: status, reason, headers in the peer's spelling and order. */
 export interface ResponseHead {
   status: number;

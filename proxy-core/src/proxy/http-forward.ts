@@ -63,6 +63,10 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
           bg.finish();
           return tap(status, message, list, body);
         };
+        const failed: FailureTap = (err) => {
+          bg.finish();
+          return onFailure(err);
+        };
         try {
           new UpstreamExchange({
             ctx,
@@ -73,10 +77,7 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
             forwarded,
             hasBody: false,
             tap: tapped,
-            onFailure: (err) => {
-              bg.finish();
-              return onFailure(err);
-            },
+            onFailure: failed,
           }).start();
         } catch (err) {
           bg.finish();

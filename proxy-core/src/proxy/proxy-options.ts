@@ -54,6 +54,11 @@ export interface ProxyOptions {
   guard?: DestinationGuard;
   /** Open client connections at most; more are refused. Default 4096. */
   maxConnections?: number;
+  /**
+   * When exposed, the share of `maxConnections` one client address may hold (default 0.25);
+   * its further connections are closed at once, so one LAN client cannot lock everyone out.
+   */
+  maxClientShare?: number;
   /** Request header bytes at most; 431 beyond. Default 16 KiB. */
   maxHeaderSize?: number;
   timeouts?: Partial<ProxyTimeouts>;

@@ -19,6 +19,8 @@ export const proxySettings = z.object({
   allowLoopbackAndLinkLocal: z.boolean().default(false),
   allowedConnectPorts: z.array(z.number().int().min(1).max(65535)).default([443, 8443, 80]),
   allowTrace: z.boolean().default(false),
+  /** When exposed, the share of the connection cap one client address may hold. */
+  maxClientShare: z.number().gt(0).max(1).default(0.25),
 });
 
 /** How long Veil waits for the next hop (origin or upstream proxy), in seconds. */

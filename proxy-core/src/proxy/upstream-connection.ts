@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { serializeTrailers } from './head-codec.js';
 import type { HeaderList } from './header-list.js';
 import { HTTPParser, type LlhttpParser, responseParser } from './llhttp.js';
 
@@ -139,9 +140,7 @@ export class UpstreamConnection {
     if (this.destroyed) return;
     this.requestDone = true;
     if (this.chunked) {
-      let tail = '0\r\n';
-      for (let i = 0; i < trailers.length; i += 2) tail += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
-      this.socket.write(`${tail}\r\n`, 'latin1');
+      this.socket.write(`0\r\n${serializeTrailers(trailers)}`, 'latin1');
     }
   }
 
