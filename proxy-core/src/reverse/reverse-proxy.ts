@@ -77,7 +77,19 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     new BackendIdentity(settings.removeResponseHeaders),
     options.cache ?? null,
   );
-  const engines: Array<{ engine: ProxyEngine; tls: boolean }> = [];
+  const engines: Array<{ engine: ProxyEngine; tls: boolean; index: number; off: (() => void) | null }> = [];
+
+  /** Subscribes the engines to records only while someone listens: an unobserved engine builds none. */
+  function follow(): void {
+    const wanted = listeners.exchange.size > 0;
+    for (const e of engines) {
+      if (wanted && !e.off) e.off = e.engine.on('exchange', (record) => emit(e.index, record));
+      else if (!wanted && e.off) {
+        e.off();
+        e.off = null;
+      }
+    }
+  }
   const bound: ReverseStatus['listening'] = [];
 
   function buildPool(r: ReverseRoute): RoutePool {
@@ -149,8 +161,8 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
             allowLoopbackAndLinkLocal: true,
             ...(options.timeouts ? { timeouts: options.timeouts } : {}),
           });
-          engines.push({ engine, tls: listener.tls !== null });
-          engine.on('exchange', (record) => emit(index, record));
+          engines.push({ engine, tls: listener.tls !== null, index, off: null });
+          follow();
           engine.on('error', (e) => {
             for (const l of listeners.error) l(e);
           });
@@ -187,7 +199,11 @@ export function createReverseProxy(options: ReverseProxyOptions): ReverseProxy {
     on(event, listener) {
       const set = listeners[event] as Set<typeof listener>;
       set.add(listener);
-      return () => set.delete(listener);
+      follow();
+      return () => {
+        set.delete(listener);
+        follow();
+      };
     },
   };
 }
