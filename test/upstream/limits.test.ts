@@ -125,6 +125,11 @@ describe('the flags and the renamed setting', () => {
     if (!migrated.ok) return;
     expect(migrated.doc.proxy).toEqual({ port: 9000, allowLoopbackAndLinkLocal: true });
     expect(migrated.doc.version).toBe(3);
+    // ports left at version 2's default get the new default's 80; a list the user chose stays
+    const old = migrateSettings({ version: 2, proxy: { allowedConnectPorts: [443, 8443] } });
+    expect(old.ok && old.doc.proxy).toEqual({ allowedConnectPorts: [443, 8443, 80] });
+    const chosen = migrateSettings({ version: 2, proxy: { allowedConnectPorts: [443] } });
+    expect(chosen.ok && chosen.doc.proxy).toEqual({ allowedConnectPorts: [443] });
   });
 });
 

@@ -87,15 +87,22 @@ function migrateV1(v1: Doc): Doc {
 
 /**
  * Version 2 -> 3: `proxy.allowPrivateDestinations` is renamed `proxy.allowLoopbackAndLinkLocal`,
- * which says what it covers (loopback, link-local and unspecified addresses, not private LANs).
+ * which says what it covers (loopback, link-local and unspecified addresses, not private LANs);
+ * CONNECT ports still at version 2's default (443, 8443) gain 80, the new default, because
+ * browsers send ws:// through a proxy as CONNECT host:80.
  */
 function migrateV2(v2: Doc): Doc {
   const out: Doc = { ...v2, version: 3 };
   const proxy = v2.proxy;
-  if (typeof proxy === 'object' && proxy !== null && !Array.isArray(proxy) && 'allowPrivateDestinations' in proxy) {
-    const { allowPrivateDestinations, ...rest } = proxy as Doc;
-    out.proxy = { allowLoopbackAndLinkLocal: allowPrivateDestinations, ...rest };
+  if (typeof proxy !== 'object' || proxy === null || Array.isArray(proxy)) return out;
+  const { allowPrivateDestinations, ...rest } = proxy as Doc;
+  const next: Doc =
+    allowPrivateDestinations === undefined ? rest : { allowLoopbackAndLinkLocal: allowPrivateDestinations, ...rest };
+  const ports = next.allowedConnectPorts;
+  if (Array.isArray(ports) && ports.length === 2 && ports[0] === 443 && ports[1] === 8443) {
+    next.allowedConnectPorts = [443, 8443, 80];
   }
+  out.proxy = next;
   return out;
 }
 

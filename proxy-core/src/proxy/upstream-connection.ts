@@ -43,12 +43,14 @@ export class UpstreamConnection {
   private exchange: ResponseHandler | null = null;
   private readonly parser: LlhttpParser;
   private pendingHeaders: string[] = [];
-  private headDone = false;
-  private interim = false;
+  /**
+   * Where the current answer stands: `idle` (no exchange, or its answer ended), `head`
+   * (request sent, no final head yet), `interim` (inside a 1xx), `body` (final head passed on).
+   */
+  private phase: 'idle' | 'head' | 'interim' | 'body' = 'idle';
   private skipBody = false;
   private keepAlive = false;
   private requestDone = true;
-  private answered = false;
   private chunked = false;
   /** Body bytes still to come on a body read past the parser; -1 when the parser reads it. */
   private rawRemaining = -1;
@@ -109,8 +111,7 @@ export class UpstreamConnection {
     opts: { expectBody: boolean; withBody: boolean; chunked: boolean; idleMs: number },
   ): void {
     this.exchange = exchange;
-    this.headDone = false;
-    this.answered = false;
+    this.phase = 'head';
     this.skipBody = !opts.expectBody;
     this.requestDone = !opts.withBody;
     this.chunked = opts.chunked;
@@ -182,7 +183,7 @@ export class UpstreamConnection {
       return 1;
     }
     if (status >= 100 && status < 200 && status !== 101) {
-      this.interim = true;
+      this.phase = 'interim';
       exchange.onInformation(status, all);
       return 1;
     }
@@ -190,8 +191,7 @@ export class UpstreamConnection {
       this.fail(connectionError('HPE_UNEXPECTED_UPGRADE', 'the upstream switched protocols on a plain request'));
       return 1;
     }
-    this.headDone = true;
-    this.answered = true;
+    this.phase = 'body';
     this.keepAlive = keepAlive;
     exchange.onResponse(status, message, all);
     if (this.skipBody) return 1;
@@ -203,14 +203,15 @@ export class UpstreamConnection {
   }
 
   private messageComplete(): void {
-    if (this.interim) {
-      this.interim = false;
+    if (this.phase === 'interim') {
+      this.phase = 'head';
       return;
     }
     // the parser reports the head it stopped after as a message; the raw body ends it later
     if (this.rawRemaining > 0) return;
     const exchange = this.exchange;
-    if (!exchange || !this.headDone) return;
+    if (!exchange || this.phase !== 'body') return;
+    this.phase = 'idle';
     const trailers = this.pendingHeaders;
     this.pendingHeaders = [];
     this.exchange = null;
@@ -281,7 +282,7 @@ export class UpstreamConnection {
     if (!this.socket.destroyed) this.socket.destroy();
     if (!exchange) return;
     // a reused connection the origin closed while it sat in the pool: nothing was answered
-    if (this.served > 0 && !this.answered && !this.interim && err.code !== 'ETIMEDOUT') err.stale = true;
+    if (this.served > 0 && this.phase === 'head' && err.code !== 'ETIMEDOUT') err.stale = true;
     exchange.onError(err);
   }
 }
