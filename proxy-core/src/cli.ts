@@ -1,7 +1,9 @@
 import { blocklistCommand } from './cli/blocklist-command.js';
+import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
 import { reverseCommand } from './cli/reverse-command.js';
 import { serveCommand } from './cli/serve-command.js';
+import { transparentCommand } from './cli/transparent-command.js';
 
 const USAGE = `Veil — an anonymizing privacy proxy
 
@@ -11,6 +13,8 @@ Commands:
   serve        Run the proxy headless (veil serve --help)
   reverse      Run a reverse proxy in front of your own services (veil reverse --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
+  ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
+  transparent  Firewall rules for a transparent gateway (veil transparent --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -19,6 +23,8 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   reverse: reverseCommand,
   blocklist: blocklistCommand,
+  ca: (argv) => caCommand(argv),
+  transparent: (argv) => transparentCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -5,12 +5,17 @@ import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
 import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
 import { builtInFeatures } from '../control/features/index.js';
+import { inspectionFeature, inspectionFeatureWith } from '../control/features/inspection-feature.js';
 import { createService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import type { UiServer } from '../control/ui-server.js';
 import { isLoopbackHost } from '../proxy/access-control.js';
+import { hostPattern } from '../proxy/host-pattern-schema.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import type { RunInspection } from '../tls/create-inspector.js';
+import { readExtraCa } from '../tls/origin-trust.js';
+import { conntrackAvailable } from '../transparent/original-destination.js';
 import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
@@ -42,8 +47,15 @@ export const SERVE_USAGE = `Usage: veil serve [options]
   --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
   --system-proxy        Point the system proxy at Veil while it runs (PAC; restored on exit,
                         and by a watchdog or the next start if Veil is killed)
+  --inspect             Inspect HTTPS for this run (inspection.enabled): Veil's CA must be
+                        trusted first (veil ca install)
+  --upstream-ca FILE    Trust this CA (PEM) for origins too, on top of the system's (repeatable)
+  --no-inspect PATTERN  Never inspect host or *.host: tunnel it blind (repeatable; adds to
+                        inspection.exclude)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
+  --transparent PORT    Also listen for connections a Linux gateway's firewall redirects
+                        (veil transparent rules), on the --listen address, same access rules
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
   -h, --help            Show this help
 `;
@@ -56,6 +68,8 @@ export interface ServeArgs {
   help: boolean;
   /** The web UI's port when `--ui` is on (0 picks one), or null without `--ui`. */
   uiPort: number | null;
+  /** `--no-inspect` patterns and `--upstream-ca` files, added for this run on top of the settings. */
+  inspection: RunInspection;
 }
 
 /** Parses `veil serve` flags into config path and per-run overrides; throws CliError with the fix. */
@@ -85,6 +99,10 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         'ui-port': { type: 'string' },
         blocklist: { type: 'string', multiple: true },
         'system-proxy': { type: 'boolean' },
+        inspect: { type: 'boolean' },
+        'upstream-ca': { type: 'string', multiple: true },
+        'no-inspect': { type: 'string', multiple: true },
+        transparent: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -109,6 +127,15 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     proxy.allowLoopbackAndLinkLocal = true;
   }
   if (typeof values['connect-ports'] === 'string') proxy.allowedConnectPorts = parsePorts(values['connect-ports']);
+  if (values.transparent !== undefined) {
+    const n = Number(values.transparent);
+    if (!/^\d+$/.test(String(values.transparent)) || n < 1 || n > 65535) {
+      throw new CliError(
+        `--transparent takes the port of the transparent listener (1-65535), not "${values.transparent}".`,
+      );
+    }
+    proxy.transparentPort = n;
+  }
   let uiPort: number | null = values.ui === true ? 0 : null;
   if (values['ui-port'] !== undefined) {
     const n = Number(values['ui-port']);
@@ -147,13 +174,27 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   const cache = parseCacheFlags(values);
   if (cache) overrides.cache = cache;
   if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
+  if (values.inspect === true) overrides.inspection = { enabled: true };
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
     blocklists: Array.isArray(values.blocklist) ? values.blocklist : [],
     help: values.help === true,
     uiPort,
+    inspection: parseInspectionFlags(values),
   };
+}
+
+/** `--no-inspect` and `--upstream-ca`, checked the way the settings check them. */
+function parseInspectionFlags(values: Record<string, unknown>): RunInspection {
+  const exclude = (values['no-inspect'] as string[] | undefined) ?? [];
+  for (const p of exclude) {
+    if (!hostPattern.safeParse(p).success) {
+      throw new CliError(`--no-inspect takes a host name like example.com or *.example.com, not "${p}".`);
+    }
+  }
+  const extraCa = ((values['upstream-ca'] as string[] | undefined) ?? []).map((f) => resolve(f));
+  return { exclude, extraCa };
 }
 
 function parseSeconds(flag: string, raw: unknown, max: number): number {
@@ -206,9 +247,20 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const dataDir = dirname(args.configPath);
   await mkdir(dataDir, { recursive: true });
   const runLists = await runListEntries(args.blocklists);
-  const features = runLists.length
-    ? builtInFeatures.map((f) => (f === blocklistFeature ? blocklistFeatureWith({ runLists }) : f))
-    : undefined;
+  try {
+    await readExtraCa(args.inspection.extraCa ?? []);
+  } catch (err) {
+    throw new CliError(`--upstream-ca: ${(err as Error).message}`);
+  }
+  const runInspection = (args.inspection.exclude?.length ?? 0) + (args.inspection.extraCa?.length ?? 0) > 0;
+  const features =
+    runLists.length || runInspection
+      ? builtInFeatures.map((f) => {
+          if (f === blocklistFeature && runLists.length) return blocklistFeatureWith({ runLists });
+          if (f === inspectionFeature && runInspection) return inspectionFeatureWith(args.inspection);
+          return f;
+        })
+      : undefined;
   const service = createService({
     store: createFileStore(args.configPath),
     dataDir,
@@ -255,6 +307,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const { host, port } = status.listening;
     const shown = host.includes(':') ? `[${host}]` : host;
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
+  }
+  if (status.transparent) {
+    const { host, port } = status.transparent;
+    process.stdout.write(`Veil transparent listener on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+    if (!(await conntrackAvailable())) {
+      process.stderr.write(
+        'veil: warning: no conntrack table here (/proc/net/nf_conntrack or the conntrack tool): redirected connections without an SNI name or Host are refused. apt-get install conntrack\n',
+      );
+    }
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
   if (service.settings.systemProxy.enabled) {

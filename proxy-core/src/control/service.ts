@@ -63,6 +63,8 @@ export function createService(options: ServiceOptions): VeilService {
   /** The proxy settings the running engine was built from. */
   let runningProxy: Settings['proxy'] | null = null;
   let listenError: string | undefined;
+  /** Set by shutdown(): a command still in flight (a tray click just before Quit) must not start the engine again. */
+  let closing = false;
   const notices: Notice[] = [];
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
@@ -250,6 +252,7 @@ export function createService(options: ServiceOptions): VeilService {
       allowedConnectPorts: s.proxy.allowedConnectPorts,
       allowTrace: s.proxy.allowTrace,
       ...(s.proxy.proxyAuth ? { proxyAuth: s.proxy.proxyAuth } : {}),
+      ...(s.proxy.transparentPort ? { transparent: { port: s.proxy.transparentPort } } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
     };
@@ -263,7 +266,7 @@ export function createService(options: ServiceOptions): VeilService {
    * two listeners cannot share one port).
    */
   async function reconcileProxy(next: Settings): Promise<void> {
-    if (!next.proxy.enabled) {
+    if (!next.proxy.enabled || closing) {
       if (proxy) await stopProxy();
       return;
     }
@@ -277,7 +280,11 @@ export function createService(options: ServiceOptions): VeilService {
         listenError = undefined;
         return;
       }
-      if (wanted.port === runningAs.port && wanted.listen === runningAs.listen) {
+      const sameListeners =
+        wanted.port === runningAs.port &&
+        wanted.listen === runningAs.listen &&
+        wanted.transparentPort === runningAs.transparentPort;
+      if (sameListeners) {
         const {
           allowedClients,
           proxyAuth,
@@ -317,6 +324,10 @@ export function createService(options: ServiceOptions): VeilService {
       await fresh.close();
       return;
     }
+    if (closing) {
+      await fresh.close();
+      return;
+    }
     const old = proxy;
     if (old) {
       for (const f of features) f.detach?.();
@@ -343,6 +354,7 @@ export function createService(options: ServiceOptions): VeilService {
     const st: Status = {
       running: proxy !== null,
       listening: proxy?.address ?? null,
+      transparent: proxy?.transparentAddress ?? null,
       profile: s.privacy.profile,
       upstream: { name: s.upstream.default ? redactUpstreamUrl(s.upstream.default) : 'direct', reachable: null },
       systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
@@ -369,6 +381,7 @@ export function createService(options: ServiceOptions): VeilService {
       return status();
     },
     async shutdown(deadlineMs = 5000) {
+      closing = true;
       await stopProxy();
       const all = Promise.allSettled(features.map((f) => f.dispose?.()));
       let timer: NodeJS.Timeout | undefined;

@@ -5,6 +5,7 @@ import { privacySettings } from '../privacy/privacy-schema.js';
 import { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
 import { reverseSettings } from '../reverse/reverse-settings.js';
 import { systemProxySettings } from '../system/system-proxy-settings.js';
+import { inspectionSettings } from '../tls/inspection-settings.js';
 import { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
 // Each domain owns the schema of its own section; this file composes them into one document.
@@ -32,6 +33,7 @@ export { hostPattern } from '../proxy/host-pattern-schema.js';
 export { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
 export { reverseSettings } from '../reverse/reverse-settings.js';
 export { systemProxySettings } from '../system/system-proxy-settings.js';
+export { inspectionSettings, inspectionSiteRule } from '../tls/inspection-settings.js';
 export { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
 /**
@@ -58,6 +60,7 @@ export const settingsSchema = z.object({
   audit: auditSettings.default(auditSettings.parse({})),
   systemProxy: systemProxySettings.default(systemProxySettings.parse({})),
   reverse: reverseSettings.default(reverseSettings.parse({})),
+  inspection: inspectionSettings.default(inspectionSettings.parse({})),
   app: appSettings.default(appSettings.parse({})),
 });
 

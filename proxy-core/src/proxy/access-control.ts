@@ -73,17 +73,22 @@ export class AccessControl {
 
   /** Throws the client's answer when this client may not use the proxy. */
   checkClient(remoteAddress: string | undefined, proxyAuthorization: string | undefined): void {
+    this.checkClientAddress(remoteAddress);
+    if (this.expectedAuth && proxyAuthorization !== this.expectedAuth) {
+      throw new ProxyError('E_PROXY_AUTH_REQUIRED', 407, 'This proxy needs a user name and password.', {
+        'Proxy-Authenticate': 'Basic realm="Veil", charset="UTF-8"',
+      });
+    }
+  }
+
+  /** The address half of `checkClient`: for clients that cannot be asked for credentials (transparent ones). */
+  checkClientAddress(remoteAddress: string | undefined): void {
     const addr = (remoteAddress ?? '').replace(/^::ffff:/, '');
     if (this.exposed && !isLoopbackHost(addr)) {
       const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
       if (!addr || !this.clients.check(addr, family)) {
         throw new ProxyError('E_CLIENT_NOT_ALLOWED', 403, `Your address ${addr || 'unknown'} may not use this proxy.`);
       }
-    }
-    if (this.expectedAuth && proxyAuthorization !== this.expectedAuth) {
-      throw new ProxyError('E_PROXY_AUTH_REQUIRED', 407, 'This proxy needs a user name and password.', {
-        'Proxy-Authenticate': 'Basic realm="Veil", charset="UTF-8"',
-      });
     }
   }
 

@@ -26,6 +26,7 @@ import {
   type Router,
   SOCKET_HIGH_WATER_MARK,
 } from './proxy-options.js';
+import { createTransparentListener } from './transparent-listener.js';
 import { markWayIn, type WayIn, wayInOf } from './way-in.js';
 import { forwardUpgrade } from './websocket-forward.js';
 
@@ -60,6 +61,8 @@ export interface ProxyEngine {
   close(): Promise<void>;
   /** The bound address, once listening. */
   readonly address: { host: string; port: number } | null;
+  /** The transparent listener's bound address, when there is one. */
+  readonly transparentAddress: { host: string; port: number } | null;
   /** Open client connections. */
   readonly connectionCount: number;
   /** Subscribes; returns the unsubscribe function. */
@@ -124,7 +127,8 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     allowTrace: options.allowTrace ?? false,
     isSelf(targetHost, targetPort) {
       // behind a door that is not a forward proxy the Host names the door itself, never a place to dial
-      if (listenerWay || !bound || targetPort !== bound.port) return false;
+      if (listenerWay || !bound || (targetPort !== bound.port && targetPort !== transparent?.address?.port))
+        return false;
       const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
       return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
     },
@@ -243,6 +247,10 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     }
   });
 
+  const transparent = options.transparent
+    ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024)
+    : null;
+
   return {
     async listen() {
       const port = options.port ?? 8899;
@@ -260,6 +268,13 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       }
       const addr = server.address() as AddressInfo;
       bound = { host: addr.address, port: addr.port };
+      try {
+        await transparent?.listen();
+      } catch (err) {
+        await new Promise<void>((r) => server.close(() => r()));
+        bound = null;
+        throw err;
+      }
       return bound;
     },
     async close() {
@@ -268,6 +283,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
         guard.release(holder);
         return;
       }
+      await transparent?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => {
@@ -283,6 +299,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
     get address() {
       return bound;
+    },
+    get transparentAddress() {
+      return transparent?.address ?? null;
     },
     get connectionCount() {
       return sockets.size;

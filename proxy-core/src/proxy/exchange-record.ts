@@ -83,4 +83,8 @@ export interface ExchangeRecord {
    * (HTTP inside a cleartext CONNECT), `tls` (inside an inspected one), `reverse`, `transparent`.
    */
   via?: 'tunnel' | 'tls' | 'reverse' | 'transparent';
+  /** Where a transparently redirected connection was going (`address:port`), when Veil could learn it. */
+  originalDestination?: string;
+  /** The Host header or SNI did not resolve to that address: sent there anyway, never cached. */
+  hostMismatch?: boolean;
 }

@@ -36,6 +36,10 @@ export class ExchangeRecorder {
   receipt: ReceiptEntry[] = [];
   /** The way in, when the request did not come straight from a client of the listener. */
   via?: WayInKind;
+  /** Where a transparently redirected connection was going (`address:port`), when known. */
+  originalDestination?: string;
+  /** The Host or SNI did not resolve to the original destination. */
+  hostMismatch?: boolean;
   private done = false;
 
   constructor(
@@ -87,6 +91,8 @@ export class ExchangeRecorder {
     if (this.error) record.error = this.error;
     if (this.profile) record.profile = this.profile;
     if (this.via) record.via = this.via;
+    if (this.originalDestination) record.originalDestination = this.originalDestination;
+    if (this.hostMismatch) record.hostMismatch = true;
     this.sink.emit(record);
   }
 }
@@ -104,13 +110,9 @@ export function recorderFor(
   const way = wayInOf(req.socket);
   let url = req.url ?? '';
   // origin-form on a way in: the record names the absolute URL the request went to
-  if (way && url.startsWith('/')) {
-    // a way without a fixed authority (reverse, transparent) goes where its Host says
-    const authority = way.authority
-      ? formatAuthority(way.authority.host, way.authority.port)
-      : getHeader(req.rawHeaders, 'host');
-    if (authority) url = `${way.scheme}://${authority}${url}`;
-  }
+  if (way?.authority && url.startsWith('/'))
+    url = `${way.scheme}://${formatAuthority(way.authority.host, way.authority.port)}${url}`;
+  else if (way && url.startsWith('/')) url = `${way.scheme}://${getHeader(req.rawHeaders, 'host') ?? ''}${url}`;
   const rec = new ExchangeRecorder(
     ctx.nextId(),
     kind,
@@ -122,5 +124,6 @@ export function recorderFor(
   );
   rec.requestHeaders = req.rawHeaders;
   if (way) rec.via = way.kind;
+  if (way?.dial) rec.originalDestination = formatAuthority(way.dial.address, way.dial.port);
   return rec;
 }

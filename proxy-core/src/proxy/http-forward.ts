@@ -41,7 +41,10 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
     if (ctx.policy.rewriteRequest) rec.receipt.push(...ctx.policy.rewriteRequest(facts, forwarded));
     rec.forwardedRequestHeaders = forwarded;
     // [cache hook] the response cache answers from its store or forwards (possibly later, after a collapsed miss)
-    const cache = ctx.cache;
+    if (facts.hostMismatch) rec.hostMismatch = true;
+    // a Host that does not match the address the client connected to is never cached: it could
+    // plant one site's answer under another's name (the transparent proxies' Host forgery)
+    const cache = facts.hostMismatch ? null : ctx.cache;
     if (cache) {
       const policy = ctx.policy;
       const forward = (tap?: ResponseTap, onFailure?: FailureTap): void => {

@@ -4,6 +4,7 @@ import type { TlsOptions } from 'node:tls';
 import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { TransparentListenerOptions } from './transparent-listener.js';
 import type { Upstream } from './upstream.js';
 import type { WayInKind } from './way-in.js';
 
@@ -84,6 +85,11 @@ export interface ProxyOptions {
    * Return true when handled; otherwise the client is told this is a proxy.
    */
   localHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * A transparent listener on the same address (a Linux gateway's firewall redirects clients'
+   * web traffic to it): see transparent-way.ts. Default: none.
+   */
+  transparent?: TransparentListenerOptions;
 }
 
 /** What a listener's own connections are, when the engine is a door other than a forward proxy's. */

@@ -21,6 +21,11 @@ export const proxySettings = z.object({
   allowTrace: z.boolean().default(false),
   /** When exposed, the share of the connection cap one client address may hold. */
   maxClientShare: z.number().gt(0).max(1).default(0.25),
+  /**
+   * A transparent listener on the same address (a Linux gateway: see veil transparent rules);
+   * null for none.
+   */
+  transparentPort: z.number().int().min(1).max(65535).nullable().default(null),
 });
 
 /** How long Veil waits for the next hop (origin or upstream proxy), in seconds. */

@@ -65,7 +65,12 @@ export class UpstreamExchange implements ResponseHandler {
     const { ctx, req, rec, facts, forwarded, hasBody } = x;
     const upstream = ctx.router(facts);
     rec.route = upstream.name;
-    this.target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
+    // a transparent connection's original destination is dialed whatever the Host says
+    this.target = upstream.httpTarget(
+      facts.dial?.address ?? facts.host,
+      facts.dial?.port ?? facts.port,
+      facts.url.pathname + facts.url.search,
+    );
     if (facts.url.protocol === 'https:' && !this.target.tls && !this.target.cleartextChosen) {
       // a decrypted request must never leave in cleartext because a route cannot speak TLS
       throw new ProxyError(

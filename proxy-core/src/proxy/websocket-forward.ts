@@ -72,7 +72,11 @@ export async function forwardUpgrade(
         `The request has a header Veil cannot forward: ${(err as Error).message}`,
       );
     }
-    const dialed = await route.connect(host, port, ctx.timeouts.upstreamConnectMs);
+    const dialed = await route.connect(
+      facts.dial?.address ?? host,
+      facts.dial?.port ?? port,
+      ctx.timeouts.upstreamConnectMs,
+    );
     upstream = dialed.socket;
     rec.dns = dialed.timings.dns;
     rec.connect = dialed.timings.connect;

@@ -2,6 +2,7 @@ import type { FeatureFactory } from '../feature.js';
 import { auditFeature } from './audit-feature.js';
 import { blocklistFeature } from './blocklist-feature.js';
 import { cacheFeature } from './cache-feature.js';
+import { inspectionFeature } from './inspection-feature.js';
 import { privacyFeature } from './privacy-feature.js';
 import { reverseFeature } from './reverse-feature.js';
 import { routingFeature } from './routing-feature.js';
@@ -18,4 +19,5 @@ export const builtInFeatures: FeatureFactory[] = [
   cacheFeature,
   systemFeature,
   reverseFeature,
+  inspectionFeature,
 ];
