@@ -3,6 +3,7 @@ import type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../b
 import type { DnsStatus } from '../dns/dns-settings.js';
 import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
+import type { ReverseStatus } from '../reverse/reverse-settings.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
 import type { SelfTestReport } from './self-test/self-test-report.js';
@@ -70,6 +71,14 @@ export interface Status {
   dns?: DnsStatus;
   notices: Notice[];
   /** Last listener error (e.g. port in use), if any. */
+  error?: string;
+  /** The reverse proxy, while `reverse.enabled` (absent otherwise). */
+  reverse?: ReverseState;
+}
+
+/** The reverse proxy's listeners and each backend's health, for Home. */
+export interface ReverseState extends ReverseStatus {
+  running: boolean;
   error?: string;
 }
 

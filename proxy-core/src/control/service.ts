@@ -93,6 +93,9 @@ export function createService(options: ServiceOptions): VeilService {
       emit('notice', notice);
     },
     proxy: () => proxy,
+    publishRecord(record) {
+      for (const f of features) f.onRecord?.(record);
+    },
     statusChanged: () => {
       if (effective) emit('status', status());
     },

@@ -76,6 +76,7 @@ export function createAuditFeature(host: ServiceHost, now?: () => number): Featu
       attached = proxy;
       listen();
     },
+    onRecord: onExchange,
     detach() {
       unsubscribe?.();
       unsubscribe = null;

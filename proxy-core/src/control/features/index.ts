@@ -5,6 +5,7 @@ import { cacheFeature } from './cache-feature.js';
 import { dnsFeature } from './dns-feature.js';
 import { inspectionFeature } from './inspection-feature.js';
 import { privacyFeature } from './privacy-feature.js';
+import { reverseFeature } from './reverse-feature.js';
 import { routingFeature } from './routing-feature.js';
 import { selftestFeature } from './selftest-feature.js';
 import { systemFeature } from './system-feature.js';
@@ -20,6 +21,7 @@ export const builtInFeatures: FeatureFactory[] = [
   routingFeature,
   cacheFeature,
   systemFeature,
+  reverseFeature,
   inspectionFeature,
   selftestFeature,
 ];

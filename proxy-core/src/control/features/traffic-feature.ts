@@ -93,6 +93,7 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
       unsubscribe?.();
       unsubscribe = null;
     },
+    onRecord: ingest,
     status: () => ({ trafficPaused: paused }),
     events: {
       traffic: (listener, options) => feed.subscribe(listener, options),

@@ -1,3 +1,4 @@
+import type { Status } from '../../../../proxy-core/src/control/contract.js';
 import { Notices } from '../../components/notices.js';
 import { RateGraph } from '../../components/rate-graph.js';
 import { StateBox } from '../../components/state-box.js';
@@ -111,6 +112,8 @@ export function HomeScreen() {
         )}
       </section>
 
+      {status.reverse && <ReverseCard reverse={status.reverse} />}
+
       <section className="card counters" aria-label="Counters">
         <dl>
           <Counter label="Requests" value={formatCount(counters.requests)} />
@@ -130,6 +133,42 @@ export function HomeScreen() {
         <Notices />
       </section>
     </div>
+  );
+}
+
+/** The reverse proxy at a glance: where it serves and how many backends answer. */
+function ReverseCard({ reverse }: { reverse: NonNullable<Status['reverse']> }) {
+  const backends = reverse.routes.flatMap((r) => r.backends);
+  const up = backends.filter((b) => b.state === 'up').length;
+  return (
+    <section className="card" aria-labelledby="reverse-title">
+      <h2 id="reverse-title">Reverse proxy</h2>
+      {reverse.running ? (
+        <>
+          <p>
+            Serving on{' '}
+            {reverse.listening.map((l, i) => (
+              <span key={`${l.host}:${l.port}`}>
+                {i > 0 && ', '}
+                <code>{`${l.tls ? 'https' : 'http'}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`}</code>
+              </span>
+            ))}
+          </p>
+          <p className={up < backends.length ? 'field-warning' : 'quiet'}>
+            {up} of {plural(backends.length, 'backend')} answering
+            {up < backends.length &&
+              `; out: ${backends
+                .filter((b) => b.state !== 'up')
+                .map((b) => b.url)
+                .join(', ')}`}
+          </p>
+        </>
+      ) : (
+        <p className="field-error" role="alert">
+          {reverse.error}
+        </p>
+      )}
+    </section>
   );
 }
 

@@ -6,6 +6,7 @@ import { AuditSection } from './audit-section.js';
 import { CacheSection } from './cache-section.js';
 import { DnsSection } from './dns-section.js';
 import { ProxySection } from './proxy-section.js';
+import { ReverseSection } from './reverse-section.js';
 import { SystemProxySection } from './system-section.js';
 import { TrafficSection } from './traffic-section.js';
 import { UpstreamSection } from './upstream-section.js';
@@ -33,6 +34,7 @@ export function SettingsScreen() {
       <CacheSection />
       <TrafficSection />
       <AuditSection />
+      <ReverseSection />
       <AppSection />
     </div>
   );
