@@ -173,15 +173,31 @@ describe('self-test checks', () => {
     });
   });
 
-  it('the audit check: removed values kept on disk warn; redacted passes', async () => {
+  it('the audit check: removed values kept on disk warn; not kept or redacted passes', async () => {
     const s = defaultSettings();
-    const plain = await runSelfTest({ ...s, audit: { ...s.audit, enabled: true } }, { dataDir, env: {} });
+    const notKept = await runSelfTest(
+      { ...s, audit: { ...s.audit, enabled: true, redactHeaderValues: false } },
+      { dataDir, env: {} },
+    );
+    expect(notKept.checks.find((c) => c.id === 'audit-log')?.status).toBe('pass');
+    const plain = await runSelfTest(
+      {
+        ...s,
+        traffic: { ...s.traffic, keepRemovedValues: true },
+        audit: { ...s.audit, enabled: true, redactHeaderValues: false },
+      },
+      { dataDir, env: {} },
+    );
     expect(plain.checks.find((c) => c.id === 'audit-log')).toMatchObject({
       status: 'warn',
       message: expect.stringContaining('audit.redactHeaderValues'),
     });
     const redacted = await runSelfTest(
-      { ...s, audit: { ...s.audit, enabled: true, redactHeaderValues: true } },
+      {
+        ...s,
+        traffic: { ...s.traffic, keepRemovedValues: true },
+        audit: { ...s.audit, enabled: true, redactHeaderValues: true },
+      },
       { dataDir, env: {} },
     );
     expect(redacted.checks.find((c) => c.id === 'audit-log')?.status).toBe('pass');

@@ -236,7 +236,7 @@ export function auditCheck(s: Settings, record: ExchangeRecord | null, received:
     return {
       id: 'audit-log',
       status: 'warn',
-      message: `The audit log keeps values Veil removed (cookies, forwarded addresses: ${removed.length} in the canary's line) on disk: turn on audit.redactHeaderValues.`,
+      message: `The audit log keeps values Veil removed (cookies, forwarded addresses: ${removed.length} in the canary's line) on disk: turn on audit.redactHeaderValues, or turn off traffic.keepRemovedValues.`,
     };
   }
   return {
