@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from './exchange-record.js';
+import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry, TunnelNote } from './exchange-record.js';
 import { type HeaderList, toPairs } from './header-list.js';
 import { clientAddressOf, formatAuthority, type WayInKind, wayInOf } from './way-in.js';
 
@@ -36,6 +36,8 @@ export class ExchangeRecorder {
   receipt: ReceiptEntry[] = [];
   /** The way in, when the request did not come straight from a client of the listener. */
   via?: WayInKind;
+  /** What inspection made of a CONNECT tunnel. */
+  tunnel?: TunnelNote;
   private done = false;
 
   constructor(
@@ -87,6 +89,7 @@ export class ExchangeRecorder {
     if (this.error) record.error = this.error;
     if (this.profile) record.profile = this.profile;
     if (this.via) record.via = this.via;
+    if (this.tunnel) record.tunnel = { ...this.tunnel };
     this.sink.emit(record);
   }
 }

@@ -12,6 +12,7 @@ export type ProxyErrorCode =
   | 'E_DESTINATION_NOT_ALLOWED'
   | 'E_LOOP'
   | 'E_BLOCKED'
+  | 'E_MISDIRECTED'
   | 'E_UPSTREAM_DNS'
   | 'E_UPSTREAM_REFUSED'
   | 'E_UPSTREAM_UNREACHABLE'

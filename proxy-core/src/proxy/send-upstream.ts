@@ -28,7 +28,11 @@ export function sendUpstream(
 ): void {
   const upstream = ctx.router(facts);
   rec.route = upstream.name;
-  const target = upstream.httpTarget(facts.host, facts.port, facts.url.pathname + facts.url.search);
+  const path = facts.url.pathname + facts.url.search;
+  // [inspection hook] a decrypted request goes on the inspector's verified TLS pool for this route
+  const target =
+    (facts.url.protocol === 'https:' && ctx.tunnelInspector?.httpsTarget?.(upstream, facts.host, facts.port, path)) ||
+    upstream.httpTarget(facts.host, facts.port, path);
   if (facts.url.protocol === 'https:' && !target.tls) {
     // a decrypted request must never leave in cleartext because a route cannot speak TLS
     throw new ProxyError(

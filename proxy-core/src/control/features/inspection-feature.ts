@@ -1,5 +1,5 @@
 import { InspectorHolder, type RunInspection } from '../../tls/create-inspector.js';
-import type { Inspector } from '../../tls/inspected-tunnel.js';
+import { createTunnelInspector, type Inspector } from '../../tls/inspected-tunnel.js';
 import type { Feature, FeatureFactory } from '../feature.js';
 
 /** The inspection feature as the service and the engine see it. */
@@ -12,6 +12,8 @@ export interface InspectionFeature extends Feature {
 export function inspectionFeatureWith(run: RunInspection = {}): FeatureFactory {
   return (host) => {
     const holder = new InspectorHolder(host.dataDir, run);
+    // one inspector for the engine's whole life: it reads the holder's current state per tunnel
+    const tunnels = createTunnelInspector(() => holder.inspector);
     const feature: InspectionFeature = {
       name: 'inspection',
       async applySettings(settings) {
@@ -28,6 +30,12 @@ export function inspectionFeatureWith(run: RunInspection = {}): FeatureFactory {
         }
       },
       inspector: () => holder.inspector,
+      attach(proxy) {
+        proxy.setTunnelInspector(tunnels);
+      },
+      dispose() {
+        holder.retireOrigins();
+      },
     };
     return feature;
   };
