@@ -137,6 +137,58 @@ describe('HTTPS inspection through the engine', () => {
     expect(rec.blocked?.rule).toBe('||127.0.0.1^*/ads/');
   });
 
+  it('caches inside TLS keyed by scheme and authority, never a private answer or one to Authorization', async () => {
+    const count = (path: string): number => origin.seen.filter((r) => r.url === path).length;
+    const plainHeaders = { Accept: 'application/json' };
+    await curl(`https://127.0.0.1:${origin.port}/public-1`, [], plainHeaders);
+    await curl(`https://127.0.0.1:${origin.port}/public-1`, [], plainHeaders);
+    expect(count('/public-1')).toBe(1);
+    const hit = await veil.record((r) => r.url === `https://127.0.0.1:${origin.port}/public-1` && r.cache === 'hit');
+    expect(hit.via).toBe('tls');
+    for (let i = 0; i < 2; i++) await curl(`https://127.0.0.1:${origin.port}/private-1`, [], plainHeaders);
+    expect(count('/private-1')).toBe(2);
+    const auth = { ...plainHeaders, Authorization: 'Bearer user-token' };
+    for (let i = 0; i < 2; i++) await curl(`https://127.0.0.1:${origin.port}/public-auth`, [], auth);
+    expect(count('/public-auth')).toBe(2);
+  });
+
+  it('relays wss inside an inspected tunnel, upgrade scrubbed and recorded', async () => {
+    const { createServer } = await import('node:https');
+    const { WebSocketServer, WebSocket } = await import('ws');
+    const server = createServer(await serverCert(pki, '127.0.0.1'));
+    const wss = new WebSocketServer({ server });
+    let upgradeCookie: string | undefined = 'unset';
+    wss.on('connection', (ws, req) => {
+      upgradeCookie = req.headers.cookie;
+      ws.on('message', (m) => ws.send(`echo:${m.toString()}`));
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    await veil.allowPorts(port);
+    const tls = await tlsThrough(veil.port, `127.0.0.1:${port}`, { ca: veil.caPem, ALPNProtocols: ['http/1.1'] });
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/chat`, {
+      createConnection: () => tls,
+      // a third-party socket, as a tracker's widget on a news page would open: its cookie goes, as for ws://
+      headers: { Cookie: 'session=secret' },
+      origin: 'https://www.news-site.com',
+    });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send('hello');
+    const reply = await new Promise<Buffer>((resolve) => ws.once('message', (data) => resolve(data as Buffer)));
+    expect(reply.toString()).toBe('echo:hello');
+    expect(upgradeCookie).toBeUndefined();
+    ws.close();
+    const rec = await veil.record((r) => r.kind === 'websocket' && r.url.includes(`:${port}/chat`));
+    expect(rec.via).toBe('tls');
+    expect(rec.status).toBe(101);
+    for (const c of wss.clients) c.terminate();
+    server.close();
+  });
+
   const faults: Array<[string, () => Promise<{ cert: string; key: string }>, string]> = [
     ['expired', () => serverCert(pki, '127.0.0.1', 100), 'expired'],
     ['for another host', () => serverCert(pki, 'other.test'), 'wrong-host'],

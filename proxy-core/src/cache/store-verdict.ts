@@ -39,6 +39,9 @@ export function storable(q: Lookup, status: number, headers: HeaderList, limits:
     resHeaders['last-modified'] === undefined
   )
     return null;
+  // inside an inspected HTTPS tunnel Veil sees what only the user was meant to: an answer to
+  // a signed-in request or one marked private is never kept, whatever else its headers allow
+  if (q.url.startsWith('https:') && (q.authorized || cacheControl(headers).has('private'))) return null;
   const vary = varyNames(resHeaders.vary);
   if (vary.includes('*')) return null;
   const policy = new limits.Policy(policyRequest(q.url, q.view, vary), { status, headers: resHeaders }, POLICY_OPTIONS);

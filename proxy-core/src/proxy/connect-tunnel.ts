@@ -7,7 +7,7 @@ import type { RequestFacts } from './exchange-policy.js';
 import type { TunnelNote } from './exchange-record.js';
 import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
-import type { HttpTarget, Upstream } from './upstream.js';
+import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import { clientAddressOf, type WayIn, wayInOf } from './way-in.js';
 
 export { parseAuthority } from './admit.js';
@@ -51,6 +51,13 @@ export interface TunnelInspector {
    * connections to the origin. Without it such requests are refused, never sent in cleartext.
    */
   httpsTarget?(route: Upstream, host: string, port: number, path: string): HttpTarget;
+  /** A verified TLS stream to the origin through `route` (a wss upgrade from a decrypted tunnel). */
+  connectTls?(
+    route: Upstream,
+    host: string,
+    port: number,
+    timeoutMs: number,
+  ): Promise<{ socket: Duplex; timings: DialTimings }>;
 }
 
 /** Handles CONNECT: admission, then a blind splice, or a look at the first bytes for a cleartext port. */

@@ -59,6 +59,11 @@ export function createTunnelInspector(current: () => Inspector | null): TunnelIn
       void inspectTls(inspector, client, tunnel).catch(() => client.destroy());
       return true;
     },
+    connectTls(route, host, port, timeoutMs) {
+      const inspector = current();
+      if (!inspector) return Promise.reject(new Error('HTTPS inspection is off.'));
+      return inspector.origins.connect(route, host, port, timeoutMs);
+    },
     httpsTarget(route, host, port, path) {
       return current()?.origins.target(route, host, port, path) as ReturnType<
         NonNullable<TunnelInspector['httpsTarget']>

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { ConnectionPool } from '../proxy/connection-pool.js';
-import type { HttpTarget, Upstream } from '../proxy/upstream.js';
+import type { DialTimings, HttpTarget, Upstream } from '../proxy/upstream.js';
 import { connectOriginTls } from './origin-tls.js';
 
 /**
@@ -21,18 +21,26 @@ export class OriginTlsPools {
   poolFor(route: Upstream): ConnectionPool {
     let pool = this.pools.get(route);
     if (!pool) {
-      pool = new ConnectionPool(async (host, port, timeoutMs) => {
-        const dialed = await route.connect(host, port, timeoutMs);
-        const t0 = performance.now();
-        const tls = await connectOriginTls(dialed.socket, host, ['http/1.1'], this.anchors, this.handshakeTimeoutMs);
-        // the TLS handshake counts as connecting: the record's connect time is what the client waited
-        const timings = { dns: dialed.timings.dns, connect: dialed.timings.connect + performance.now() - t0 };
-        return { socket: tls.socket as Socket, timings };
-      });
+      pool = new ConnectionPool((host, port, timeoutMs) => this.connect(route, host, port, timeoutMs));
       this.pools.set(route, pool);
       this.all.add(pool);
     }
     return pool;
+  }
+
+  /** A verified TLS connection to `host:port` through `route`, speaking HTTP/1.1 (also for wss upgrades). */
+  async connect(
+    route: Upstream,
+    host: string,
+    port: number,
+    timeoutMs: number,
+  ): Promise<{ socket: Socket; timings: DialTimings }> {
+    const dialed = await route.connect(host, port, timeoutMs);
+    const t0 = performance.now();
+    const tls = await connectOriginTls(dialed.socket, host, ['http/1.1'], this.anchors, this.handshakeTimeoutMs);
+    // the TLS handshake counts as connecting: the record's connect time is what the client waited
+    const timings = { dns: dialed.timings.dns, connect: dialed.timings.connect + performance.now() - t0 };
+    return { socket: tls.socket as Socket, timings };
   }
 
   /** Where an https request for `host:port` goes on `route`. */
