@@ -89,17 +89,22 @@ async function inspectTls(inspector: Inspector, client: Duplex, tunnel: TunnelOp
   leaf.catch(() => undefined);
   // the origin first: its certificate is verified before the client sees one of Veil's
   const pool = inspector.origins.poolFor(tunnel.route);
-  let opened: Awaited<ReturnType<typeof pool.open>>;
-  try {
-    opened = await pool.open(host, port, inspector.handshakeTimeoutMs);
-  } catch (err) {
-    if (err instanceof OriginTlsError) return originFailed(inspector, client, tunnel, err, leaf);
-    tunnel.note({ mode: 'inspected', reason: 'origin-unreachable' });
-    client.destroy();
-    return;
+  // a kept-alive connection verified for this host on this route counts: no second handshake
+  const idle = pool.take(host, port);
+  if (idle) pool.putBack(host, port, idle);
+  else {
+    let opened: Awaited<ReturnType<typeof pool.open>>;
+    try {
+      opened = await pool.open(host, port, inspector.handshakeTimeoutMs);
+    } catch (err) {
+      if (err instanceof OriginTlsError) return originFailed(inspector, client, tunnel, err, leaf);
+      tunnel.note({ mode: 'inspected', reason: 'origin-unreachable' });
+      client.destroy();
+      return;
+    }
+    // the first request inside takes this verified connection from the pool
+    pool.putBack(host, port, opened.conn);
   }
-  // the first request inside takes this verified connection from the pool
-  pool.putBack(host, port, opened.conn);
   const issued = await leaf;
   const alpn = hello.alpn.includes('http/1.1') ? ['http/1.1'] : hello.alpn.length === 0 ? undefined : [];
   if (alpn && alpn.length === 0) {

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { ConnectionPool } from '../proxy/connection-pool.js';
 import type { DialTimings, HttpTarget, Upstream } from '../proxy/upstream.js';
-import { connectOriginTls } from './origin-tls.js';
+import { connectOriginTls, originContext } from './origin-tls.js';
 
 /**
  * Kept-alive, verified TLS connections to origins, one pool per route: a decrypted request
@@ -11,11 +12,14 @@ import { connectOriginTls } from './origin-tls.js';
 export class OriginTlsPools {
   private readonly pools = new WeakMap<Upstream, ConnectionPool>();
   private readonly all = new Set<ConnectionPool>();
+  private readonly trust: SecureContext;
 
   constructor(
     readonly anchors: readonly string[],
     private readonly handshakeTimeoutMs: number,
-  ) {}
+  ) {
+    this.trust = originContext(anchors);
+  }
 
   /** The pool for `route`, created on first use. */
   poolFor(route: Upstream): ConnectionPool {
@@ -37,7 +41,7 @@ export class OriginTlsPools {
   ): Promise<{ socket: Socket; timings: DialTimings }> {
     const dialed = await route.connect(host, port, timeoutMs);
     const t0 = performance.now();
-    const tls = await connectOriginTls(dialed.socket, host, ['http/1.1'], this.anchors, this.handshakeTimeoutMs);
+    const tls = await connectOriginTls(dialed.socket, host, ['http/1.1'], this.trust, this.handshakeTimeoutMs);
     // the TLS handshake counts as connecting: the record's connect time is what the client waited
     const timings = { dns: dialed.timings.dns, connect: dialed.timings.connect + performance.now() - t0 };
     return { socket: tls.socket as Socket, timings };
