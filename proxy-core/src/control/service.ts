@@ -62,6 +62,8 @@ export function createService(options: ServiceOptions): VeilService {
   /** The proxy settings the running engine was built from. */
   let runningProxy: Settings['proxy'] | null = null;
   let listenError: string | undefined;
+  /** Set by shutdown(): a command still in flight (a tray click just before Quit) must not start the engine again. */
+  let closing = false;
   const notices: Notice[] = [];
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
@@ -252,7 +254,7 @@ export function createService(options: ServiceOptions): VeilService {
    * two listeners cannot share one port).
    */
   async function reconcileProxy(next: Settings): Promise<void> {
-    if (!next.proxy.enabled) {
+    if (!next.proxy.enabled || closing) {
       if (proxy) await stopProxy();
       return;
     }
@@ -289,6 +291,10 @@ export function createService(options: ServiceOptions): VeilService {
           ? 'Veil keeps its previous address. Choose another port in Settings.'
           : 'Choose another port in Settings.',
       });
+      await fresh.close();
+      return;
+    }
+    if (closing) {
       await fresh.close();
       return;
     }
@@ -344,6 +350,7 @@ export function createService(options: ServiceOptions): VeilService {
       return status();
     },
     async shutdown(deadlineMs = 5000) {
+      closing = true;
       await stopProxy();
       const all = Promise.allSettled(features.map((f) => f.dispose?.()));
       let timer: NodeJS.Timeout | undefined;

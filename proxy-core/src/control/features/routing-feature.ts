@@ -174,9 +174,12 @@ export const routingFeature: FeatureFactory = (host) => {
           } else {
             await probeUpstream(url, 10_000);
           }
+          if (!args!.target) onHealth(raw, true);
           return { ok: true, ms: ms(), name };
         } catch (err) {
           const message = err instanceof ProxyError || err instanceof Error ? err.message : String(err);
+          // A probe of the default upstream (the desktop re-checks it after sleep) is news for the status too.
+          if (!args!.target) onHealth(raw, false);
           return { ok: false, ms: ms(), name, error: message };
         }
       },
