@@ -290,5 +290,11 @@ describe('HTTPS inspection through the engine', () => {
     s.destroy();
     const rec = await v.record((r) => r.kind === 'connect' && r.tunnel?.mode === 'passed-through');
     expect(rec.tunnel).toEqual({ mode: 'passed-through', reason: 'refused-certificate' });
+    // the UI lists the host for review, and can send it back to inspection
+    const state = await v.service.invoke('inspection.state');
+    expect(state.active).toBe(true);
+    expect(state.caFingerprint).toBe(new X509Certificate(v.caPem).fingerprint256);
+    expect(state.refused.map((h) => h.host)).toEqual(['127.0.0.1']);
+    expect((await v.service.invoke('inspection.forget', { host: '127.0.0.1' })).refused).toEqual([]);
   });
 });

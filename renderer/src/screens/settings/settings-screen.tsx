@@ -4,6 +4,7 @@ import { useVeil } from '../../store/store.js';
 import { AppSection } from './app-section.js';
 import { AuditSection } from './audit-section.js';
 import { CacheSection } from './cache-section.js';
+import { InspectionSection } from './inspection-section.js';
 import { ProxySection } from './proxy-section.js';
 import { SystemProxySection } from './system-section.js';
 import { UpstreamSection } from './upstream-section.js';
@@ -27,6 +28,7 @@ export function SettingsScreen() {
       <ProxySection />
       <UpstreamSection />
       <SystemProxySection />
+      <InspectionSection />
       <CacheSection />
       <AuditSection />
       <AppSection />
