@@ -2,6 +2,7 @@ import { blocklistCommand } from './cli/blocklist-command.js';
 import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
 import { serveCommand } from './cli/serve-command.js';
+import { transparentCommand } from './cli/transparent-command.js';
 
 const USAGE = `Veil — an anonymizing privacy proxy
 
@@ -11,6 +12,7 @@ Commands:
   serve        Run the proxy headless (veil serve --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
   ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
+  transparent  Firewall rules for a transparent gateway (veil transparent --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -19,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   blocklist: blocklistCommand,
   ca: (argv) => caCommand(argv),
+  transparent: (argv) => transparentCommand(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { getHeader, removeHeader } from '../../proxy-core/src/proxy/header-list.js';
+import { wsTextFrame } from '../privacy/raw-client.js';
 import { type Origin, startHttpOrigin } from './helpers/origins.js';
 import { startProxy, type TestProxy } from './helpers/proxy.js';
 
@@ -36,14 +37,6 @@ async function until(read: () => string, match: (t: string) => boolean, ms = 5_0
     await new Promise((r) => setTimeout(r, 10));
   }
   return read();
-}
-
-/** One masked client text frame (RFC 6455 §5.2), payload under 126 bytes. */
-function clientFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const mask = Buffer.from([1, 2, 3, 4]);
-  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
-  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
 }
 
 describe('HTTP inside a cleartext CONNECT tunnel', () => {
@@ -161,7 +154,7 @@ describe('HTTP inside a cleartext CONNECT tunnel', () => {
     expect(head).toMatch(/^HTTP\/1\.1 101 /);
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     expect(head).toContain(accept);
-    socket.write(clientFrame('ping'));
+    socket.write(wsTextFrame('ping'));
     await until(read, (t) => t.includes('echo ping'));
     socket.destroy();
     const rec = await proxy.nextRecord((r) => r.kind === 'websocket' && r.url === `http://${authority}/chat`);
@@ -229,7 +222,7 @@ describe('serveHttp: a stream handed to the engine by another way in', () => {
     nextWay = { kind: 'transparent', scheme: 'http', authority: null, clientAddress: '192.0.2.7', admitted: true };
     const got = await ask(`GET /by-host HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\n\r\n`);
     expect(got).toContain('origin saw /by-host');
-    const rec = await proxy.nextRecord((r) => r.url === '/by-host');
+    const rec = await proxy.nextRecord((r) => r.url === `http://127.0.0.1:${origin.port}/by-host`);
     expect(rec.via).toBe('transparent');
     expect(rec.clientAddress).toBe('192.0.2.7');
   });

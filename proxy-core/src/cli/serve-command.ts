@@ -15,6 +15,7 @@ import { hostPattern } from '../proxy/host-pattern-schema.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import type { RunInspection } from '../tls/create-inspector.js';
 import { readExtraCa } from '../tls/origin-trust.js';
+import { conntrackAvailable } from '../transparent/original-destination.js';
 import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
@@ -28,9 +29,15 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
-  --allow-private-destinations
-                        Let network clients reach loopback and link-local addresses
-  --connect-ports LIST  Ports CONNECT may reach, comma-separated (default 443,8443)
+  --allow-loopback-and-link-local
+                        Let network clients reach this machine's loopback, link-local and
+                        unspecified addresses (--allow-private-destinations is the old name)
+  --connect-ports LIST  Ports CONNECT may reach, comma-separated (default 443,8443,80)
+  --connect-timeout SECONDS
+                        How long to wait to reach an origin or upstream proxy (default 10)
+  --upstream-timeout SECONDS
+                        How long an origin may stay silent, before its first byte or
+                        between two (default 60); 504 when it passes before any answer
   --profile NAME        Privacy profile: strict, standard (default), transparent or a custom id
   --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
                         or http://[user:pass@]host:port (fails closed when it is down);
@@ -47,6 +54,8 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         inspection.exclude)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token)
+  --transparent PORT    Also listen for connections a Linux gateway's firewall redirects
+                        (veil transparent rules), on the --listen address, same access rules
   --ui-port N           Port for the web UI (default 0: a free one); implies --ui
   -h, --help            Show this help
 `;
@@ -76,7 +85,10 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        'allow-loopback-and-link-local': { type: 'boolean' },
         'allow-private-destinations': { type: 'boolean' },
+        'connect-timeout': { type: 'string' },
+        'upstream-timeout': { type: 'string' },
         'connect-ports': { type: 'string' },
         profile: { type: 'string' },
         upstream: { type: 'string' },
@@ -90,6 +102,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         inspect: { type: 'boolean' },
         'upstream-ca': { type: 'string', multiple: true },
         'no-inspect': { type: 'string', multiple: true },
+        transparent: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -110,8 +123,19 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     if (!values['proxy-auth'].includes(':')) throw new CliError('--proxy-auth takes user:password.');
     proxy.proxyAuth = values['proxy-auth'];
   }
-  if (values['allow-private-destinations'] === true) proxy.allowPrivateDestinations = true;
+  if (values['allow-loopback-and-link-local'] === true || values['allow-private-destinations'] === true) {
+    proxy.allowLoopbackAndLinkLocal = true;
+  }
   if (typeof values['connect-ports'] === 'string') proxy.allowedConnectPorts = parsePorts(values['connect-ports']);
+  if (values.transparent !== undefined) {
+    const n = Number(values.transparent);
+    if (!/^\d+$/.test(String(values.transparent)) || n < 1 || n > 65535) {
+      throw new CliError(
+        `--transparent takes the port of the transparent listener (1-65535), not "${values.transparent}".`,
+      );
+    }
+    proxy.transparentPort = n;
+  }
   let uiPort: number | null = values.ui === true ? 0 : null;
   if (values['ui-port'] !== undefined) {
     const n = Number(values['ui-port']);
@@ -139,6 +163,14 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     }
     overrides.upstream = { default: upstream === 'direct' ? null : upstream };
   }
+  const timeouts: NonNullable<SettingsPatch['timeouts']> = {};
+  if (values['connect-timeout'] !== undefined) {
+    timeouts.connectSeconds = parseSeconds('--connect-timeout', values['connect-timeout'], 600);
+  }
+  if (values['upstream-timeout'] !== undefined) {
+    timeouts.upstreamSeconds = parseSeconds('--upstream-timeout', values['upstream-timeout'], 3600);
+  }
+  if (Object.keys(timeouts).length) overrides.timeouts = timeouts;
   const cache = parseCacheFlags(values);
   if (cache) overrides.cache = cache;
   if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
@@ -163,6 +195,14 @@ function parseInspectionFlags(values: Record<string, unknown>): RunInspection {
   }
   const extraCa = ((values['upstream-ca'] as string[] | undefined) ?? []).map((f) => resolve(f));
   return { exclude, extraCa };
+}
+
+function parseSeconds(flag: string, raw: unknown, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(String(raw)) || n < 1 || n > max) {
+    throw new CliError(`${flag} takes seconds from 1 to ${max}, e.g. ${flag} 30, not "${raw}".`);
+  }
+  return n;
 }
 
 function parsePorts(list: string): number[] {
@@ -267,6 +307,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const { host, port } = status.listening;
     const shown = host.includes(':') ? `[${host}]` : host;
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
+  }
+  if (status.transparent) {
+    const { host, port } = status.transparent;
+    process.stdout.write(`Veil transparent listener on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+    if (!(await conntrackAvailable())) {
+      process.stderr.write(
+        'veil: warning: no conntrack table here (/proc/net/nf_conntrack or the conntrack tool): redirected connections without an SNI name or Host are refused. apt-get install conntrack\n',
+      );
+    }
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
   if (service.settings.systemProxy.enabled) {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
+import { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
@@ -68,6 +69,8 @@ export function createService(options: ServiceOptions): VeilService {
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
   const counters = new TrafficCounters();
+  // one destination guard for the engine and every route the routing feature builds
+  const destinationGuard = new DestinationGuard();
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -85,6 +88,7 @@ export function createService(options: ServiceOptions): VeilService {
     },
     refreshPolicy,
     dataDir: options.dataDir,
+    destinationGuard,
   };
   const features: Feature[] = (options.features ?? builtInFeatures).map((make) => make(host));
   const handlers = new Map<string, CommandHandler<CommandName>>();
@@ -209,6 +213,7 @@ export function createService(options: ServiceOptions): VeilService {
     for (const f of features) await f.applySettings?.(next, previous);
     refreshPolicy();
     await reconcileProxy(next);
+    proxy?.setTimeouts(engineTimeouts(next));
   }
 
   function composedPolicy(): ExchangePolicy {
@@ -237,10 +242,14 @@ export function createService(options: ServiceOptions): VeilService {
       port: s.proxy.port,
       host: s.proxy.listen,
       allowedClients: s.proxy.allowedClients,
-      allowPrivateDestinations: s.proxy.allowPrivateDestinations,
+      allowLoopbackAndLinkLocal: s.proxy.allowLoopbackAndLinkLocal,
+      guard: destinationGuard,
+      maxClientShare: s.proxy.maxClientShare,
+      timeouts: { ...options.engine?.timeouts, ...engineTimeouts(s) },
       allowedConnectPorts: s.proxy.allowedConnectPorts,
       allowTrace: s.proxy.allowTrace,
       ...(s.proxy.proxyAuth ? { proxyAuth: s.proxy.proxyAuth } : {}),
+      ...(s.proxy.transparentPort ? { transparent: { port: s.proxy.transparentPort } } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
     };
@@ -268,9 +277,27 @@ export function createService(options: ServiceOptions): VeilService {
         listenError = undefined;
         return;
       }
-      if (wanted.port === runningAs.port && wanted.listen === runningAs.listen) {
-        const { allowedClients, proxyAuth, allowPrivateDestinations, allowedConnectPorts, allowTrace } = wanted;
-        proxy.reconfigure({ allowedClients, proxyAuth, allowPrivateDestinations, allowedConnectPorts, allowTrace });
+      const sameListeners =
+        wanted.port === runningAs.port &&
+        wanted.listen === runningAs.listen &&
+        wanted.transparentPort === runningAs.transparentPort;
+      if (sameListeners) {
+        const {
+          allowedClients,
+          proxyAuth,
+          allowLoopbackAndLinkLocal,
+          allowedConnectPorts,
+          allowTrace,
+          maxClientShare,
+        } = wanted;
+        proxy.reconfigure({
+          allowedClients,
+          proxyAuth,
+          allowLoopbackAndLinkLocal,
+          allowedConnectPorts,
+          allowTrace,
+          maxClientShare,
+        });
         runningProxy = next.proxy;
         listenError = undefined;
         return;
@@ -324,6 +351,7 @@ export function createService(options: ServiceOptions): VeilService {
     const st: Status = {
       running: proxy !== null,
       listening: proxy?.address ?? null,
+      transparent: proxy?.transparentAddress ?? null,
       profile: s.privacy.profile,
       upstream: { name: s.upstream.default ? redactUpstreamUrl(s.upstream.default) : 'direct', reachable: null },
       systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
@@ -369,4 +397,9 @@ export function createService(options: ServiceOptions): VeilService {
     },
     subscribe,
   };
+}
+
+/** The engine's limits from the `timeouts` section (seconds in settings, milliseconds in the engine). */
+function engineTimeouts(s: Settings): { upstreamConnectMs: number; upstreamIdleMs: number } {
+  return { upstreamConnectMs: s.timeouts.connectSeconds * 1000, upstreamIdleMs: s.timeouts.upstreamSeconds * 1000 };
 }

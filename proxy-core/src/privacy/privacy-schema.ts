@@ -1,5 +1,10 @@
 import { z } from 'zod';
+import { HEADER_NAME, HEADER_NAME_MESSAGE, HEADER_VALUE_MESSAGE, isHeaderValue } from '../proxy/header-syntax.js';
 import { hostPattern } from '../proxy/host-pattern-schema.js';
+
+/** A header value the user types (User-Agent, Accept-Language): Veil writes it as is, so it must fit one line. */
+const headerValue = z.string().refine(isHeaderValue, HEADER_VALUE_MESSAGE);
+const headerName = z.string().trim().min(1).regex(HEADER_NAME, HEADER_NAME_MESSAGE);
 
 export const cookiePolicy = z.enum(['allow', 'block-third-party', 'session-only', 'block']);
 export const refererPolicy = z.enum(['keep', 'origin-when-cross-site', 'remove']);
@@ -24,9 +29,9 @@ export const profileSchema = z.object({
   /** Add Sec-GPC: 1 (Global Privacy Control). */
   sendGpc: z.boolean().default(true),
   /** Replace Accept-Language with this value; null keeps it. */
-  acceptLanguage: z.string().nullable().default(null),
+  acceptLanguage: headerValue.nullable().default(null),
   /** More request headers to remove, by name (From, DNT, …). */
-  removeHeaders: z.array(z.string().trim().min(1)).default([]),
+  removeHeaders: z.array(headerName).default([]),
   /** Remove If-None-Match on third-party requests (ETag tracking). */
   removeThirdPartyEtag: z.boolean().default(false),
 });
@@ -45,8 +50,8 @@ export const siteRuleSchema = z.object({
       referer: refererPolicy.optional(),
       cookies: cookiePolicy.optional(),
       sendGpc: z.boolean().optional(),
-      acceptLanguage: z.string().nullable().optional(),
-      removeHeaders: z.array(z.string().trim().min(1)).optional(),
+      acceptLanguage: headerValue.nullable().optional(),
+      removeHeaders: z.array(headerName).optional(),
       removeThirdPartyEtag: z.boolean().optional(),
     })
     .default({}),
@@ -67,11 +72,12 @@ export const privacySection = z.object({
   userAgent: z
     .string()
     .min(1)
+    .refine(isHeaderValue, HEADER_VALUE_MESSAGE)
     .default(
       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
     ),
   /** More forwarding/address headers to remove besides the built-in list. */
-  extraForwardingHeaders: z.array(z.string().trim().min(1)).default([]),
+  extraForwardingHeaders: z.array(headerName).default([]),
 });
 
 /** Every profile a setting names must exist; custom profiles may not take a built-in id. */

@@ -35,12 +35,12 @@ export function admit(ctx: EngineContext, input: AdmitRequest, rec: ExchangeReco
   const { kind, way } = input;
   if (!way?.admitted) ctx.access.checkClient(input.clientAddress, getHeader(input.rawHeaders, 'proxy-authorization'));
   checkHost(input.rawHeaders);
-  const { host, port, url } = kind === 'connect' ? connectTarget(ctx, input.target) : httpTarget(input, way);
+  const { host, port, url } = kind === 'connect' ? connectTarget(ctx, input.target, way) : httpTarget(input, way);
   rec.host = host;
   if (ctx.isSelf(host, port)) {
     throw new ProxyError('E_LOOP', 508, `The request for ${host}:${port} is addressed to Veil itself (a loop).`);
   }
-  ctx.access.checkDestination(host);
+  ctx.guard.check(host, ctx.access.guardsDestinations);
   if (kind === 'http' && input.method === 'TRACE' && !ctx.allowTrace) {
     throw new ProxyError('E_METHOD_NOT_ALLOWED', 405, 'TRACE is disabled in Veil: it can echo private headers.', {
       Allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS',
@@ -56,6 +56,11 @@ export function admit(ctx: EngineContext, input: AdmitRequest, rec: ExchangeReco
     headers: stripHopByHop(input.rawHeaders, kind === 'websocket'),
   };
   if (way) facts.way = way.kind;
+  if (way?.dial) {
+    facts.dial = way.dial;
+    // a keep-alive connection may name another host later: only the one checked matches
+    if (!(way.hostCheck?.matches && way.hostCheck.host === host.toLowerCase())) facts.hostMismatch = true;
+  }
   const profile = ctx.policy.profileFor?.(facts);
   if (profile) rec.profile = profile;
   return { facts, block: ctx.policy.checkRequest?.(facts) ?? null };
@@ -87,9 +92,10 @@ export function parseAuthority(authority: string): { host: string; port: number 
   return { host: (m[1] ?? m[2])!, port };
 }
 
-function connectTarget(ctx: EngineContext, target: string): { host: string; port: number; url: URL } {
+function connectTarget(ctx: EngineContext, target: string, way?: WayIn): { host: string; port: number; url: URL } {
   const { host, port } = parseAuthority(target);
-  if (!ctx.allowedConnectPorts.has(port)) {
+  // a transparent connection was already going to that port: the firewall rules chose which ports come here
+  if (way?.kind !== 'transparent' && !ctx.allowedConnectPorts.has(port)) {
     throw new ProxyError(
       'E_PORT_NOT_ALLOWED',
       403,

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, LookupFunction, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
 import { openTunnel, type TunnelInspector } from './connect-tunnel.js';
+import { DestinationGuard } from './destination-guard.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
 import { renderErrorPage } from './error-page.js';
@@ -20,9 +21,11 @@ import {
   DEFAULT_CONNECT_PORTS,
   DEFAULT_TIMEOUTS,
   type ProxyOptions,
+  type ProxyTimeouts,
   type Router,
   SOCKET_HIGH_WATER_MARK,
 } from './proxy-options.js';
+import { createTransparentListener } from './transparent-listener.js';
 import { markWayIn, type WayIn, wayInOf } from './way-in.js';
 import { forwardUpgrade } from './websocket-forward.js';
 
@@ -43,9 +46,10 @@ export interface ProxyAccessChange {
   allowedClients?: string[];
   /** `user:password`, or null to stop asking for credentials. */
   proxyAuth?: string | null;
-  allowPrivateDestinations?: boolean;
+  allowLoopbackAndLinkLocal?: boolean;
   allowedConnectPorts?: number[];
   allowTrace?: boolean;
+  maxClientShare?: number;
 }
 
 /** The running engine. Promise-only; events are plain objects. */
@@ -56,6 +60,8 @@ export interface ProxyEngine {
   close(): Promise<void>;
   /** The bound address, once listening. */
   readonly address: { host: string; port: number } | null;
+  /** The transparent listener's bound address, when there is one. */
+  readonly transparentAddress: { host: string; port: number } | null;
   /** Open client connections. */
   readonly connectionCount: number;
   /** Subscribes; returns the unsubscribe function. */
@@ -74,6 +80,8 @@ export interface ProxyEngine {
    * scrubbed, blocked, cached and recorded like a plain one, its record saying `way.kind`.
    */
   serveHttp(stream: Duplex, way: WayIn): void;
+  /** Changes the limits for the next exchange (connect and upstream timeouts); exchanges in flight keep theirs. */
+  setTimeouts(change: Partial<ProxyTimeouts>): void;
   /** Installs (or with null removes) what looks inside CONNECT tunnels before Veil dials them blind. */
   setTunnelInspector(inspector: TunnelInspector | null): void;
 }
@@ -83,6 +91,8 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   const host = options.host ?? '127.0.0.1';
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxConnections = options.maxConnections ?? 4096;
+  const capFor = (share: number): number => Math.max(1, Math.floor(maxConnections * share));
+  let clientCap = capFor(options.maxClientShare ?? 0.25);
   const listeners: { [E in ProxyEventName]: Set<(p: ProxyEvents[E]) => void> } = {
     exchange: new Set(),
     error: new Set(),
@@ -94,27 +104,28 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   let accessOptions: AccessOptions = {
     listenHost: host,
     allowedClients: options.allowedClients ?? [],
-    allowPrivateDestinations: options.allowPrivateDestinations ?? false,
+    allowLoopbackAndLinkLocal: options.allowLoopbackAndLinkLocal ?? false,
     ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
   };
   const access = new AccessControl(accessOptions);
-  // exposure follows the listen address, fixed for this engine; the guard itself follows reconfigure()
-  const guardedLookup: LookupFunction | undefined = access.exposed
-    ? (hostname, lookupOptions, callback) => ctx.access.guardLookup(options.lookup)(hostname, lookupOptions, callback)
-    : options.lookup;
-  const direct = createDirectUpstream(guardedLookup ? { lookup: guardedLookup } : {});
+  // one guard for every route: the service shares it with the routing feature's routes
+  const guard = options.guard ?? new DestinationGuard();
+  const holder = {};
+  guard.hold(holder, access.guardsDestinations);
+  const direct = createDirectUpstream({ lookup: guard.lookup(options.lookup) });
 
   const ctx: EngineContext = {
     policy: options.policy ?? {},
     cache: options.cache ?? null,
     router: options.router ?? (() => direct),
     access,
+    guard,
     timeouts,
     allowedConnectPorts: new Set(options.allowedConnectPorts ?? DEFAULT_CONNECT_PORTS),
     cleartextConnectPorts: new Set(options.cleartextConnectPorts ?? DEFAULT_CLEARTEXT_PORTS),
     allowTrace: options.allowTrace ?? false,
     isSelf(targetHost, targetPort) {
-      if (!bound || targetPort !== bound.port) return false;
+      if (!bound || (targetPort !== bound.port && targetPort !== transparent?.address?.port)) return false;
       const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
       return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
     },
@@ -176,9 +187,26 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     if (isPlainUpgrade(req)) forwardPlainUpgrade(ctx, req, socket);
     else void forwardUpgrade(ctx, req, socket, head);
   });
+  // connections per client address, so that when exposed one address cannot take the whole cap
+  const perClient = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
+    // a stream handed over by serveHttp is already counted (the tunnel's own socket) or not a slot
+    if (wayInOf(socket)) return;
+    const addr = socket.remoteAddress ?? '';
+    const held = (perClient.get(addr) ?? 0) + 1;
+    if (ctx.access.exposed && held > clientCap) {
+      ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection from ${addr} refused: it holds ${clientCap} already.`);
+      socket.destroy();
+      return;
+    }
+    perClient.set(addr, held);
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      const left = (perClient.get(addr) ?? 1) - 1;
+      if (left > 0) perClient.set(addr, left);
+      else perClient.delete(addr);
+    });
   });
   server.on('drop', () => {
     ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection refused: ${maxConnections} connections already open.`);
@@ -198,6 +226,10 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     }
   });
 
+  const transparent = options.transparent
+    ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024)
+    : null;
+
   return {
     async listen() {
       const port = options.port ?? 8899;
@@ -215,13 +247,22 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       }
       const addr = server.address() as AddressInfo;
       bound = { host: addr.address, port: addr.port };
+      try {
+        await transparent?.listen();
+      } catch (err) {
+        await new Promise<void>((r) => server.close(() => r()));
+        bound = null;
+        throw err;
+      }
       return bound;
     },
     async close() {
       if (!server.listening) {
         direct.close();
+        guard.release(holder);
         return;
       }
+      await transparent?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => {
@@ -232,10 +273,14 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       await Promise.all([...sockets].map((s) => (s.destroyed ? undefined : once(s, 'close'))));
       clearTimeout(deadline);
       direct.close();
+      guard.release(holder);
       bound = null;
     },
     get address() {
       return bound;
+    },
+    get transparentAddress() {
+      return transparent?.address ?? null;
     },
     get connectionCount() {
       return sockets.size;
@@ -257,15 +302,18 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     serveHttp(stream, way) {
       ctx.serveHttp(stream, way);
     },
+    setTimeouts(change) {
+      ctx.timeouts = { ...ctx.timeouts, ...change };
+    },
     setTunnelInspector(inspector) {
       ctx.tunnelInspector = inspector;
     },
     reconfigure(change) {
-      const { proxyAuth, allowedClients, allowPrivateDestinations } = change;
+      const { proxyAuth, allowedClients, allowLoopbackAndLinkLocal } = change;
       const next: AccessOptions = {
         ...accessOptions,
         ...(allowedClients ? { allowedClients } : {}),
-        ...(allowPrivateDestinations !== undefined ? { allowPrivateDestinations } : {}),
+        ...(allowLoopbackAndLinkLocal !== undefined ? { allowLoopbackAndLinkLocal } : {}),
       };
       if (proxyAuth === null) delete next.proxyAuth;
       else if (proxyAuth !== undefined) next.proxyAuth = proxyAuth;
@@ -273,8 +321,10 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const nextAccess = new AccessControl(next);
       accessOptions = next;
       ctx.access = nextAccess;
+      guard.hold(holder, nextAccess.guardsDestinations);
       if (change.allowedConnectPorts) ctx.allowedConnectPorts = new Set(change.allowedConnectPorts);
       if (change.allowTrace !== undefined) ctx.allowTrace = change.allowTrace;
+      if (change.maxClientShare !== undefined) clientCap = capFor(change.maxClientShare);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { AccessControl } from './access-control.js';
 import type { TunnelInspector } from './connect-tunnel.js';
+import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import type { RecordSink } from './exchange-recorder.js';
@@ -14,6 +15,8 @@ export interface EngineContext {
   cache: ExchangeCache | null;
   router: Router;
   access: AccessControl;
+  /** The destination guard shared by every route (see destination-guard.ts). */
+  guard: DestinationGuard;
   timeouts: ProxyTimeouts;
   allowedConnectPorts: Set<number>;
   /** CONNECT ports whose tunnels Veil looks into for HTTP (see ProxyOptions.cleartextConnectPorts). */

@@ -15,6 +15,13 @@ export interface RequestFacts {
   headers: HeaderList;
   /** How the request reached Veil when not straight from a client of the listener (e.g. inside a tunnel). */
   way?: WayInKind;
+  /** The address to connect to instead of resolving `host` (a transparent connection's original destination). */
+  dial?: { address: string; port: number };
+  /**
+   * The request's host does not resolve to the address the client connected to (a forged or
+   * stale Host): it goes to that address, is never cached, and its record says so.
+   */
+  hostMismatch?: boolean;
 }
 
 /** A refusal: the engine answers 403 (or a 1x1 GIF for image requests) and records `blocked`. */

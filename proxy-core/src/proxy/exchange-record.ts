@@ -103,4 +103,8 @@ export interface ExchangeRecord {
   via?: 'tunnel' | 'tls' | 'reverse' | 'transparent';
   /** For a CONNECT while HTTPS inspection is on: what became of the tunnel. */
   tunnel?: TunnelNote;
+  /** Where a transparently redirected connection was going (`address:port`), when Veil could learn it. */
+  originalDestination?: string;
+  /** The Host header or SNI did not resolve to that address: sent there anyway, never cached. */
+  hostMismatch?: boolean;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry, TunnelNote } from './exchange-record.js';
-import { type HeaderList, toPairs } from './header-list.js';
+import { getHeader, type HeaderList, toPairs } from './header-list.js';
 import { clientAddressOf, formatAuthority, type WayInKind, wayInOf } from './way-in.js';
 
 /** Where finished records go; `wanted()` is false while nobody listens. */
@@ -38,6 +38,10 @@ export class ExchangeRecorder {
   via?: WayInKind;
   /** What inspection made of a CONNECT tunnel. */
   tunnel?: TunnelNote;
+  /** Where a transparently redirected connection was going (`address:port`), when known. */
+  originalDestination?: string;
+  /** The Host or SNI did not resolve to the original destination. */
+  hostMismatch?: boolean;
   private done = false;
 
   constructor(
@@ -90,6 +94,8 @@ export class ExchangeRecorder {
     if (this.profile) record.profile = this.profile;
     if (this.via) record.via = this.via;
     if (this.tunnel) record.tunnel = { ...this.tunnel };
+    if (this.originalDestination) record.originalDestination = this.originalDestination;
+    if (this.hostMismatch) record.hostMismatch = true;
     this.sink.emit(record);
   }
 }
@@ -109,6 +115,7 @@ export function recorderFor(
   // origin-form on a way in: the record names the absolute URL the request went to
   if (way?.authority && url.startsWith('/'))
     url = `${way.scheme}://${formatAuthority(way.authority.host, way.authority.port)}${url}`;
+  else if (way && url.startsWith('/')) url = `${way.scheme}://${getHeader(req.rawHeaders, 'host') ?? ''}${url}`;
   const rec = new ExchangeRecorder(
     ctx.nextId(),
     kind,
@@ -120,5 +127,6 @@ export function recorderFor(
   );
   rec.requestHeaders = req.rawHeaders;
   if (way) rec.via = way.kind;
+  if (way?.dial) rec.originalDestination = formatAuthority(way.dial.address, way.dial.port);
   return rec;
 }

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { HeaderList } from './header-list.js';
+import { BAD_HEADER_VALUE, HEADER_NAME } from './header-syntax.js';
 import { responseParser } from './llhttp.js';
 
 /**
@@ -11,19 +12,10 @@ import { responseParser } from './llhttp.js';
  * of its line, so nothing Veil writes can carry CR, LF or NUL into a peer's parser.
  */
 
-// RFC 9110 §5.1 token and §5.5 field value (no CR, LF, NUL or other controls except HTAB; one byte per char)
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const TOKEN = HEADER_NAME;
+const BAD_VALUE = BAD_HEADER_VALUE;
 
-/** True for a valid header name (RFC 9110 token). */
-export function isHeaderName(name: string): boolean {
-  return TOKEN.test(name);
-}
-
-/** True for a header value Veil may write: no CR, LF, NUL or other control bytes, nothing beyond latin1. */
-export function isHeaderValue(value: string): boolean {
-  return !BAD_VALUE.test(value);
-}
+export { isHeaderName, isHeaderValue } from './header-syntax.js';
 
 function headerLines(headers: HeaderList): string {
   let out = '';
@@ -54,6 +46,21 @@ export function serializeResponseHead(status: number, reason: string | undefined
   const phrase = reason ?? STATUS_CODES[status] ?? '';
   if (BAD_VALUE.test(phrase)) throw new TypeError('invalid reason phrase');
   return `HTTP/1.1 ${status} ${phrase}\r\n${headerLines(headers)}\r\n`;
+}
+
+/**
+ * A chunked body's trailer section and its final blank line. Trailers come from a peer's
+ * strictly parsed message; one that could not be written as is is left out (a body's end
+ * must not throw).
+ */
+export function serializeTrailers(trailers: HeaderList): string {
+  let out = '';
+  for (let i = 0; i < trailers.length; i += 2) {
+    const name = trailers[i]!;
+    const value = trailers[i + 1]!;
+    if (TOKEN.test(name) && !BAD_VALUE.test(value)) out += `${name}: ${value}\r\n`;
+  }
+  return `${out}\r\n`;
 }
 
 /** A response head as read: status, reason, headers in the peer's spelling and order. */

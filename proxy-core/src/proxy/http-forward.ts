@@ -7,7 +7,7 @@ import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { getHeader, type HeaderList, setHeader } from './header-list.js';
 import { ProxyError } from './proxy-error.js';
 import { checkRequestFraming } from './request-framing.js';
-import { sendUpstream } from './send-upstream.js';
+import { UpstreamExchange } from './upstream-exchange.js';
 import { clientAddressOf, wayInOf } from './way-in.js';
 
 /** Handles one HTTP request from a client (absolute-form, or origin-form on a way in): the proxy's main path. */
@@ -41,12 +41,15 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
     if (ctx.policy.rewriteRequest) rec.receipt.push(...ctx.policy.rewriteRequest(facts, forwarded));
     rec.forwardedRequestHeaders = forwarded;
     // [cache hook] the response cache answers from its store or forwards (possibly later, after a collapsed miss)
-    const cache = ctx.cache;
+    if (facts.hostMismatch) rec.hostMismatch = true;
+    // a Host that does not match the address the client connected to is never cached: it could
+    // plant one site's answer under another's name (the transparent proxies' Host forgery)
+    const cache = facts.hostMismatch ? null : ctx.cache;
     if (cache) {
       const policy = ctx.policy;
       const forward = (tap?: ResponseTap, onFailure?: FailureTap): void => {
         try {
-          sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure);
+          new UpstreamExchange({ ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure }).start();
         } catch (err) {
           sendError(ctx, res, rec, err);
         }
@@ -63,11 +66,22 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
           bg.finish();
           return tap(status, message, list, body);
         };
+        const failed: FailureTap = (err) => {
+          bg.finish();
+          return onFailure(err);
+        };
         try {
-          sendUpstream(ctx, req, sink, bg, facts, forwarded, false, tapped, (err) => {
-            bg.finish();
-            return onFailure(err);
-          });
+          new UpstreamExchange({
+            ctx,
+            req,
+            res: sink,
+            rec: bg,
+            facts,
+            forwarded,
+            hasBody: false,
+            tap: tapped,
+            onFailure: failed,
+          }).start();
         } catch (err) {
           bg.finish();
           onFailure(err);
@@ -76,7 +90,7 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
       cache.handle({ req, res, rec, facts, policy, forwarded, forward, background, fail });
       return;
     }
-    sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody);
+    new UpstreamExchange({ ctx, req, res, rec, facts, forwarded, hasBody }).start();
   } catch (err) {
     sendError(ctx, res, rec, err);
   }

@@ -8,8 +8,6 @@ import type { UpstreamUrl } from './upstream-url.js';
 
 export interface HttpUpstreamOptions {
   maxFreeSockets?: number;
-  /** Deadline for reaching the upstream proxy on pooled plain-HTTP connections. */
-  connectTimeoutMs?: number;
   /** Told after each dial whether the proxy answered (status, opt-in direct fallback). */
   onHealth?: (up: boolean) => void;
 }
@@ -25,7 +23,6 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
       ? `Basic ${Buffer.from(`${url.username}:${url.password ?? ''}`).toString('base64')}`
       : undefined;
   const extraHeaders = auth ? ['Proxy-Authorization', auth] : undefined;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
   async function reachProxy(timeoutMs: number): Promise<{ socket: Socket; timings: DialTimings }> {
     try {
@@ -38,8 +35,9 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
     }
   }
 
-  // pooled by the proxy's address: one kept-alive connection serves every origin behind it
-  const pool = new ConnectionPool(() => reachProxy(connectTimeoutMs), {
+  // pooled by the proxy's address: one kept-alive connection serves every origin behind it; the
+  // deadline is the engine's connect timeout, the same for every route
+  const pool = new ConnectionPool((_host, _port, timeoutMs) => reachProxy(timeoutMs), {
     maxFreePerAddress: options.maxFreeSockets ?? 256,
   });
 

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { TransparentListenerOptions } from './transparent-listener.js';
 import type { Upstream } from './upstream.js';
 
 export interface ProxyTimeouts {
@@ -43,9 +45,19 @@ export interface ProxyOptions {
   /** `user:password`; when set, clients must authenticate (407). */
   proxyAuth?: string;
   /** Let exposed Veil reach loopback and link-local destinations. */
-  allowPrivateDestinations?: boolean;
+  allowLoopbackAndLinkLocal?: boolean;
+  /**
+   * The destination guard to use (the service shares one with the routing feature's routes so
+   * every route is guarded alike); default: the engine's own.
+   */
+  guard?: DestinationGuard;
   /** Open client connections at most; more are refused. Default 4096. */
   maxConnections?: number;
+  /**
+   * When exposed, the share of `maxConnections` one client address may hold (default 0.25);
+   * its further connections are closed at once, so one LAN client cannot lock everyone out.
+   */
+  maxClientShare?: number;
   /** Request header bytes at most; 431 beyond. Default 16 KiB. */
   maxHeaderSize?: number;
   timeouts?: Partial<ProxyTimeouts>;
@@ -65,6 +77,11 @@ export interface ProxyOptions {
    * Return true when handled; otherwise the client is told this is a proxy.
    */
   localHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * A transparent listener on the same address (a Linux gateway's firewall redirects clients'
+   * web traffic to it): see transparent-way.ts. Default: none.
+   */
+  transparent?: TransparentListenerOptions;
 }
 
 /** Picks the way out for one request. */

@@ -26,6 +26,13 @@ export interface WayIn {
   admitted: boolean;
   /** The record id of the exchange that opened the stream (the CONNECT), when there is one. */
   openedBy?: number;
+  /**
+   * Connect here, whatever the Host says: a transparently redirected connection's original
+   * destination. The client chose this address; a forged Host must not send it elsewhere.
+   */
+  dial?: { address: string; port: number };
+  /** The host name checked against `dial` when the stream opened, and whether it resolved there. */
+  hostCheck?: { host: string; matches: boolean };
 }
 
 // keyed by the stream object the HTTP server reads (req.socket): the engine's own bookkeeping

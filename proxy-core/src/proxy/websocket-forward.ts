@@ -147,7 +147,10 @@ function dialFor(
   facts: RequestFacts,
 ): Promise<{ socket: Duplex; timings: DialTimings }> {
   const timeout = ctx.timeouts.upstreamConnectMs;
-  if (facts.url.protocol !== 'https:') return route.connect(facts.host, facts.port, timeout);
+  // a transparent connection's original destination is dialed whatever the Host says
+  if (facts.url.protocol !== 'https:') {
+    return route.connect(facts.dial?.address ?? facts.host, facts.dial?.port ?? facts.port, timeout);
+  }
   const connectTls = ctx.tunnelInspector?.connectTls;
   // a decrypted upgrade must never leave in cleartext
   if (!connectTls) {
