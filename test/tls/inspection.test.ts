@@ -135,6 +135,12 @@ describe('HTTPS inspection through the engine', () => {
     expect(origin.seen.some((r) => r.url === '/ads/banner.js')).toBe(false);
     const rec = await veil.record((r) => r.url.endsWith('/ads/banner.js'));
     expect(rec.blocked?.rule).toBe('||127.0.0.1^*/ads/');
+    // the explanation runs the same decision on the full https URL while inspection covers the host
+    const explained = await veil.service.invoke('blocklist.test', {
+      url: `https://127.0.0.1:${origin.port}/ads/banner.js`,
+    });
+    expect(explained.decision).toBe('block');
+    expect(explained.explanation).toContain(`https://127.0.0.1:${origin.port}/ads/banner.js`);
   });
 
   it('caches inside TLS keyed by scheme and authority, never a private answer or one to Authorization', async () => {
