@@ -56,6 +56,17 @@ describe('Settings: HTTPS inspection', () => {
     expect(bridge.argsOf('settings.update')[0]).toEqual({ patch: { inspection: { enabled: true } } });
   });
 
+  it('off with a CA left behind, says how to stop trusting it and delete the key', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'inspection.state': { ...stateOff, caFingerprint: 'AB:CD', caExpires: Date.UTC(2028, 0, 1) },
+    });
+    await renderApp(bridge, 'Settings');
+    const hint = await screen.findByText(/your browsers may still trust Veil's authority/);
+    expect(hint.textContent).toContain('veil ca remove');
+    expect(hint.textContent).toContain('delete the ca folder');
+  });
+
   it('lists the default exclusions for editing, and the hosts whose apps refused the certificate', async () => {
     const bridge = new FakeBridge({
       ...base,

@@ -60,6 +60,13 @@ export function InspectionSection() {
           {state.renewSoon && ' It expires soon: run veil ca regenerate, then veil ca install.'}
         </p>
       )}
+      {state && !state.active && !enabledSaved && state.caFingerprint && (
+        <p className="quiet">
+          Inspection is off, but your browsers may still trust Veil's authority. To undo that, run{' '}
+          <code>veil ca remove</code> (add <code>--scope system</code> if you installed it for the whole machine), then
+          delete the <code>ca</code> folder next to Veil's settings file to remove the key.
+        </p>
+      )}
       <fieldset>
         <legend>When a site's own certificate fails</legend>
         <label className="check">
