@@ -1,6 +1,8 @@
 import { blocklistCommand } from './cli/blocklist-command.js';
 import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
+import { reverseCommand } from './cli/reverse-command.js';
+import { selftestCommand } from './cli/selftest-command.js';
 import { serveCommand } from './cli/serve-command.js';
 import { transparentCommand } from './cli/transparent-command.js';
 
@@ -10,18 +12,22 @@ Usage: veil <command> [options]
 
 Commands:
   serve        Run the proxy headless (veil serve --help)
+  reverse      Run a reverse proxy in front of your own services (veil reverse --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
   ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
   transparent  Firewall rules for a transparent gateway (veil transparent --help)
+  selftest     Check what sites see through Veil (veil selftest --help)
 `;
 
 type Command = (argv: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  reverse: reverseCommand,
   blocklist: blocklistCommand,
   ca: (argv) => caCommand(argv),
   transparent: (argv) => transparentCommand(argv),
+  selftest: selftestCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -2,8 +2,10 @@ import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
 import { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
+import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { serialQueue } from '../serial-queue.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';
 import { composePolicy } from './compose-policy.js';
 import {
@@ -20,6 +22,7 @@ import {
   type VeilEvents,
 } from './contract.js';
 import type { CommandHandler, EventSource, Feature, FeatureFactory, ServiceHost, SubscribeOptions } from './feature.js';
+import { resolverOf } from './features/dns-feature.js';
 import { builtInFeatures } from './features/index.js';
 import { mergeSettings, validateSettings } from './settings-merge.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
@@ -67,10 +70,17 @@ export function createService(options: ServiceOptions): VeilService {
   let closing = false;
   const notices: Notice[] = [];
   let noticeSeq = 0;
-  let writeChain: Promise<unknown> = Promise.resolve();
+  const writes = serialQueue();
   const counters = new TrafficCounters();
   // one destination guard for the engine and every route the routing feature builds
   const destinationGuard = new DestinationGuard();
+  // one id source for every engine this service builds: a listener restart (Veil off and on, a new port)
+  // must not reuse ids the Traffic view already shows
+  let recordSeq = 0;
+  const records: RecordOptions = {
+    nextId: () => ++recordSeq,
+    keepRemovedValues: () => effective?.traffic.keepRemovedValues ?? false,
+  };
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -83,6 +93,9 @@ export function createService(options: ServiceOptions): VeilService {
       emit('notice', notice);
     },
     proxy: () => proxy,
+    publishRecord(record) {
+      for (const f of features) f.onRecord?.(record);
+    },
     statusChanged: () => {
       if (effective) emit('status', status());
     },
@@ -204,9 +217,7 @@ export function createService(options: ServiceOptions): VeilService {
       emit('status', status());
       return { ok: true, settings: effective };
     };
-    const next = writeChain.then(run, run);
-    writeChain = next.catch(() => undefined);
-    return next;
+    return writes(run);
   }
 
   async function applySettings(next: Settings, previous: Settings | null): Promise<void> {
@@ -238,6 +249,8 @@ export function createService(options: ServiceOptions): VeilService {
   function engineOptions(s: Settings): ProxyOptions {
     const router = composedRouter();
     return {
+      // Veil's one resolver (dns/) for the engine's own direct route too; a test's engine.lookup wins
+      lookup: resolverOf(host).lookup,
       ...options.engine,
       port: s.proxy.port,
       host: s.proxy.listen,
@@ -252,6 +265,7 @@ export function createService(options: ServiceOptions): VeilService {
       ...(s.proxy.transparentPort ? { transparent: { port: s.proxy.transparentPort } } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
+      records,
     };
   }
 
@@ -332,7 +346,9 @@ export function createService(options: ServiceOptions): VeilService {
     }
     proxy = fresh;
     runningProxy = next.proxy;
-    fresh.on('exchange', (r) => counters.add(r));
+    fresh.on('exchange', (r) => {
+      if (r.state === 'done') counters.add(r);
+    });
     fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
     for (const f of features) f.attach?.(fresh);
   }
