@@ -4,6 +4,7 @@ import type { DnsStatus } from '../dns/dns-settings.js';
 import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
 import type { ReverseStatus } from '../reverse/reverse-settings.js';
+import type { RefusedHost } from '../tls/refusal-tracker.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
 import type { SelfTestReport } from './self-test/self-test-report.js';
@@ -112,6 +113,19 @@ export interface CacheStats {
   bytesSaved: number;
 }
 
+/** HTTPS inspection as the UI shows it. */
+export interface InspectionState {
+  /** Inspection is on and running (the CA loaded). */
+  active: boolean;
+  /** SHA-256 fingerprint of Veil's CA, so the user can check what they trust; null before it exists. */
+  caFingerprint: string | null;
+  /** When the CA expires (ms since epoch), and whether renewal is due. */
+  caExpires: number | null;
+  renewSoon: boolean;
+  /** Hosts Veil stopped inspecting because their app refused its certificate. */
+  refused: RefusedHost[];
+}
+
 export interface UpstreamTestResult {
   ok: boolean;
   ms: number;
@@ -165,6 +179,9 @@ export const commandArgs = {
   'blocklist.refresh': z.object({ id: z.string().min(1).optional() }).strict(),
   'blocklist.setUserRules': z.object({ block: z.array(z.string()), allow: z.array(z.string()) }).strict(),
   'blocklist.test': z.object({ url: z.string().min(1), referer: z.string().optional() }).strict(),
+
+  'inspection.state': none,
+  'inspection.forget': z.object({ host: z.string().min(1) }).strict(),
 
   'cache.stats': none,
   'cache.purge': z
@@ -220,6 +237,8 @@ export interface CommandResults {
   'blocklist.refresh': BlocklistInfo[];
   'blocklist.setUserRules': UserRulesResult;
   'blocklist.test': BlockTestResult;
+  'inspection.state': InspectionState;
+  'inspection.forget': InspectionState;
   'cache.stats': CacheStats;
   'cache.purge': { removed: number };
   'traffic.snapshot': { records: ExchangeRecord[]; total: number };

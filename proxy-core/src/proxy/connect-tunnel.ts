@@ -4,8 +4,10 @@ import { admit } from './admit.js';
 import type { EngineContext } from './engine-context.js';
 import { blockedError, endAndRelease, sendError } from './exchange-answers.js';
 import type { RequestFacts } from './exchange-policy.js';
+import type { TunnelNote } from './exchange-record.js';
 import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
+import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import { clientAddressOf, type WayIn, wayInOf } from './way-in.js';
 
 export { parseAuthority } from './admit.js';
@@ -21,6 +23,14 @@ export interface TunnelOpening {
   clientAddress: string;
   /** Hands a stream carrying HTTP/1.1 (e.g. the decrypted TLS socket) to the engine's pipeline. */
   serveHttp(stream: Duplex, way: WayIn): void;
+  /** The tunnel's route (the same one a blind tunnel would take): origin TLS is dialed through it. */
+  route: Upstream;
+  /** Dials the destination through the route (a pass-through after a look inside). */
+  dial(): Promise<Duplex>;
+  /** Relays the client and a dialed upstream unread, counted in the CONNECT's record. */
+  splice(client: Duplex, upstream: Duplex): void;
+  /** Says in the CONNECT's record what became of the tunnel. */
+  note(tunnel: TunnelNote): void;
 }
 
 /**
@@ -36,6 +46,18 @@ export interface TunnelInspector {
    * false lets Veil go on: HTTP bytes are served as plain HTTP, anything else spliced blind.
    */
   take(client: Duplex, first: Buffer, tunnel: TunnelOpening): boolean;
+  /**
+   * Where an `https:` request from a decrypted tunnel goes on `route`: a pool of verified TLS
+   * connections to the origin. Without it such requests are refused, never sent in cleartext.
+   */
+  httpsTarget?(route: Upstream, host: string, port: number, path: string): HttpTarget;
+  /** A verified TLS stream to the origin through `route` (a wss upgrade from a decrypted tunnel). */
+  connectTls?(
+    route: Upstream,
+    host: string,
+    port: number,
+    timeoutMs: number,
+  ): Promise<{ socket: Duplex; timings: DialTimings }>;
 }
 
 /** Handles CONNECT: admission, then a blind splice, or a look at the first bytes for a cleartext port. */
@@ -66,11 +88,24 @@ export async function openTunnel(
       rec.blocked = info;
       throw blockedError(block);
     }
+    const route = ctx.router(facts);
     const opening: TunnelOpening = {
       facts,
       openedBy: rec.id,
       clientAddress: clientAddressOf(req),
       serveHttp: (stream, way) => ctx.serveHttp(stream, way),
+      route,
+      dial: async () => {
+        rec.route = route.name;
+        const dialed = await route.connect(facts.host, facts.port, ctx.timeouts.upstreamConnectMs);
+        rec.dns = dialed.timings.dns;
+        rec.connect = dialed.timings.connect;
+        return dialed.socket;
+      },
+      splice: (c, upstream) => splice(ctx, c, upstream, rec),
+      note: (tunnel) => {
+        rec.tunnel = tunnel;
+      },
     };
     const inspector = ctx.tunnelInspector;
     const inspect = inspector?.wants(opening) ?? false;

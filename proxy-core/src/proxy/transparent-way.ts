@@ -138,11 +138,28 @@ async function tunnel(
       rec.blocked = info;
       throw blockedError(block);
     }
+    const route = ctx.router(facts);
     const opening: TunnelOpening = {
       facts,
       openedBy: rec.id,
       clientAddress: way.clientAddress,
       serveHttp: (stream, inner) => ctx.serveHttp(stream, inner),
+      route,
+      dial: async () => {
+        rec.route = route.name;
+        const d = await route.connect(
+          facts.dial?.address ?? facts.host,
+          facts.dial?.port ?? facts.port,
+          ctx.timeouts.upstreamConnectMs,
+        );
+        rec.dns = d.timings.dns;
+        rec.connect = d.timings.connect;
+        return d.socket;
+      },
+      splice: (c, up) => splice(ctx, c, up, rec),
+      note: (t) => {
+        rec.tunnel = t;
+      },
     };
     const inspector = ctx.tunnelInspector;
     if (inspector?.wants(opening) && inspector.take(client, first, opening)) {
@@ -150,7 +167,6 @@ async function tunnel(
       client.once('close', () => rec.finish());
       return;
     }
-    const route = ctx.router(facts);
     rec.route = route.name;
     const dialed = await route.connect(
       facts.dial?.address ?? facts.host,
