@@ -88,32 +88,14 @@ export async function openTunnel(
       rec.blocked = info;
       throw blockedError(block);
     }
-    const route = ctx.router(facts);
-    const opening: TunnelOpening = {
-      facts,
-      openedBy: rec.id,
-      clientAddress: clientAddressOf(req),
-      serveHttp: (stream, way) => ctx.serveHttp(stream, way),
-      route,
-      dial: async () => {
-        rec.route = route.name;
-        const dialed = await route.connect(facts.host, facts.port, ctx.timeouts.upstreamConnectMs);
-        rec.dns = dialed.timings.dns;
-        rec.connect = dialed.timings.connect;
-        return dialed.socket;
-      },
-      splice: (c, upstream) => splice(ctx, c, upstream, rec),
-      note: (tunnel) => {
-        rec.tunnel = tunnel;
-      },
-    };
+    const opening = openingFor(ctx, facts, rec, clientAddressOf(req));
     const inspector = ctx.tunnelInspector;
     const inspect = inspector?.wants(opening) ?? false;
     if (inspect || ctx.cleartextConnectPorts.has(facts.port)) {
       lookInside(ctx, client, head, rec, opening, inspect ? inspector : null);
       return;
     }
-    upstream = await dialBlind(ctx, client, head, rec, facts);
+    upstream = await dialBlind(client, head, rec, opening);
     if (!upstream) return;
     rec.status = 200;
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -126,20 +108,50 @@ export async function openTunnel(
   }
 }
 
-/** Dials the tunnel's destination through its route; undefined when the client left meanwhile. */
-async function dialBlind(
+/**
+ * The admitted tunnel as an inspector and the blind path see it: its route, a dial that records its
+ * timings (to `facts.dial` when the client's original destination is known: transparent mode), and a
+ * splice that counts into the tunnel's record.
+ */
+export function openingFor(
   ctx: EngineContext,
+  facts: RequestFacts,
+  rec: ExchangeRecorder,
+  clientAddress: string,
+): TunnelOpening {
+  const route = ctx.router(facts);
+  return {
+    facts,
+    openedBy: rec.id,
+    clientAddress,
+    serveHttp: (stream, way) => ctx.serveHttp(stream, way),
+    route,
+    dial: async () => {
+      rec.route = route.name;
+      const dialed = await route.connect(
+        facts.dial?.address ?? facts.host,
+        facts.dial?.port ?? facts.port,
+        ctx.timeouts.upstreamConnectMs,
+      );
+      rec.dns = dialed.timings.dns;
+      rec.connect = dialed.timings.connect;
+      return dialed.socket;
+    },
+    splice: (c, upstream) => splice(ctx, c, upstream, rec),
+    note: (tunnel) => {
+      rec.tunnel = tunnel;
+    },
+  };
+}
+
+/** Dials the tunnel's destination through its route; undefined when the client left meanwhile. */
+export async function dialBlind(
   client: Duplex,
   head: Buffer,
   rec: ExchangeRecorder,
-  facts: RequestFacts,
+  opening: TunnelOpening,
 ): Promise<Duplex | undefined> {
-  const route = ctx.router(facts);
-  rec.route = route.name;
-  const dialed = await route.connect(facts.host, facts.port, ctx.timeouts.upstreamConnectMs);
-  const upstream = dialed.socket;
-  rec.dns = dialed.timings.dns;
-  rec.connect = dialed.timings.connect;
+  const upstream = await opening.dial();
   if (client.destroyed) {
     upstream.destroy();
     rec.error = 'E_CLIENT_GONE';
@@ -202,7 +214,7 @@ function lookInside(
     let upstream: Duplex | undefined;
     try {
       // what the client sent so far is in its buffer again: the splice reads it first
-      upstream = await dialBlind(ctx, client, Buffer.alloc(0), rec, opening.facts);
+      upstream = await dialBlind(client, Buffer.alloc(0), rec, opening);
       if (upstream) splice(ctx, client, upstream, rec);
     } catch (err) {
       upstream?.destroy();
