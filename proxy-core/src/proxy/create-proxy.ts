@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
 import { openTunnel, type TunnelInspector } from './connect-tunnel.js';
@@ -10,15 +9,14 @@ import { UPSTREAM_POOL } from './connection-pool.js';
 import { DestinationGuard } from './destination-guard.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
-import { renderErrorPage } from './error-page.js';
 import { abortExchange, endAndRelease, rawErrorAnswer } from './exchange-answers.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import type { ExchangeRecord } from './exchange-record.js';
 import { createRecordSink } from './exchange-recorder.js';
 import { forwardHttp } from './http-forward.js';
+import { answerAndClose, answerOriginForm, clientErrorFor, collectLocalAddresses } from './listener-answers.js';
 import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
-import { ProxyError } from './proxy-error.js';
 import {
   DEFAULT_CLEARTEXT_PORTS,
   DEFAULT_CONNECT_PORTS,
@@ -351,56 +349,4 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       if (change.maxClientShare !== undefined) clientCap = capFor(change.maxClientShare);
     },
   };
-}
-
-/** What a client sees when its request could not be parsed. */
-function clientErrorFor(err: NodeJS.ErrnoException): ProxyError | null {
-  switch (err.code) {
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'HPE_INVALID_EOF_STATE': // the client left mid-request: nobody to answer
-      return null;
-    case 'HPE_HEADER_OVERFLOW':
-      return new ProxyError('E_HEADERS_TOO_LARGE', 431, 'The request headers are larger than Veil accepts.');
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-    case 'HPE_HEADER_TIMEOUT':
-      return new ProxyError('E_HEADER_TIMEOUT', 408, 'The request headers did not arrive in time.');
-    default:
-      return new ProxyError('E_BAD_REQUEST', 400, `The request is malformed (${err.code ?? 'parse error'}).`);
-  }
-}
-
-function answerAndClose(res: ServerResponse, failure: ProxyError): void {
-  const body = renderErrorPage(failure.status, 'Veil could not handle this request', failure.message);
-  res.shouldKeepAlive = false;
-  res.writeHead(failure.status, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(body)),
-    Connection: 'close',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(body, () => res.socket?.destroy());
-}
-
-function answerOriginForm(res: ServerResponse): void {
-  const body = renderErrorPage(
-    400,
-    'This is Veil, a privacy proxy',
-    'Your client sent a request as if Veil were a web server. Veil is a proxy: set it as the HTTP and HTTPS proxy of your browser or system instead of opening its address directly.',
-    'For example: curl -x http://127.0.0.1:8899 http://example.com/',
-  );
-  res.writeHead(400, {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(body)),
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(body);
-}
-
-function collectLocalAddresses(): Set<string> {
-  const out = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) out.add(a.address.toLowerCase());
-  }
-  return out;
 }
