@@ -53,6 +53,14 @@ export interface VeilService extends VeilApi {
   ): () => void;
 }
 
+/** This run's flags make the settings invalid (e.g. --listen 0.0.0.0 with no allowed clients). */
+export class InvalidOverridesError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(`Invalid option: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    this.name = 'InvalidOverridesError';
+  }
+}
+
 /** Creates the service. Nothing runs until `start()`. */
 export function createService(options: ServiceOptions): VeilService {
   const events = new EventEmitter();
@@ -182,8 +190,7 @@ export function createService(options: ServiceOptions): VeilService {
   function withOverrides(s: Settings): Settings {
     if (Object.keys(overrides).length === 0) return s;
     const merged = validateSettings(mergeSettings(s, overrides));
-    if (!merged.ok)
-      throw new Error(`Invalid option: ${merged.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    if (!merged.ok) throw new InvalidOverridesError(merged.errors);
     return merged.settings;
   }
 

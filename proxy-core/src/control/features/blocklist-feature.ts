@@ -20,6 +20,8 @@ export interface BlocklistFeatureOptions {
   runLists?: ListEntry[];
   /** How often due subscriptions are checked. Default 15 minutes. */
   checkEveryMs?: number;
+  /** False: subscriptions are used as stored and never fetched (`veil blocklist test`). Default true. */
+  downloads?: boolean;
 }
 
 const USER_BLOCK = 'user-block';
@@ -181,6 +183,7 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
       loaded = manager.sync(entries(settings));
       await loaded;
       rebuild();
+      if (options.downloads === false) return;
       if (host.proxy() || !settings.proxy.enabled) void manager.refreshDue();
       if (!timer) {
         timer = setInterval(() => void manager.refreshDue(), options.checkEveryMs ?? 15 * 60_000);
@@ -188,7 +191,7 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
       }
     },
     attach() {
-      void manager.refreshDue();
+      if (options.downloads !== false) void manager.refreshDue();
     },
     policy() {
       return {
