@@ -142,7 +142,12 @@ describe('Traffic', () => {
     });
     expect(rows()).toHaveLength(1);
     expect(bridge.argsOf('traffic.pause')).toHaveLength(1);
+    expect(screen.getByText('Paused: new requests still go through Veil but are not recorded here.')).toBeTruthy();
+    bridge.answer({ 'traffic.resume': { paused: false, missed: 3 } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Resume' })));
+    expect(screen.getByText('3 requests made while paused are not shown.')).toBeTruthy();
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Clear' })));
+    expect(screen.queryByText(/made while paused/)).toBeNull();
     expect(bridge.argsOf('traffic.clear')).toHaveLength(1);
     expect(screen.getByText(/No traffic yet/)).toBeTruthy();
   });

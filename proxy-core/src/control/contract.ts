@@ -205,7 +205,8 @@ export interface CommandResults {
   'traffic.snapshot': { records: ExchangeRecord[]; total: number };
   'traffic.clear': { cleared: number };
   'traffic.pause': { paused: boolean };
-  'traffic.resume': { paused: boolean };
+  /** `missed`: exchanges made while paused, which were not kept (the table never shows them). */
+  'traffic.resume': { paused: boolean; missed?: number };
   'traffic.exportHar': Har;
   'upstream.test': UpstreamTestResult;
   'system.state': SystemProxyState;

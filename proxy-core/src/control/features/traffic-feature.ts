@@ -17,7 +17,8 @@ export interface TrafficFeature extends Feature {
 
 /**
  * Keeps the last `traffic.bufferSize` exchanges and feeds them live to subscribers in batches.
- * While paused, new exchanges are neither kept nor fed (the counters and the audit log still see them).
+ * While paused, new exchanges are neither kept nor fed (the counters and the audit log still see them); they
+ * are counted, and Resume says how many the table will never show.
  */
 export const trafficFeature: FeatureFactory = (host: ServiceHost) => createTrafficFeature(host);
 
@@ -29,10 +30,14 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
   const buffer = new RingBuffer<string>(10_000);
   const feed = new TrafficFeed();
   let paused = false;
+  let missedWhilePaused = 0;
   let unsubscribe: (() => void) | null = null;
 
   function ingest(record: ExchangeRecord): void {
-    if (paused) return;
+    if (paused) {
+      missedWhilePaused++;
+      return;
+    }
     buffer.push(JSON.stringify(record));
     feed.publish(record);
   }
@@ -48,12 +53,13 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
     return newest().filter(compileFilter(filter));
   }
 
-  function setPaused(value: boolean): { paused: boolean } {
+  function setPaused(value: boolean): { paused: boolean; missed?: number } {
     if (paused !== value) {
       paused = value;
+      if (paused) missedWhilePaused = 0;
       host.statusChanged();
     }
-    return { paused };
+    return paused ? { paused } : { paused, missed: missedWhilePaused };
   }
 
   return {
