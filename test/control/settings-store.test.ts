@@ -150,7 +150,7 @@ describe('settings file store', () => {
       expect.stringMatching(
         /^Settings file: proxy.listen is invalid \(Listen address must be an IP address.*using the default, "127.0.0.1"\.$/,
       ),
-      'Settings file: cache.maxSizeMb is invalid (Cache size (MB) must be a number from 0 to 65536); using the default, 256.',
+      'Settings file: cache.maxSizeMb is invalid (Cache size limit (MB) must be a number from 0 to 65536); using the default, 256.',
       expect.stringMatching(
         /^Every other setting in .* is in use; the file as it was is kept as .*config\.json\.corrupt-/,
       ),

@@ -11,8 +11,8 @@ const LABELS: Record<string, string> = {
   'proxy.allowedClients': 'Each allowed client',
   'proxy.proxyAuth': 'Proxy login',
   'proxy.allowedConnectPorts': 'Each CONNECT port',
-  'upstream.default': 'Upstream proxy',
-  'cache.maxSizeMb': 'Cache size (MB)',
+  'upstream.default': 'Upstream proxy URL',
+  'cache.maxSizeMb': 'Cache size limit (MB)',
   'cache.maxEntryMb': 'Largest cached response (MB)',
   'cache.dir': 'Cache directory',
   'traffic.bufferSize': 'Traffic kept in memory',
@@ -85,6 +85,7 @@ export function fieldMessage(root: z.ZodType, issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `${label} must be one of: ${issue.values.map(String).join(', ')}.`;
     default:
-      return issue.message.startsWith('Invalid') ? `${label}${line}: ${issue.message.toLowerCase()}.` : issue.message;
+      if (issue.message.startsWith('Invalid')) return `${label}${line}: ${issue.message.toLowerCase()}.`;
+      return /[.!?)]$/.test(issue.message) ? issue.message : `${issue.message}.`;
   }
 }

@@ -64,7 +64,7 @@ export const upstreamUrl = z
   .trim()
   .regex(
     /^(socks5h?|socks|http):\/\/([^@/\s]+@)?[^/\s:]+(:\d+)?\/?$/i,
-    'Use socks5://host:port, socks5h://host:port or http://host:port',
+    'Upstream proxy URL must look like socks5h://host:port, socks5://host:port or http://host:port (user:pass@ allowed).',
   );
 
 export const upstreamSettings = z.object({

@@ -13,6 +13,8 @@ const VALIDATE_DELAY_MS = 250;
 export interface FormControls {
   dirty: boolean;
   saving: boolean;
+  /** A field is wrong (or the draft is still being checked): Save waits. */
+  blocked: boolean;
   /** A failure that belongs to no field (lost connection…). */
   formError: string | null;
   saved: boolean;
@@ -51,6 +53,7 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
   const [saving, setSaving] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
   const [justSaved, setJustSaved] = useState(false);
+  const [checking, setChecking] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const checkSeq = useRef(0);
 
@@ -61,8 +64,10 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
       clearTimeout(timer.current);
       if (!Object.keys(next).length) {
         setErrors({});
+        setChecking(false);
         return;
       }
+      setChecking(true);
       timer.current = setTimeout(async () => {
         const seq = ++checkSeq.current;
         try {
@@ -72,6 +77,8 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
           setFormError(null);
         } catch (err) {
           if (seq === checkSeq.current) setFormError(errorMessage(err));
+        } finally {
+          if (seq === checkSeq.current) setChecking(false);
         }
       }, VALIDATE_DELAY_MS);
     },
@@ -90,11 +97,13 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
     error: (key) => errors[`${section}.${key}`],
     dirty: Object.keys(draft).length > 0,
     saving,
+    blocked: checking || Object.keys(errors).length > 0,
     formError,
     saved: justSaved,
     async save() {
       clearTimeout(timer.current);
       checkSeq.current++;
+      setChecking(false);
       setSaving(true);
       setFormError(null);
       try {
@@ -118,6 +127,8 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
     },
     discard() {
       clearTimeout(timer.current);
+      checkSeq.current++;
+      setChecking(false);
       setDraft({});
       setErrors({});
       setFormError(null);
