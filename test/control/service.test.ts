@@ -244,3 +244,20 @@ describe('a change is saved only once it took effect', () => {
     ]);
   });
 });
+
+describe('exchange ids', () => {
+  it('continue across a rebind: a new engine never reuses the ids of the last one', async () => {
+    await startService(0);
+    const first = (await service.invoke('status.get')).listening!.port;
+    await viaProxy(first, `${origin.url}/one`);
+    const moved = await service.invoke('settings.update', { patch: { proxy: { port: await freePort() } } });
+    expect(moved.ok).toBe(true);
+    await viaProxy((await service.invoke('status.get')).listening!.port, `${origin.url}/two`);
+    await new Promise((r) => setTimeout(r, 50));
+    const { records } = await service.invoke('traffic.snapshot');
+    expect(records.map((r) => [r.id, new URL(r.url).pathname])).toEqual([
+      [1, '/one'],
+      [2, '/two'],
+    ]);
+  });
+});

@@ -75,6 +75,8 @@ export function createService(options: ServiceOptions): VeilService {
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
   const counters = new TrafficCounters();
+  // one id sequence for the service's life: a new engine (port change) must not reuse the ids of the last one
+  let exchangeSeq = 0;
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -257,6 +259,7 @@ export function createService(options: ServiceOptions): VeilService {
   function engineOptions(s: Settings): ProxyOptions {
     const router = composedRouter();
     return {
+      nextId: () => ++exchangeSeq,
       ...options.engine,
       port: s.proxy.port,
       host: s.proxy.listen,

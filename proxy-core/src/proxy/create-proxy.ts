@@ -100,7 +100,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
       return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
     },
-    nextId: () => ++seq,
+    nextId: options.nextId ?? (() => ++seq),
     sink: {
       wanted: () => listeners.exchange.size > 0,
       emit: (record) => {

@@ -20,6 +20,8 @@ export interface ProxyTimeouts {
 }
 
 export interface ProxyOptions {
+  /** Exchange ids; the service shares one counter across engines so a rebind never reuses an id. */
+  nextId?: () => number;
   /** 0 picks a free port. Default 8899. */
   port?: number;
   /** Default 127.0.0.1: Veil is never an open proxy by accident. */
