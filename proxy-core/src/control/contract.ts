@@ -147,6 +147,8 @@ export const commandArgs = {
   'blocklist.remove': id,
   'blocklist.refresh': z.object({ id: z.string().min(1).optional() }).strict(),
   'blocklist.setUserRules': z.object({ block: z.array(z.string()), allow: z.array(z.string()) }).strict(),
+  /** The same checks as setUserRules, nothing saved: the editor marks bad lines as they are typed. */
+  'blocklist.checkUserRules': z.object({ block: z.array(z.string()), allow: z.array(z.string()) }).strict(),
   'blocklist.test': z.object({ url: z.string().min(1), referer: z.string().optional() }).strict(),
 
   'cache.stats': none,
@@ -199,6 +201,7 @@ export interface CommandResults {
   'blocklist.remove': { removed: boolean };
   'blocklist.refresh': BlocklistInfo[];
   'blocklist.setUserRules': UserRulesResult;
+  'blocklist.checkUserRules': UserRulesResult;
   'blocklist.test': BlockTestResult;
   'cache.stats': CacheStats;
   'cache.purge': { removed: number };

@@ -84,3 +84,8 @@ export async function saveUserRules(block: string[], allow: string[]) {
 export async function testBlockUrl(url: string) {
   return bridge().invoke('blocklist.test', { url });
 }
+
+/** Checks the user's rules without saving them (the editor marks bad lines as they are typed). */
+export async function checkUserRules(block: string[], allow: string[]) {
+  return bridge().invoke('blocklist.checkUserRules', { block, allow });
+}

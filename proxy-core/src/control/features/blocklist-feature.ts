@@ -11,7 +11,7 @@ import { type Decision, Matcher } from '../../blocklist/matcher.js';
 import { SUGGESTED_LISTS } from '../../blocklist/suggestions.js';
 import { compileUserRules, parseUserRules } from '../../blocklist/user-rules.js';
 import type { BlockDecision, RequestFacts } from '../../proxy/exchange-policy.js';
-import { type BlocklistInfo, type BlockTestResult, CommandError } from '../contract.js';
+import { type BlocklistInfo, type BlockTestResult, CommandError, type UserRulesResult } from '../contract.js';
 import type { Feature, FeatureFactory, ServiceHost } from '../feature.js';
 import type { Settings } from '../settings-schema.js';
 
@@ -274,11 +274,11 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
         await manager.refresh(args?.id);
         return manager.infos();
       },
+      'blocklist.checkUserRules': async (args) => checkUserRules(args!.block, args!.allow),
       'blocklist.setUserRules': async (args) => {
         const { block, allow } = args!;
-        const blockErrors = parseUserRules(block, 'block').errors;
-        const allowErrors = parseUserRules(allow, 'allow').errors;
-        if (blockErrors.length || allowErrors.length) return { ok: false, block: blockErrors, allow: allowErrors };
+        const checked = checkUserRules(block, allow);
+        if (!checked.ok) return checked;
         const result = await host.updateSettings({ blocklists: { userBlock: block, userAllow: allow } });
         if (!result.ok) {
           return { ok: false, block: result.errors.map((e) => ({ line: 0, message: e.message })), allow: [] };
@@ -291,6 +291,14 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
       },
     },
   };
+}
+
+/** The user's rules as the editor and setUserRules check them: each bad line with why. */
+function checkUserRules(block: string[], allow: string[]): UserRulesResult {
+  const blockErrors = parseUserRules(block, 'block').errors;
+  const allowErrors = parseUserRules(allow, 'allow').errors;
+  if (blockErrors.length || allowErrors.length) return { ok: false, block: blockErrors, allow: allowErrors };
+  return { ok: true };
 }
 
 /** The built-in blocklist feature. */
