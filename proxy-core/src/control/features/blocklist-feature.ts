@@ -34,6 +34,8 @@ const USER_ALLOW = 'user-allow';
 export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeatureOptions = {}): Feature {
   const runLists = [...(options.runLists ?? [])];
   const store = new ListStore(host.dataDir);
+  /** Lists whose first download is part of `blocklist.add`. */
+  const adding = new Set<string>();
   let userBlock: CompiledList | null = null;
   let userAllow: CompiledList | null = null;
   let matcher = new Matcher([], null);
@@ -48,6 +50,8 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
     download: (url, opts) => downloadList(url, { ...opts, via: downloadRoute() }),
     progress: (p) => host.emit('blocklist.progress', p),
     failed: (entry, message) =>
+      // a list being added reports its failure to the one who adds it, not as a notice
+      adding.has(entry.id) ||
       host.notify({
         level: 'warning',
         code: 'E_BLOCKLIST_UPDATE',
@@ -235,9 +239,27 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
         }
         const id = `l-${randomUUID().slice(0, 8)}`;
         const entry = { id, name, enabled: true, source, format: args!.format ?? 'auto' };
-        await saveLists([...host.settings().blocklists.lists, entry]);
-        await manager.idle();
-        if (source.type === 'url' && manager.info(id)?.lastUpdate === null) await manager.refresh(id);
+        adding.add(id);
+        try {
+          await saveLists([...host.settings().blocklists.lists, entry]);
+          await manager.idle();
+          if (source.type === 'url' && manager.info(id)?.lastUpdate === null) await manager.refresh(id);
+        } finally {
+          adding.delete(id);
+        }
+        if (source.type === 'url') {
+          const info = manager.info(id);
+          // a list that never downloaded is not added broken: the user fixes the address and tries again
+          // (with Veil off behind an upstream nothing was tried yet: that list waits for Veil instead)
+          if (info && info.lastUpdate === null && info.lastError && host.proxy()) {
+            await saveLists(host.settings().blocklists.lists.filter((l) => l.id !== id));
+            await store.remove(id);
+            throw new CommandError({
+              code: 'E_FAILED',
+              message: `Nothing was added: ${info.lastError.replace(/\.$/, '')}. Check the address, then add it again.`,
+            });
+          }
+        }
         return find(id);
       },
       'blocklist.setEnabled': async (args) => {
