@@ -86,6 +86,81 @@ describe('Blocklists', () => {
     expect(toggle.getAttribute('aria-checked')).toBe('false');
   });
 
+  it('opens the skipped lines in place, with each line and why', async () => {
+    await renderApp(
+      new FakeBridge({ ...base, 'blocklist.list': [easyList], 'blocklist.suggestions': [] }),
+      'Blocklists',
+    );
+    const details = screen.getByText('2 lines skipped').closest('details')!;
+    fireEvent.click(screen.getByText('2 lines skipped'));
+    expect(details.open).toBe(true);
+    expect(within(details).getByRole('listitem').textContent).toBe('Line 4 bad — not a host');
+    expect(within(details).getByText('The first 1 of 2 are shown.')).toBeTruthy();
+  });
+
+  it('edits a typed list in place and saves it in the settings', async () => {
+    const typed: BlocklistInfo = {
+      ...easyList,
+      id: 't1',
+      name: 'Typed ads',
+      source: { type: 'text', text: 'ads.example' },
+      lastError: null,
+      skipped: 0,
+      skippedLines: [],
+    };
+    const settings = makeSettings((s) => {
+      s.blocklists.lists = [{ id: 't1', name: 'Typed ads', enabled: true, source: typed.source, format: 'auto' }];
+    });
+    const bridge = new FakeBridge({
+      ...base,
+      'settings.get': settings,
+      'blocklist.list': [typed],
+      'blocklist.suggestions': [],
+      'settings.update': (a) => ({
+        ok: true,
+        settings: { ...settings, blocklists: { ...settings.blocklists, ...(a!.patch.blocklists as object) } },
+      }),
+    });
+    await renderApp(bridge, 'Blocklists');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Edit Typed ads' })));
+    const box = screen.getByRole('textbox', { name: 'Rules of Typed ads' }) as HTMLTextAreaElement;
+    expect(box.value).toBe('ads.example');
+    fireEvent.change(box, { target: { value: 'ads.example\ntracker.example' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save list' })));
+    expect(bridge.argsOf('settings.update').at(-1)).toEqual({
+      patch: {
+        blocklists: {
+          lists: [
+            {
+              id: 't1',
+              name: 'Typed ads',
+              enabled: true,
+              source: { type: 'text', text: 'ads.example\ntracker.example' },
+              format: 'auto',
+            },
+          ],
+        },
+      },
+    });
+    expect(screen.queryByRole('textbox', { name: 'Rules of Typed ads' })).toBeNull();
+  });
+
+  it('counts Blocked live while the screen is open', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'blocklist.list': [{ ...easyList, hits: 1 }],
+      'blocklist.suggestions': [],
+    });
+    await renderApp(bridge, 'Blocklists');
+    const row = screen.getByRole('switch', { name: `Use ${easyList.name}` }).closest('tr')!;
+    expect(row.children[4]!.textContent).toBe('1');
+    bridge.answer({ 'blocklist.list': [{ ...easyList, hits: 7 }] });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 2200));
+    });
+    expect(row.children[4]!.textContent).toBe('7');
+  });
+
   it('shows refresh progress from events', async () => {
     const bridge = new FakeBridge({ ...base, 'blocklist.list': [easyList], 'blocklist.suggestions': [] });
     await renderApp(bridge, 'Blocklists');
