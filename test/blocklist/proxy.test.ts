@@ -249,4 +249,14 @@ describe('subscriptions through the running proxy', () => {
     expect(service.settings.blocklists.lists.some((l) => l.source.type === 'url' && l.source.url === url)).toBe(false);
     expect(notices).toEqual([]);
   });
+
+  it('a list whose host has no DNS name is refused naming DNS, not "the proxy refused the tunnel"', async () => {
+    for (const url of ['https://lists.veil-test.invalid/hosts.txt', 'http://lists.veil-test.invalid/hosts.txt']) {
+      const err = await service.invoke('blocklist.add', { source: { type: 'url', url } }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toBe(
+        "Nothing was added: the name lists.veil-test.invalid could not be found (DNS): check the list's address, or the network's DNS. Check the address, then add it again.",
+      );
+    }
+  });
 });

@@ -55,6 +55,7 @@ export function rawErrorResponse(err: ProxyError): string {
     `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\n` +
     'Content-Type: text/html; charset=utf-8\r\n' +
     'X-Content-Type-Options: nosniff\r\n' +
+    `X-Veil-Error: ${err.code}\r\n` +
     extra +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Connection: close\r\n\r\n' +

@@ -83,6 +83,8 @@ export function sendError(ctx: EngineContext, res: ServerResponse, rec: Exchange
     'Content-Length': String(Buffer.byteLength(body)),
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
+    // the cause as a code, for programs (Veil's own list updater) that cannot read the page
+    'X-Veil-Error': failure.code,
   });
   res.end(body);
   res.once('finish', () => rec.finish());
