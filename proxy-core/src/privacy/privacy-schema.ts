@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { hostPattern } from '../proxy/host-pattern-schema.js';
+import { UNIFORM_USER_AGENT } from './browser-releases.js';
+
+const PAST_DEFAULT_USER_AGENTS = new Set([
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
+]);
 
 export const cookiePolicy = z.enum(['allow', 'block-third-party', 'session-only', 'block']);
 export const refererPolicy = z.enum(['keep', 'origin-when-cross-site', 'remove']);
-export const userAgentPolicy = z.enum(['keep', 'replace', 'remove']);
+/** keep; reduce (same browser and major version, identifying detail gone); replace (one uniform string); remove. */
+export const userAgentPolicy = z.enum(['keep', 'reduce', 'replace', 'remove']);
 
 /** A privacy profile: a named set of rules (data), applied by privacy/ (code). */
 export const profileSchema = z.object({
@@ -16,7 +22,7 @@ export const profileSchema = z.object({
   description: z.string().default(''),
   /** Remove X-Forwarded-For, Forwarded, Via, X-Real-IP and the rest. */
   removeForwardingHeaders: z.boolean().default(true),
-  userAgent: userAgentPolicy.default('replace'),
+  userAgent: userAgentPolicy.default('reduce'),
   /** Remove Sec-CH-UA* client hints (always done when the User-Agent is replaced or removed). */
   removeClientHints: z.boolean().default(true),
   referer: refererPolicy.default('origin-when-cross-site'),
@@ -63,13 +69,15 @@ export const privacySection = z.object({
   siteRules: z.array(siteRuleSchema).default([]),
   /** Sites whose cookies are always kept (the sites you sign in to). */
   cookieAllowList: z.array(hostPattern).default([]),
-  /** The generic User-Agent used when a profile replaces it. */
+  /**
+   * The uniform User-Agent used when a profile replaces it. A file holding a past default (which Veil wrote
+   * out with every save) gets the current one: an aged uniform string makes its users stand out.
+   */
   userAgent: z
     .string()
     .min(1)
-    .default(
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
-    ),
+    .transform((v) => (PAST_DEFAULT_USER_AGENTS.has(v) ? UNIFORM_USER_AGENT : v))
+    .default(UNIFORM_USER_AGENT),
   /** More forwarding/address headers to remove besides the built-in list. */
   extraForwardingHeaders: z.array(z.string().trim().min(1)).default([]),
 });

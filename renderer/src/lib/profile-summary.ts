@@ -2,7 +2,8 @@ import type { PrivacyProfile } from '../../../proxy-core/src/control/contract.js
 
 const userAgent: Record<PrivacyProfile['userAgent'], string> = {
   keep: 'Shows sites your real browser and system',
-  replace: 'Looks like a common browser',
+  reduce: 'Shows sites your browser and its version, without the detail that tells you apart',
+  replace: 'Looks like every other strict user (current Chrome on Windows)',
   remove: 'Sends no browser identity at all',
 };
 const referer: Record<PrivacyProfile['referer'], string> = {

@@ -1,4 +1,5 @@
 import type { ReceiptEntry } from '../../../../proxy-core/src/control/contract.js';
+import { explainEntry } from '../../lib/receipt-words.js';
 
 interface Line {
   name: string;
@@ -52,6 +53,7 @@ export function HeaderReceipt({
                     {l.entry.action} by {l.entry.rule}
                   </span>
                 )}
+                {l.entry && explainEntry(l.entry) && <span className="rule-why">{explainEntry(l.entry)}</span>}
               </dd>
             </div>
           ))}
