@@ -4,6 +4,7 @@ import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
+import { fieldMessage } from './field-words.js';
 import { blocklistSource, type Profile, profileSchema, type Settings } from './settings-schema.js';
 
 /**
@@ -256,7 +257,7 @@ export function parseCommandArgs<C extends CommandName>(command: C, args: unknow
     throw new CommandError({
       code: 'E_INVALID_ARGS',
       message: `Invalid arguments for ${command}`,
-      errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: fieldMessage(schema, i) })),
     });
   }
   return parsed.data as z.output<(typeof commandArgs)[C]>;

@@ -11,6 +11,22 @@ export const refererPolicy = z.enum(['keep', 'origin-when-cross-site', 'remove']
 /** keep; reduce (same browser and major version, identifying detail gone); replace (one uniform string); remove. */
 export const userAgentPolicy = z.enum(['keep', 'reduce', 'replace', 'remove']);
 
+/** A header name as HTTP allows it (RFC 9110 token): `DNT`, `X-Client-Data`; never a phrase. */
+const headerName = z
+  .string()
+  .trim()
+  .min(1)
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name is one word, such as DNT or X-Client-Data.');
+
+/** What Accept-Language may be replaced with: language tags and weights, e.g. `en-US,en;q=0.9`. */
+const acceptLanguage = z
+  .string()
+  .trim()
+  .regex(
+    /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?(\s*,\s*(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?)*$/,
+    'Write languages as sites expect them, e.g. en-US,en;q=0.9.',
+  );
+
 /** A privacy profile: a named set of rules (data), applied by privacy/ (code). */
 export const profileSchema = z.object({
   id: z
@@ -30,9 +46,9 @@ export const profileSchema = z.object({
   /** Add Sec-GPC: 1 (Global Privacy Control). */
   sendGpc: z.boolean().default(true),
   /** Replace Accept-Language with this value; null keeps it. */
-  acceptLanguage: z.string().nullable().default(null),
+  acceptLanguage: acceptLanguage.nullable().default(null),
   /** More request headers to remove, by name (From, DNT, …). */
-  removeHeaders: z.array(z.string().trim().min(1)).default([]),
+  removeHeaders: z.array(headerName).default([]),
   /** Remove If-None-Match on third-party requests (ETag tracking). */
   removeThirdPartyEtag: z.boolean().default(false),
 });
@@ -51,8 +67,8 @@ export const siteRuleSchema = z.object({
       referer: refererPolicy.optional(),
       cookies: cookiePolicy.optional(),
       sendGpc: z.boolean().optional(),
-      acceptLanguage: z.string().nullable().optional(),
-      removeHeaders: z.array(z.string().trim().min(1)).optional(),
+      acceptLanguage: acceptLanguage.nullable().optional(),
+      removeHeaders: z.array(headerName).optional(),
       removeThirdPartyEtag: z.boolean().optional(),
     })
     .default({}),
@@ -79,7 +95,7 @@ export const privacySection = z.object({
     .transform((v) => (PAST_DEFAULT_USER_AGENTS.has(v) ? UNIFORM_USER_AGENT : v))
     .default(UNIFORM_USER_AGENT),
   /** More forwarding/address headers to remove besides the built-in list. */
-  extraForwardingHeaders: z.array(z.string().trim().min(1)).default([]),
+  extraForwardingHeaders: z.array(headerName).default([]),
 });
 
 /** Every profile a setting names must exist; custom profiles may not take a built-in id. */

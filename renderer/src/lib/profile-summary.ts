@@ -2,7 +2,7 @@ import type { PrivacyProfile } from '../../../proxy-core/src/control/contract.js
 
 const userAgent: Record<PrivacyProfile['userAgent'], string> = {
   keep: 'Shows sites your real browser and system',
-  reduce: 'Shows sites your browser and its version, without the detail that tells you apart',
+  reduce: 'Your browser and version, minus what sets you apart',
   replace: 'Looks like every other strict user (current Chrome on Windows)',
   remove: 'Sends no browser identity at all',
 };
