@@ -91,4 +91,15 @@ describe('every Settings field says what is wrong in words, as it is typed, and 
     expect(screen.getByText('Cache size limit (MB) must be a number from 0 to 65536.')).toBeTruthy();
     expect(saveOf('Cache')).toHaveProperty('disabled', true);
   });
+
+  it('Bypass list names the line', async () => {
+    await openSettings();
+    await type(screen.getByRole('textbox', { name: /Bypass Veil for/ }), 'a.example\nnot a host');
+    expect(
+      screen.getByText(
+        'Line 2: Each bypassed host is one name, address or range, e.g. intranet.example.com or 10.0.0.0/8.',
+      ),
+    ).toBeTruthy();
+    expect(saveOf('System proxy')).toHaveProperty('disabled', true);
+  });
 });
