@@ -9,13 +9,17 @@ import { type LoadResult, parseWrk } from '../lib/wrk.js';
 const CONCURRENCY = [1, 50, 500] as const;
 const BODY_KB = 16;
 const WARM_UP_SEC = 2;
+const RANGE = 'bytes=0-1023';
+const SWR_CLIENTS = 200;
+const SWR_ROUNDS = 5;
 
 /**
- * The origin, its own process: `/hit` is cacheable for an hour, `/miss` is no-store, both
+ * The origin, its own process: `/hit` (and `/range`) is cacheable for an hour, `/miss` is no-store, both
  * 16 KiB from memory, the least a Node server can do per request; `/static` serves the same
  * bytes from a file the way a static file server does (stat, then read: two filesystem calls
- * per request, cacheable for an hour, with Last-Modified); `/count` tells how many requests
- * it answered. Args: PORT FILE.
+ * per request, cacheable for an hour, with Last-Modified); `/swr` is fresh for one second and then
+ * stale-while-revalidate, answering 304 to its ETag after 100 ms; `/count` tells how many requests it
+ * answered. Args: PORT FILE.
  */
 const ORIGIN = `
 import { createServer } from 'node:http';
@@ -41,6 +45,14 @@ const server = createServer((req, res) => {
       });
     });
     return;
+  }
+  if (req.url.endsWith('/swr')) {
+    // stale a second after it was stored, then served stale for an hour while it revalidates
+    const headers = { ETag: '"s"', 'Cache-Control': 'max-age=1, stale-while-revalidate=3600' };
+    // a revalidation takes the origin 100 ms, as a distant one would: clients should not wait for it
+    if (req.headers['if-none-match'] === '"s"') return setTimeout(() => res.writeHead(304, headers).end(), 100);
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+    return res.end(body);
   }
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',
@@ -102,14 +114,28 @@ export const scenario: BenchScenario = {
       const useWrk = await have('wrk');
       if (!useWrk) notes.push('wrk is not installed: a Node client measured instead (it shares the CPU with Veil).');
       const pids = services.map((s) => s.child.pid);
-      const generate = (path: string, proxyPort: number | null, c: number, seconds = ctx.durationSec) =>
-        useWrk ? wrk(ctx, origin, path, proxyPort, c, seconds) : nodeLoad(origin, path, proxyPort, c, seconds);
+      const generate = (
+        path: string,
+        proxyPort: number | null,
+        c: number,
+        seconds = ctx.durationSec,
+        headers: Record<string, string> = {},
+      ) =>
+        useWrk
+          ? wrk(ctx, origin, path, proxyPort, c, seconds, headers)
+          : nodeLoad(origin, path, proxyPort, c, seconds, headers);
       // requests/s moves with whatever else the shared cores run; the servers' CPU time per
       // request barely does, so it is measured alongside (origin and Veil together)
-      const load = async (row: Row, path: string, proxyPort: number | null, c: Concurrency): Promise<void> => {
+      const load = async (
+        row: Row,
+        path: string,
+        proxyPort: number | null,
+        c: Concurrency,
+        headers: Record<string, string> = {},
+      ): Promise<void> => {
         const cpu0 = serversCpuMs(pids);
         const t0 = performance.now();
-        const result = await generate(path, proxyPort, c);
+        const result = await generate(path, proxyPort, c, ctx.durationSec, headers);
         const requests = result.requests || result.rps * ((performance.now() - t0) / 1000);
         const cpu1 = serversCpuMs(pids);
         row.load[c] = result;
@@ -128,6 +154,7 @@ export const scenario: BenchScenario = {
       ] as const) {
         await generate(path, port, 50, WARM_UP_SEC);
       }
+      await generate('/range', veilPort, 50, WARM_UP_SEC, { Range: RANGE });
 
       const rows: Row[] = [
         { name: 'direct to origin', load: {}, cpuUs: {} },
@@ -135,6 +162,7 @@ export const scenario: BenchScenario = {
         { name: 'Veil, cache miss', load: {}, cpuUs: {} },
         { name: 'direct to static-file origin', load: {}, cpuUs: {} },
         { name: 'Veil, cache hit (static file)', load: {}, cpuUs: {} },
+        { name: `Veil, Range hit (${RANGE})`, load: {}, cpuUs: {} },
       ];
       for (const c of CONCURRENCY) {
         ctx.log(`c=${c}: direct, hits, misses`);
@@ -152,6 +180,11 @@ export const scenario: BenchScenario = {
         if (staticUpstream > 1) {
           notes.push(`c=${c}: the origin answered ${staticUpstream} requests during the static cache-hit run.`);
         }
+        const rangeBefore = await originCount(origin);
+        await load(rows[5]!, '/range', veilPort, c, { Range: RANGE });
+        const rangeUpstream = (await originCount(origin)) - rangeBefore;
+        if (rangeUpstream > 1)
+          notes.push(`c=${c}: the origin answered ${rangeUpstream} requests during the Range run.`);
         for (const r of rows) {
           const l = r.load[c];
           // a figure made of failures is no figure: say so next to it
@@ -182,7 +215,21 @@ export const scenario: BenchScenario = {
           ...CONCURRENCY.map((c) => withRatio(r.cpuUs[c] ?? null, baseOf(r).cpuUs[c] ?? null, (v) => v.toFixed(0))),
         ]),
       };
-      return { tables: [table, cpuTable], data: rows, notes };
+      ctx.log(`stale-while-revalidate: ${SWR_ROUNDS} bursts of ${SWR_CLIENTS} clients`);
+      const swr = await swrBursts(origin, veilPort, notes);
+      const swrTable = {
+        title: `cache: stale-while-revalidate bursts (${SWR_CLIENTS} clients at once on a stale entry, ${SWR_ROUNDS} rounds)`,
+        columns: ['round', 'burst ms', 'p50 ms', 'p99 ms', 'failed', 'origin requests'],
+        rows: swr.map((r, i) => [
+          String(i + 1),
+          r.burstMs.toFixed(1),
+          fmtMs(r.p50Ms),
+          fmtMs(r.p99Ms),
+          String(r.failed),
+          String(r.originRequests),
+        ]),
+      };
+      return { tables: [table, cpuTable, swrTable], data: { rows, swr }, notes };
     } finally {
       for (const s of services.reverse()) await s.stop();
     }
@@ -211,8 +258,10 @@ async function wrk(
   proxyPort: number | null,
   c: number,
   seconds: number,
+  headers: Record<string, string>,
 ): Promise<LoadResult> {
   const args = ['-t', c >= 50 ? '2' : '1', '-c', String(c), '-d', `${seconds}s`, '--latency'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
   if (proxyPort === null) {
     args.push(`http://${origin}${path}`);
   } else {
@@ -224,15 +273,20 @@ async function wrk(
   return parseWrk(await runCommand('wrk', args, (seconds + 60) * 1000));
 }
 
-function get(port: number, path: string, agent: Agent | false): Promise<{ ok: boolean; body: string }> {
+function get(
+  port: number,
+  path: string,
+  agent: Agent | false,
+  headers: Record<string, string> = {},
+): Promise<{ ok: boolean; body: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
       let body = '';
       res.setEncoding('latin1');
       res.on('data', (c: string) => {
         body += c;
       });
-      res.on('end', () => resolve({ ok: res.statusCode === 200, body }));
+      res.on('end', () => resolve({ ok: res.statusCode === 200 || res.statusCode === 206, body }));
       res.on('error', () => resolve({ ok: false, body }));
     });
     req.on('error', () => resolve({ ok: false, body: '' }));
@@ -251,6 +305,7 @@ async function nodeLoad(
   proxyPort: number | null,
   c: number,
   seconds: number,
+  headers: Record<string, string>,
 ): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: c });
   const port = proxyPort ?? Number(origin.split(':')[1]);
@@ -263,7 +318,7 @@ async function nodeLoad(
     Array.from({ length: c }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        if ((await get(port, target, agent)).ok) latencies.push(performance.now() - t0);
+        if ((await get(port, target, agent, headers)).ok) latencies.push(performance.now() - t0);
         else errors++;
       }
     }),
@@ -273,4 +328,54 @@ async function nodeLoad(
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number => latencies[Math.floor((latencies.length - 1) * p)] ?? Number.NaN;
   return { rps: latencies.length / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), errors, non2xx: 0 };
+}
+
+interface SwrRound {
+  burstMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  failed: number;
+  /** Requests the origin answered for the round: one background revalidation is the aim. */
+  originRequests: number;
+}
+
+/**
+ * Stale-while-revalidate under a burst: the entry goes stale, then SWR_CLIENTS clients ask at
+ * once on warm keep-alive connections. Each should get the stored answer without waiting for
+ * the origin, which should see one revalidation per round.
+ */
+async function swrBursts(origin: string, veilPort: number, notes: string[]): Promise<SwrRound[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: SWR_CLIENTS });
+  const target = `http://${origin}/swr`;
+  const rounds: SwrRound[] = [];
+  try {
+    // stores the entry and opens every connection the bursts will use
+    await Promise.all(Array.from({ length: SWR_CLIENTS }, () => get(veilPort, `http://${origin}/hit`, agent)));
+    await get(veilPort, target, agent);
+    for (let round = 0; round < SWR_ROUNDS; round++) {
+      await new Promise((r) => setTimeout(r, 1200));
+      const before = await originCount(origin);
+      const latencies: number[] = [];
+      let failed = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: SWR_CLIENTS }, async () => {
+          const t = performance.now();
+          if ((await get(veilPort, target, agent)).ok) latencies.push(performance.now() - t);
+          else failed++;
+        }),
+      );
+      const burstMs = performance.now() - t0;
+      // the revalidation runs after the first answer and takes the origin 100 ms: let it land
+      await new Promise((r) => setTimeout(r, 300));
+      const originRequests = (await originCount(origin)) - before;
+      latencies.sort((a, b) => a - b);
+      const pct = (p: number): number => latencies[Math.floor((latencies.length - 1) * p)] ?? Number.NaN;
+      rounds.push({ burstMs, p50Ms: pct(0.5), p99Ms: pct(0.99), failed, originRequests });
+      if (originRequests !== 1) notes.push(`swr round ${round + 1}: the origin answered ${originRequests} requests.`);
+    }
+  } finally {
+    agent.destroy();
+  }
+  return rounds;
 }

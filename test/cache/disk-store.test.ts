@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDiskStore } from '../../proxy-core/src/cache/disk-store.js';
+import { sha256 } from '../../proxy-core/src/cache/entry-file.js';
 import type { CacheStore } from '../../proxy-core/src/cache/stored-entry.js';
 import { type Origin, send, startOrigin, startVeil, type Veil, viaVeil } from './cache-harness.js';
 
@@ -60,6 +61,19 @@ describe('disk store', () => {
     expect(after.record.cache).toBe('hit');
     expect(after.body).toBe(first.body);
     expect(origin.hits).toBe(1);
+  });
+
+  it('drops the entries an older Veil wrote (format 1) at start instead of misreading them', async () => {
+    const body = Buffer.from('old body');
+    const head = {
+      v: 1,
+      sha256: sha256(body),
+      entry: { key: 'http://x/', url: 'http://x/', bodyLength: body.length, headers: [] },
+    };
+    await writeFile(join(dir, 'old.entry'), Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), body]));
+    store = await openDiskStore(dir, 1024 * 1024);
+    expect(store.entries).toBe(0);
+    expect(await entryFiles()).toEqual([]);
   });
 
   it('collapses concurrent misses while the entry is still being written to disk', async () => {
@@ -140,7 +154,7 @@ describe('disk store', () => {
       for (let i = 0; ; i++) {
         const body = Buffer.alloc(4 * 1024 * 1024, i % 251);
         const entry = { key: 'http://x/' + i, url: 'http://x/' + i, host: 'x', vary: [], status: 200,
-          statusMessage: 'OK', headers: ['X-I', String(i)], policy: { v: 1 }, bodyLength: body.length, storedAt: i };
+          statusMessage: 'OK', headers: ['X-I', String(i)], requestTime: i, responseTime: i, bodyLength: body.length, storedAt: i };
         await store.put(entry, body);
         process.stdout.write('stored ' + i + '\\n');
       }`;

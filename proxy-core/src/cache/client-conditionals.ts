@@ -1,4 +1,5 @@
 import { getHeader, type HeaderList } from '../proxy/header-list.js';
+import { parseHttpDate } from './http-date.js';
 
 /** The validators a client sent (If-None-Match, If-Modified-Since), read before Veil adds its own. */
 export interface ClientConditionals {
@@ -32,9 +33,10 @@ export function notModified(c: ClientConditionals, served: HeaderList): boolean 
     return c.ifNoneMatch.split(',').some((t) => weak(t) === want);
   }
   if (c.ifModifiedSince !== undefined) {
-    const since = Date.parse(c.ifModifiedSince);
-    const modified = Date.parse(getHeader(served, 'last-modified') ?? '');
-    return Number.isFinite(since) && Number.isFinite(modified) && modified <= since;
+    // §13.1.3: an If-Modified-Since that is not a valid HTTP-date is ignored
+    const since = parseHttpDate(c.ifModifiedSince);
+    const modified = parseHttpDate(getHeader(served, 'last-modified'));
+    return since !== null && modified !== null && modified <= since;
   }
   return false;
 }

@@ -62,7 +62,14 @@ export async function openDiskStore(dir: string, maxBytes: number): Promise<Cach
 
   async function store(entry: StoredEntry, body: Buffer): Promise<void> {
     const file = `${sha256(entry.key).slice(0, 40)}-${Date.now().toString(36)}-${(++seq).toString(36)}${SUFFIX}`;
-    await writeEntryFile(join(dir, file), entry, body);
+    try {
+      await writeEntryFile(join(dir, file), entry, body);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // the directory was deleted under Veil: make it again, and the cache carries on
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeEntryFile(join(dir, file), entry, body);
+    }
     await syncDir(dir);
     if (closed) return;
     index.set({ entry, file });

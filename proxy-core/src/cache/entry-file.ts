@@ -10,7 +10,8 @@ import type { StoredEntry } from './stored-entry.js';
  * The length and checksum catch what the file system still gets wrong (a torn or truncated file).
  */
 interface EntryHead {
-  v: 1;
+  /** 2 since Veil's own RFC 9111 code replaced http-cache-semantics' state; version 1 files are dropped at start. */
+  v: 2;
   sha256: string;
   entry: StoredEntry;
 }
@@ -24,7 +25,7 @@ export function sha256(data: Buffer | string): string {
 
 /** Writes an entry atomically and durably. */
 export async function writeEntryFile(path: string, entry: StoredEntry, body: Buffer): Promise<void> {
-  const head: EntryHead = { v: 1, sha256: sha256(body), entry };
+  const head: EntryHead = { v: 2, sha256: sha256(body), entry };
   const data = Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), body]);
   await writeFileAtomic(path, data, { mode: 0o600 });
 }
@@ -80,9 +81,12 @@ export async function readEntryFile(path: string): Promise<{ entry: StoredEntry;
 function parseHead(line: string): EntryHead | null {
   try {
     const head = JSON.parse(line) as EntryHead;
-    if (head.v !== 1 || typeof head.sha256 !== 'string' || typeof head.entry?.key !== 'string') return null;
+    if (head.v !== 2 || typeof head.sha256 !== 'string' || typeof head.entry?.key !== 'string') return null;
     if (!Number.isInteger(head.entry.bodyLength) || head.entry.bodyLength < 0) return null;
     if (!Array.isArray(head.entry.headers) || typeof head.entry.url !== 'string') return null;
+    if (!Number.isFinite(head.entry.requestTime) || !Number.isFinite(head.entry.responseTime)) return null;
+    const span = head.entry.span;
+    if (span !== undefined && !(Number.isInteger(span.start) && Number.isInteger(span.total))) return null;
     return head;
   } catch {
     return null;

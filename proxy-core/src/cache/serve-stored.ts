@@ -2,6 +2,7 @@ import type { CacheExchange } from '../proxy/exchange-cache.js';
 import type { CacheResult } from '../proxy/exchange-record.js';
 import { type HeaderList, removeHeader } from '../proxy/header-list.js';
 import { type ClientConditionals, hasConditionals, notModified } from './client-conditionals.js';
+import type { StoredAnswer } from './range-answer.js';
 import type { StoredEntry } from './stored-entry.js';
 
 // RFC 9110 §15.4.5: what a 304 carries (the representation's metadata stays with the client's copy).
@@ -19,7 +20,8 @@ const NOT_MODIFIED_FIELDS = new Set([
 /**
  * Answers the client from a stored entry: `served` (the entry's headers as of now, with Age and
  * Content-Length; shared, never changed here) passed through this request's response policy,
- * then a 304 when the client's validators match, else the body. Returns the body bytes sent.
+ * then a 304 when the client's validators match (RFC 9110 §13.2.2 puts them before Range), else
+ * `part` (a 206 or 416 for a Range) or the whole body. Returns the body bytes sent.
  */
 export function serveStored(
   ex: CacheExchange,
@@ -28,6 +30,7 @@ export function serveStored(
   body: Buffer,
   result: CacheResult,
   conditionals: ClientConditionals,
+  part?: StoredAnswer,
 ): number {
   const { req, res, rec, facts } = ex;
   req.resume();
@@ -37,9 +40,14 @@ export function serveStored(
   }
   let status = entry.status;
   let headers = served;
+  let content = body;
   if (hasConditionals(conditionals) && notModified(conditionals, headers)) {
     status = 304;
     headers = onlyNotModifiedFields(headers);
+  } else if (part) {
+    status = part.status;
+    headers = part.headers;
+    content = part.body;
   }
   if (ex.policy.rewriteResponse) {
     // the policy edits in place: it gets this request's own copy
@@ -52,17 +60,17 @@ export function serveStored(
   rec.responseHeaders = entry.headers;
   rec.forwardedResponseHeaders = headers;
   rec.markFirstByte();
-  if (sendBody) rec.bytesDown = body.length;
+  if (sendBody) rec.bytesDown = content.length;
   // a response emits 'close' after 'finish' and when its client leaves early: one listener sees both
   res.once('close', () => rec.finish());
   try {
-    res.writeHead(status, entry.statusMessage || undefined, headers);
+    res.writeHead(status, status === entry.status ? entry.statusMessage || undefined : undefined, headers);
   } catch (err) {
     ex.fail(err);
     return 0;
   }
-  res.end(sendBody ? body : undefined);
-  return sendBody ? body.length : 0;
+  res.end(sendBody ? content : undefined);
+  return sendBody ? content.length : 0;
 }
 
 function onlyNotModifiedFields(headers: HeaderList): HeaderList {

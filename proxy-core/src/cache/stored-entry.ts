@@ -1,5 +1,4 @@
 import type { HeaderList } from '../proxy/header-list.js';
-import type { PolicyObject } from './cache-policy.js';
 
 /** One stored response (a variant of a URL), without its body. Plain data: it is also the disk index. */
 export interface StoredEntry {
@@ -15,8 +14,12 @@ export interface StoredEntry {
   statusMessage: string;
   /** Response headers as Veil sent them to the client (after the response policy). */
   headers: HeaderList;
-  /** http-cache-semantics state (`CachePolicy#toObject()`). */
-  policy: PolicyObject;
+  /** Epoch ms when Veil sent the request this response answers (RFC 9111 §4.2.3 request_time). */
+  requestTime: number;
+  /** Epoch ms when the response arrived (§4.2.3 response_time). */
+  responseTime: number;
+  /** A stored 206 (§3.3): where its bytes sit in the whole representation of `total` bytes. */
+  span?: { start: number; total: number };
   bodyLength: number;
   /** Epoch ms when stored (the newest of two copies wins after a restart). */
   storedAt: number;

@@ -48,6 +48,12 @@ export interface CacheExchange {
    * answer the client itself ('answered'), e.g. with a stored copy under stale-if-error.
    */
   forward(tap?: ResponseTap, onFailure?: FailureTap): void;
+  /**
+   * Sends `forwarded` upstream once more for the cache alone, after the client was answered
+   * (a stale-while-revalidate revalidation): the response goes only to `tap`, nothing of it
+   * reaches this exchange's client, and it has a traffic record of its own.
+   */
+  background(tap: ResponseTap, onFailure: FailureTap): void;
   /** Answers through the engine's one failure path. */
   fail(err: unknown): void;
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineContext } from './engine-context.js';
 import { sendBlocked, sendError } from './exchange-answers.js';
 import type { FailureTap, ResponseTap } from './exchange-cache.js';
@@ -66,7 +66,28 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
         }
       };
       const fail = (err: unknown): void => sendError(ctx, res, rec, err);
-      cache.handle({ req, res, rec, facts, policy, forwarded, forward, fail });
+      const background = (tap: ResponseTap, onFailure: FailureTap): void => {
+        // a response object no client reads: the engine's answer paths stay as they are
+        const bg = recorderFor(ctx, 'http', req);
+        bg.host = host;
+        bg.forwardedRequestHeaders = forwarded;
+        const sink = new ServerResponse(req);
+        const tapped: ResponseTap = (status, message, list, body) => {
+          bg.status = status;
+          bg.finish();
+          return tap(status, message, list, body);
+        };
+        try {
+          sendUpstream(ctx, req, sink, bg, facts, forwarded, false, tapped, (err) => {
+            bg.finish();
+            return onFailure(err);
+          });
+        } catch (err) {
+          bg.finish();
+          onFailure(err);
+        }
+      };
+      cache.handle({ req, res, rec, facts, policy, forwarded, forward, background, fail });
       return;
     }
     sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody);
