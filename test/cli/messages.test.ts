@@ -154,7 +154,7 @@ describe('veil serve says where a problem came from', () => {
     const listening = lines.findIndex((l) => l.startsWith('Veil listening on'));
     expect(lines.slice(0, listening)).toEqual([
       'veil: warning: Settings file: proxy.port is invalid (Port must be a whole number from 0 to 65535); using the default, 8899.',
-      'veil: warning: Settings file: cache.maxSizeMb is invalid (Cache size (MB) must be a number from 0 to 65536); using the default, 256.',
+      'veil: warning: Settings file: cache.maxSizeMb is invalid (Cache size limit (MB) must be a number from 0 to 65536); using the default, 256.',
       expect.stringMatching(
         /^veil: info: Every other setting in .*half-bad\.json is in use; the file as it was is kept as .*half-bad\.json\.corrupt-/,
       ),
