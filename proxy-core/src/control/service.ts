@@ -19,8 +19,12 @@ import {
   type VeilApi,
   type VeilEvents,
 } from './contract.js';
+
+export { InvalidOverridesError } from './listen-failure.js';
+
 import type { CommandHandler, EventSource, Feature, FeatureFactory, ServiceHost, SubscribeOptions } from './feature.js';
 import { builtInFeatures } from './features/index.js';
+import { InvalidOverridesError, listenFailure } from './listen-failure.js';
 import { mergeSettings, validateSettings } from './settings-merge.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
 import type { SettingsStore } from './settings-store.js';
@@ -51,14 +55,6 @@ export interface VeilService extends VeilApi {
     listener: (payload: VeilEvents[E]) => void,
     options?: SubscribeOptions,
   ): () => void;
-}
-
-/** This run's flags make the settings invalid (e.g. --listen 0.0.0.0 with no allowed clients). */
-export class InvalidOverridesError extends Error {
-  constructor(readonly errors: FieldError[]) {
-    super(`Invalid option: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-    this.name = 'InvalidOverridesError';
-  }
 }
 
 /** Creates the service. Nothing runs until `start()`. */
@@ -335,31 +331,6 @@ export function createService(options: ServiceOptions): VeilService {
     fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
     for (const f of features) f.attach?.(fresh);
     return null;
-  }
-
-  /** A bind failure as the field it belongs to, in words that say what to do. */
-  function listenFailure(err: NodeJS.ErrnoException, p: Settings['proxy']): FieldError {
-    const where = p.listen.includes(':') ? `[${p.listen}]` : p.listen;
-    switch (err.code) {
-      case 'EADDRINUSE':
-        return {
-          path: 'proxy.port',
-          message: `Port ${p.port} on ${where} is already in use by another program. Choose another port (0 picks a free one).`,
-        };
-      case 'EACCES':
-        return {
-          path: 'proxy.port',
-          message: `Not allowed to listen on port ${p.port}: ports below 1024 need administrator rights. Choose one from 1024 to 65535.`,
-        };
-      case 'EADDRNOTAVAIL':
-      case 'ENOTFOUND':
-        return {
-          path: 'proxy.listen',
-          message: `${p.listen} is not an address of this computer. Use 127.0.0.1, or an address this machine has.`,
-        };
-      default:
-        return { path: 'proxy.listen', message: `Cannot listen on ${where}:${p.port}: ${err.message}` };
-    }
   }
 
   async function stopProxy(): Promise<void> {
