@@ -1,17 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { protocol } from 'electron';
+import type { ShellElectron } from './electron-surface.js';
 import { APP_HOST, APP_SCHEME, assetPath, CONTENT_SECURITY_POLICY, mimeFor } from './security-policy.js';
 
 /** Must run before `ready`: makes `veil-app:` a standard, secure origin. */
-export function registerAppScheme(): void {
+export function registerAppScheme(protocol: ShellElectron['protocol']): void {
   protocol.registerSchemesAsPrivileged([
     { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
   ]);
 }
 
 /** Serves the built renderer from `root` at `veil-app://ui/`, every response with the CSP and nosniff. */
-export function serveRenderer(root: string): void {
+export function serveRenderer(protocol: ShellElectron['protocol'], root: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     const file = url.host === APP_HOST ? assetPath(root, url.pathname, sep) : null;

@@ -1,7 +1,15 @@
-import { type IpcMainEvent, type IpcMainInvokeEvent, ipcMain, type WebContents } from 'electron';
+import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { EventName, VeilApi } from '../proxy-core/src/control/contract.js';
 import { IPC } from './bridge-types.js';
 import { createIpcHandlers, type IpcSender, type SenderCheck } from './ipc-handlers.js';
+
+/** The part of ipcMain the shell uses (Electron's `on` returns `this`, which a stand-in cannot be). */
+export interface IpcSurface {
+  ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'> & {
+    on(channel: string, listener: (event: IpcMainEvent, ...args: unknown[]) => void): unknown;
+    removeAllListeners(channel: string): unknown;
+  };
+}
 
 function senderOf(event: IpcMainEvent | IpcMainInvokeEvent): IpcSender {
   const frame = event.senderFrame;
@@ -20,7 +28,7 @@ function senderOf(event: IpcMainEvent | IpcMainInvokeEvent): IpcSender {
  * Binds the contract to ipcMain. The only place in the app that touches ipcMain: each channel
  * goes through the one secured wrapper (sender frame check, then the contract's schema).
  */
-export function registerIpc(api: VeilApi, isTrusted: SenderCheck): () => void {
+export function registerIpc({ ipcMain }: IpcSurface, api: VeilApi, isTrusted: SenderCheck): () => void {
   const handlers = createIpcHandlers(api, isTrusted);
   const watched = new Set<number>();
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { Menu, nativeImage, Tray } from 'electron';
 import type { Status } from '../proxy-core/src/control/contract.js';
 import type { VeilService } from '../proxy-core/src/control/service.js';
+import type { MenuSurface, ShellElectron, TraySurface } from './electron-surface.js';
 import {
   type TrayAction,
   type TrayIconState,
@@ -12,6 +12,7 @@ import {
 } from './tray-menu.js';
 
 export interface TrayOptions {
+  electron: Pick<ShellElectron, 'Tray' | 'Menu'>;
   service: VeilService;
   /** Folder with tray-{on,off,error}.png (and @2x, and *Template.png for macOS). */
   iconDir: string;
@@ -19,6 +20,8 @@ export interface TrayOptions {
   quit(): void;
   /** A tray action failed (e.g. the system proxy could not be set). */
   onError(message: string): void;
+  /** macOS: template icons, which the OS tints for the menu bar. */
+  mac: boolean;
 }
 
 /** Runs one menu action against the contract. */
@@ -45,21 +48,18 @@ async function perform(service: VeilService, action: TrayAction): Promise<void> 
 export function createVeilTray(o: TrayOptions): {
   refresh(): Promise<void>;
   destroy(): void;
-  readonly tray: Tray;
+  readonly tray: TraySurface;
   /** The menu shown now (null before the first status). */
-  menu(): Menu | null;
+  menu(): MenuSurface | null;
 } {
-  const mac = process.platform === 'darwin';
-  const icon = (state: TrayIconState) => {
-    const img = nativeImage.createFromPath(join(o.iconDir, mac ? `tray-${state}Template.png` : `tray-${state}.png`));
-    if (mac) img.setTemplateImage(true);
-    return img;
-  };
+  const { Tray, Menu } = o.electron;
+  // A path, not a NativeImage: Electron picks the @2x file itself and marks `*Template.png` as a template image.
+  const icon = (state: TrayIconState) => join(o.iconDir, o.mac ? `tray-${state}Template.png` : `tray-${state}.png`);
   const tray = new Tray(icon('off'));
   tray.setToolTip('Veil');
   let shownState: TrayIconState = 'off';
   let menuKey = '';
-  let menu: Menu | null = null;
+  let menu: MenuSurface | null = null;
 
   const act = (action: TrayAction) => {
     if (action.kind === 'open') return o.openWindow();

@@ -2,6 +2,7 @@ import type { Feature, ServiceHost } from '../../proxy-core/src/control/feature.
 import { createBlocklistFeature } from '../../proxy-core/src/control/features/blocklist-feature.js';
 import { defaultSettings, type Settings } from '../../proxy-core/src/control/settings-schema.js';
 import { parseAuthority } from '../../proxy-core/src/proxy/connect-tunnel.js';
+import { DestinationGuard } from '../../proxy-core/src/proxy/destination-guard.js';
 import type { ExchangePolicy, RequestFacts } from '../../proxy-core/src/proxy/exchange-policy.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -60,6 +61,7 @@ export async function blocklistFeatureFor(
     emit: () => undefined,
     notify: () => undefined,
     proxy: () => null,
+    destinationGuard: new DestinationGuard(),
     statusChanged: () => undefined,
     refreshPolicy: () => undefined,
     dataDir,

@@ -1,7 +1,7 @@
 /**
  * The bench origin, run as its own process so it does not share an event loop with the
  * proxy under test. It speaks just enough HTTP/1.1 to be fast: `/small` gets a canned
- * 13-byte answer, `/big` streams BIG_MB megabytes with backpressure. Usage: PORT [BIG_MB]
+ * 13-byte answer, `/big` streams BIG_MB megabytes with backpressure. Usage: PORT [BIG_MB [HOST]]
  */
 import { createServer, type Socket } from 'node:net';
 
@@ -56,7 +56,7 @@ const server = createServer({ noDelay: true }, (socket) => {
     drainRequests();
   });
 });
-server.listen(port, '127.0.0.1', () => {
+server.listen(port, process.argv[4] ?? '127.0.0.1', () => {
   const addr = server.address() as { port: number };
   process.stdout.write(`origin listening on ${addr.port}\n`);
 });

@@ -44,15 +44,25 @@ export async function wrkLoad(opts: {
   proxyPort: number | null;
   connections: number;
   durationSec: number;
+  /** The proxy's address (default 127.0.0.1). */
+  proxyHost?: string;
+  /** Runs wrk under this command, e.g. `ip netns exec NS` for a client in a network namespace. */
+  prefix?: string[];
+  /** The path to load (default /small). */
+  path?: string;
 }): Promise<LoadResult> {
   const threads = opts.connections >= 50 ? 2 : 1;
   const args = ['-t', String(threads), '-c', String(opts.connections), '-d', `${opts.durationSec}s`, '--latency'];
   if (opts.proxyPort === null) {
-    args.push(`http://${opts.origin}/small`);
+    args.push(`http://${opts.origin}${opts.path ?? '/small'}`);
   } else {
     const script = join(opts.dir, `absolute-${opts.origin.replace(/[^0-9]/g, '')}.lua`);
-    writeFileSync(script, `wrk.path = "http://${opts.origin}/small"\nwrk.headers["Host"] = "${opts.origin}"\n`);
-    args.push('-s', script, `http://127.0.0.1:${opts.proxyPort}`);
+    writeFileSync(
+      script,
+      `wrk.path = "http://${opts.origin}${opts.path ?? '/small'}"\nwrk.headers["Host"] = "${opts.origin}"\n`,
+    );
+    args.push('-s', script, `http://${opts.proxyHost ?? '127.0.0.1'}:${opts.proxyPort}`);
   }
-  return parseWrk(await runCommand('wrk', args, (opts.durationSec + 60) * 1000));
+  const [command, ...rest] = [...(opts.prefix ?? []), 'wrk', ...args];
+  return parseWrk(await runCommand(command!, rest, (opts.durationSec + 60) * 1000));
 }

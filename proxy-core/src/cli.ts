@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { blocklistCommand } from './cli/blocklist-command.js';
+import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
 import { serveCommand } from './cli/serve-command.js';
+import { transparentCommand } from './cli/transparent-command.js';
 import { uiUrlCommand } from './cli/ui-url-command.js';
 import { CommandError } from './control/contract.js';
 
@@ -12,6 +14,8 @@ Usage: veil <command> [options]
 Commands:
   serve        Run the proxy headless (veil serve --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
+  ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
+  transparent  Firewall rules for a transparent gateway (veil transparent --help)
   ui-url       Print the web UI's address with its token (veil ui-url --help)
 
 Options:
@@ -24,6 +28,8 @@ type Command = (argv: string[]) => Promise<void>;
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   blocklist: blocklistCommand,
+  ca: (argv) => caCommand(argv),
+  transparent: (argv) => transparentCommand(argv),
   'ui-url': uiUrlCommand,
 };
 

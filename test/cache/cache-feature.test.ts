@@ -107,7 +107,7 @@ describe('the cache feature in the service', () => {
   it('does not store Set-Cookie responses when Veil listens beyond loopback', async () => {
     await cookieOrigin();
     const { port } = await startService({
-      proxy: { port: 0, listen: '0.0.0.0', allowedClients: ['127.0.0.1/32'], allowPrivateDestinations: true },
+      proxy: { port: 0, listen: '0.0.0.0', allowedClients: ['127.0.0.1/32'], allowLoopbackAndLinkLocal: true },
     });
     for (let i = 0; i < 2; i++) {
       await send(port, `${origin.base}/cookie`);

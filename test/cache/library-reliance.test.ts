@@ -36,9 +36,9 @@ describe('what the cache relies on from http-cache-semantics', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('stays pinned to the exact version installed, so an upgrade is a visible change', () => {
-    const pinned = json('package.json').dependencies['http-cache-semantics'];
-    const installed = json('node_modules/http-cache-semantics/package.json').version;
-    expect(pinned).toBe(installed);
+  it('is no dependency of Veil any more, so nothing can pick it up again by accident', () => {
+    const pkg = json('package.json') as PackageJson & { devDependencies: Record<string, string> };
+    expect(pkg.dependencies['http-cache-semantics']).toBeUndefined();
+    expect(pkg.devDependencies['@types/http-cache-semantics']).toBeUndefined();
   });
 });

@@ -19,7 +19,7 @@ export const test = base.extend<Fixtures>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright's fixture signature
   veil: async ({}, use) => {
     // The echo origin lives on loopback, which Veil refuses by default (SSRF guard).
-    const veil = await startVeil({ proxy: { allowPrivateDestinations: true } });
+    const veil = await startVeil({ proxy: { allowLoopbackAndLinkLocal: true } });
     await use(veil);
     await veil.stop();
   },

@@ -1,33 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { _electron, type ElectronApplication, expect, type Page, test } from '@playwright/test';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ElectronApplication, expect, type Page, test } from '@playwright/test';
 import type { VeilDesktopApi } from '../../electron/bridge-types.js';
 import { commandArgs, eventNames } from '../../proxy-core/src/control/contract.js';
+import { binary, freshHome, launchVeil, ROOT, SKIP_REASON, type VeilProbes, veilEnv } from './electron-launch.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-
-/**
- * The Electron binary, or null when node_modules/electron has no downloaded build (as on offline
- * machines). Read from path.txt like electron's index.js, without requiring it: requiring it
- * starts a download.
- */
-function electronBinary(): string | null {
-  try {
-    const dir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-    const rel = readFileSync(join(dir, 'path.txt'), 'utf8').trim();
-    const path = join(dir, 'dist', rel);
-    return existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
-
-const binary = electronBinary();
-const SKIP_REASON =
-  'the Electron binary is absent (node_modules/electron was installed without its download); ' +
-  'on a machine with internet, `node node_modules/electron/install.js` fetches it';
 if (!binary) console.log(`[electron suite] skipped: ${SKIP_REASON}`);
 
 type VeilWindow = { veil: VeilDesktopApi };
@@ -40,17 +17,8 @@ test.describe('desktop app (Playwright _electron)', () => {
   let home: string;
 
   test.beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'veil-electron-'));
-    mkdirSync(join(home, 'veil'), { recursive: true });
-    writeFileSync(join(home, 'veil', 'config.json'), JSON.stringify({ proxy: { port: 0 } }));
-    app = await _electron.launch({
-      executablePath: binary!,
-      args: [ROOT, '--show'],
-      env: { ...process.env, XDG_CONFIG_HOME: home, VEIL_SYSTEM_PROXY: 'none', VEIL_E2E: '1' } as Record<
-        string,
-        string
-      >,
-    });
+    home = freshHome();
+    app = await launchVeil(veilEnv(home));
     page = await app.firstWindow();
   });
 
@@ -138,8 +106,7 @@ test.describe('desktop app (Playwright _electron)', () => {
 
   test('the tray exists with its menu', async () => {
     const tray = await app.evaluate(() => {
-      const probe = (globalThis as unknown as { veilE2E: { trayAlive(): boolean; trayMenuLabels(): string[] } })
-        .veilE2E;
+      const probe = (globalThis as unknown as { veilE2E: VeilProbes }).veilE2E;
       return { alive: probe.trayAlive(), labels: probe.trayMenuLabels() };
     });
     expect(tray.alive).toBe(true);

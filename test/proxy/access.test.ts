@@ -35,7 +35,7 @@ describe('access rules', () => {
     const access = new AccessControl({
       listenHost: '0.0.0.0',
       allowedClients: ['192.168.1.0/24', 'fd00::/8'],
-      allowPrivateDestinations: false,
+      allowLoopbackAndLinkLocal: false,
     });
     expect(refusal(() => access.checkClient('192.168.1.7', undefined))).toBeUndefined();
     expect(refusal(() => access.checkClient('::ffff:192.168.1.7', undefined))).toBeUndefined();
@@ -47,7 +47,7 @@ describe('access rules', () => {
   });
 
   it('with no allow-list an exposed proxy serves loopback clients only', () => {
-    const access = new AccessControl({ listenHost: '0.0.0.0', allowedClients: [], allowPrivateDestinations: false });
+    const access = new AccessControl({ listenHost: '0.0.0.0', allowedClients: [], allowLoopbackAndLinkLocal: false });
     expect(refusal(() => access.checkClient('127.0.0.1', undefined))).toBeUndefined();
     expect(refusal(() => access.checkClient('192.168.1.7', undefined))?.status).toBe(403);
   });
@@ -56,7 +56,7 @@ describe('access rules', () => {
     const access = new AccessControl({
       listenHost: '127.0.0.1',
       allowedClients: [],
-      allowPrivateDestinations: false,
+      allowLoopbackAndLinkLocal: false,
       proxyAuth: 'alice:s3cret',
     });
     const missing = refusal(() => access.checkClient('127.0.0.1', undefined));
@@ -142,7 +142,7 @@ describe('an exposed proxy', () => {
       host: '0.0.0.0',
       proxyAuth: 'alice:s3cret',
       lookup: toLoopback,
-      allowPrivateDestinations: true,
+      allowLoopbackAndLinkLocal: true,
     });
     try {
       const { stdout } = await run('curl', [

@@ -61,7 +61,7 @@ describe('reconfigure() on an exposed engine', () => {
     expect(origin.seen).toEqual([]);
 
     // the direct route's DNS guard follows the new rule, not the one the engine was built with
-    proxy.engine.reconfigure({ allowPrivateDestinations: true });
+    proxy.engine.reconfigure({ allowLoopbackAndLinkLocal: true });
     expect(await get(url)).toBe(200);
     expect(origin.seen.map((s) => s.url)).toEqual(['/x']);
 
@@ -74,7 +74,7 @@ describe('reconfigure() on an exposed engine', () => {
 
     // a bad client range is refused and leaves the rules as they were
     expect(() =>
-      proxy!.engine.reconfigure({ allowedClients: ['not-a-cidr'], allowPrivateDestinations: false }),
+      proxy!.engine.reconfigure({ allowedClients: ['not-a-cidr'], allowLoopbackAndLinkLocal: false }),
     ).toThrow(/not an IP address/);
     expect(await get(url)).toBe(200);
   });

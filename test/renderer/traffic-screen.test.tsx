@@ -151,6 +151,23 @@ describe('Traffic', () => {
     expect(details().textContent).toContain('Uniform: every user of this profile sends this same string');
   });
 
+  it('marks a transparent exchange, names its original destination and says a Host mismatch in words', async () => {
+    const plain = makeRecord({ host: 'plain.test' });
+    const forged = makeRecord({
+      host: 'forged.test',
+      via: 'transparent',
+      originalDestination: '203.0.113.10:80',
+      hostMismatch: true,
+    });
+    await renderApp(new FakeBridge({ ...base, 'traffic.snapshot': { records: [plain, forged], total: 2 } }), 'Traffic');
+    expect(rows()[0]!.textContent).not.toContain('transparent');
+    expect(rows()[1]!.textContent).toContain('transparent');
+    fireEvent.click(rows()[1]!);
+    const details = screen.getByRole('complementary', { name: 'Exchange details' });
+    expect(details.textContent).toContain('transparent (to 203.0.113.10:80)');
+    expect(details.textContent).toContain('does not resolve to the address the client connected to');
+  });
+
   it('pauses the live feed and clears the table', async () => {
     const bridge = new FakeBridge({
       ...base,

@@ -2,6 +2,7 @@ import dns from 'node:dns';
 import { describe, expect, it } from 'vitest';
 import { buildRoutes } from '../../proxy-core/src/control/features/routing-feature.js';
 import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js';
+import { DestinationGuard } from '../../proxy-core/src/proxy/destination-guard.js';
 import type { RequestFacts } from '../../proxy-core/src/proxy/exchange-policy.js';
 import { createSocksUpstream } from '../../proxy-core/src/proxy/socks-upstream.js';
 import { parseUpstreamUrl } from '../../proxy-core/src/proxy/upstream-url.js';
@@ -155,8 +156,10 @@ describe('no DNS lookup for the target through SOCKS', () => {
     cleanups.push(() => socks.stop());
     const settings = defaultSettings();
     const upstream = { ...settings.upstream, default: `socks5://127.0.0.1:${socks.port}`, localDns: true };
-    const exposed = { ...settings.proxy, listen: '0.0.0.0', allowedClients: ['10.0.0.0/8'] };
-    const routes = buildRoutes(upstream, exposed);
+    // what an exposed engine (0.0.0.0, loopback destinations not allowed) tells the shared guard
+    const guard = new DestinationGuard();
+    guard.hold({}, true);
+    const routes = buildRoutes(upstream, guard);
     const route = routes.router({ host: 'localhost', port: h.origin.port } as RequestFacts);
     const refused = await route.connect('localhost', h.origin.port, 5000).catch((e: Error & { code?: string }) => e);
     for (const u of routes.upstreams) u.close();

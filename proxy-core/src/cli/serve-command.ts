@@ -7,14 +7,19 @@ import { defaultConfigPath } from '../config-paths.js';
 import type { FieldError } from '../control/contract.js';
 import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
 import { builtInFeatures } from '../control/features/index.js';
+import { inspectionFeature, inspectionFeatureWith } from '../control/features/inspection-feature.js';
 import { createService, InvalidOverridesError, type VeilService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import { DEFAULT_UI_PORT, liveToken, readUiAccess, writeUiAccess } from '../control/ui-access.js';
 import type { UiServer } from '../control/ui-server.js';
 import { isLoopbackHost } from '../proxy/access-control.js';
+import { hostPattern } from '../proxy/host-pattern-schema.js';
 import { isListenAddress } from '../proxy/proxy-settings.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import type { RunInspection } from '../tls/create-inspector.js';
+import { readExtraCa } from '../tls/origin-trust.js';
+import { conntrackAvailable } from '../transparent/original-destination.js';
 import { runListEntries } from './blocklist-command.js';
 import { CliError } from './cli-error.js';
 
@@ -28,9 +33,15 @@ export const SERVE_USAGE = `Usage: veil serve [options]
                         exposes Veil to the network and needs --allow-client
   --allow-client CIDR   Client range allowed when listening beyond loopback (repeatable)
   --proxy-auth U:P      Require Basic proxy authentication
-  --allow-private-destinations
-                        Let network clients reach loopback and link-local addresses
-  --connect-ports LIST  Ports CONNECT may reach, comma-separated (default 443,8443)
+  --allow-loopback-and-link-local
+                        Let network clients reach this machine's loopback, link-local and
+                        unspecified addresses (--allow-private-destinations is the old name)
+  --connect-ports LIST  Ports CONNECT may reach, comma-separated (default 443,8443,80)
+  --connect-timeout SECONDS
+                        How long to wait to reach an origin or upstream proxy (default 10)
+  --upstream-timeout SECONDS
+                        How long an origin may stay silent, before its first byte or
+                        between two (default 60); 504 when it passes before any answer
   --profile NAME        Privacy profile: strict, standard (default), transparent or a custom id
   --upstream URL        Send everything through socks5://[user:pass@]host:port, socks5h://…
                         or http://[user:pass@]host:port (fails closed when it is down);
@@ -40,9 +51,16 @@ export const SERVE_USAGE = `Usage: veil serve [options]
   --cache-dir DIR       Keep the cache on disk in DIR so it survives restarts (default: memory)
   --system-proxy        Point the system proxy at Veil while it runs (PAC; restored on exit,
                         and by a watchdog or the next start if Veil is killed)
+  --inspect             Inspect HTTPS for this run (inspection.enabled): Veil's CA must be
+                        trusted first (veil ca install)
+  --upstream-ca FILE    Trust this CA (PEM) for origins too, on top of the system's (repeatable)
+  --no-inspect PATTERN  Never inspect host or *.host: tunnel it blind (repeatable; adds to
+                        inspection.exclude)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token;
                         the token is kept in the config directory: \`veil ui-url\` prints the address)
+  --transparent PORT    Also listen for connections a Linux gateway's firewall redirects
+                        (veil transparent rules), on the --listen address, same access rules
   --ui-port N           Port for the web UI (default 8898; 0 picks a free one); implies --ui
   -h, --help            Show this help
 `;
@@ -58,10 +76,20 @@ export interface ServeArgs {
   /** The port came from `--ui-port` (not the default): taken means an error, not another port. */
   uiPortChosen: boolean;
   configChosen: boolean;
+  /** `--no-inspect` patterns and `--upstream-ca` files, added for this run on top of the settings. */
+  inspection: RunInspection;
 }
 
 /** Options that take a value which may be negative: `--port -1` reaches the range check, not parseArgs' "ambiguous". */
-const VALUE_OPTIONS = new Set(['--port', '--ui-port', '--cache-size', '--connect-ports']);
+const VALUE_OPTIONS = new Set([
+  '--port',
+  '--ui-port',
+  '--cache-size',
+  '--connect-ports',
+  '--transparent',
+  '--connect-timeout',
+  '--upstream-timeout',
+]);
 
 function attachNegativeValues(argv: string[]): string[] {
   const out: string[] = [];
@@ -102,7 +130,10 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         listen: { type: 'string' },
         'allow-client': { type: 'string', multiple: true },
         'proxy-auth': { type: 'string' },
+        'allow-loopback-and-link-local': { type: 'boolean' },
         'allow-private-destinations': { type: 'boolean' },
+        'connect-timeout': { type: 'string' },
+        'upstream-timeout': { type: 'string' },
         'connect-ports': { type: 'string' },
         profile: { type: 'string' },
         upstream: { type: 'string' },
@@ -113,6 +144,10 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         'ui-port': { type: 'string' },
         blocklist: { type: 'string', multiple: true },
         'system-proxy': { type: 'boolean' },
+        inspect: { type: 'boolean' },
+        'upstream-ca': { type: 'string', multiple: true },
+        'no-inspect': { type: 'string', multiple: true },
+        transparent: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -140,8 +175,19 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     if (!values['proxy-auth'].includes(':')) throw new CliError('--proxy-auth takes user:password.');
     proxy.proxyAuth = values['proxy-auth'];
   }
-  if (values['allow-private-destinations'] === true) proxy.allowPrivateDestinations = true;
+  if (values['allow-loopback-and-link-local'] === true || values['allow-private-destinations'] === true) {
+    proxy.allowLoopbackAndLinkLocal = true;
+  }
   if (typeof values['connect-ports'] === 'string') proxy.allowedConnectPorts = parsePorts(values['connect-ports']);
+  if (values.transparent !== undefined) {
+    const n = Number(values.transparent);
+    if (!/^\d+$/.test(String(values.transparent)) || n < 1 || n > 65535) {
+      throw new CliError(
+        `--transparent takes the port of the transparent listener (1-65535), not "${values.transparent}".`,
+      );
+    }
+    proxy.transparentPort = n;
+  }
   let uiPort: number | null = values.ui === true ? DEFAULT_UI_PORT : null;
   let uiPortChosen = false;
   if (values['ui-port'] !== undefined) {
@@ -171,9 +217,18 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     }
     overrides.upstream = { default: upstream === 'direct' ? null : upstream };
   }
+  const timeouts: NonNullable<SettingsPatch['timeouts']> = {};
+  if (values['connect-timeout'] !== undefined) {
+    timeouts.connectSeconds = parseSeconds('--connect-timeout', values['connect-timeout'], 600);
+  }
+  if (values['upstream-timeout'] !== undefined) {
+    timeouts.upstreamSeconds = parseSeconds('--upstream-timeout', values['upstream-timeout'], 3600);
+  }
+  if (Object.keys(timeouts).length) overrides.timeouts = timeouts;
   const cache = parseCacheFlags(values);
   if (cache) overrides.cache = cache;
   if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
+  if (values.inspect === true) overrides.inspection = { enabled: true };
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
@@ -182,7 +237,28 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     uiPort,
     uiPortChosen,
     configChosen: typeof values.config === 'string',
+    inspection: parseInspectionFlags(values),
   };
+}
+
+/** `--no-inspect` and `--upstream-ca`, checked the way the settings check them. */
+function parseInspectionFlags(values: Record<string, unknown>): RunInspection {
+  const exclude = (values['no-inspect'] as string[] | undefined) ?? [];
+  for (const p of exclude) {
+    if (!hostPattern.safeParse(p).success) {
+      throw new CliError(`--no-inspect takes a host name like example.com or *.example.com, not "${p}".`);
+    }
+  }
+  const extraCa = ((values['upstream-ca'] as string[] | undefined) ?? []).map((f) => resolve(f));
+  return { exclude, extraCa };
+}
+
+function parseSeconds(flag: string, raw: unknown, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(String(raw)) || n < 1 || n > max) {
+    throw new CliError(`${flag} takes seconds from 1 to ${max}, e.g. ${flag} 30, not "${raw}".`);
+  }
+  return n;
 }
 
 function parsePorts(list: string): number[] {
@@ -232,9 +308,20 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   await mkdir(dataDir, { recursive: true });
   const runLists = await runListEntries(args.blocklists);
-  const features = runLists.length
-    ? builtInFeatures.map((f) => (f === blocklistFeature ? blocklistFeatureWith({ runLists }) : f))
-    : undefined;
+  try {
+    await readExtraCa(args.inspection.extraCa ?? []);
+  } catch (err) {
+    throw new CliError(`--upstream-ca: ${(err as Error).message}`);
+  }
+  const runInspection = (args.inspection.exclude?.length ?? 0) + (args.inspection.extraCa?.length ?? 0) > 0;
+  const features =
+    runLists.length || runInspection
+      ? builtInFeatures.map((f) => {
+          if (f === blocklistFeature && runLists.length) return blocklistFeatureWith({ runLists });
+          if (f === inspectionFeature && runInspection) return inspectionFeatureWith(args.inspection);
+          return f;
+        })
+      : undefined;
   const service = createService({
     store: createFileStore(args.configPath),
     dataDir,
@@ -279,6 +366,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const { host, port } = status.listening;
     const shown = host.includes(':') ? `[${host}]` : host;
     process.stdout.write(`Veil listening on http://${shown}:${port}\n`);
+  }
+  if (status.transparent) {
+    const { host, port } = status.transparent;
+    process.stdout.write(`Veil transparent listener on ${host.includes(':') ? `[${host}]` : host}:${port}\n`);
+    if (!(await conntrackAvailable())) {
+      process.stderr.write(
+        'veil: warning: no conntrack table here (/proc/net/nf_conntrack or the conntrack tool): redirected connections without an SNI name or Host are refused. apt-get install conntrack\n',
+      );
+    }
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
   // not awaited: a silent upstream takes its full timeout, and the proxy is already serving (failing closed)

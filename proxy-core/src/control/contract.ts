@@ -56,6 +56,8 @@ export interface SystemProxyState {
 export interface Status {
   running: boolean;
   listening: { host: string; port: number } | null;
+  /** The transparent listener (`proxy.transparentPort`), when it runs. */
+  transparent?: { host: string; port: number } | null;
   profile: string;
   upstream: { name: string; reachable: boolean | null };
   systemProxy: SystemProxyState;

@@ -1,4 +1,5 @@
 import type { ProxyEngine } from '../proxy/create-proxy.js';
+import type { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { Router } from '../proxy/proxy-options.js';
 import type {
@@ -36,6 +37,8 @@ export interface ServiceHost {
   refreshPolicy(): void;
   /** Directory for Veil's own files (settings, lists, cache, journal). */
   dataDir: string;
+  /** The engine's destination guard, shared by every route a feature builds. */
+  destinationGuard: DestinationGuard;
 }
 
 /**

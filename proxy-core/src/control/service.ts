@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
+import { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
@@ -67,12 +68,16 @@ export function createService(options: ServiceOptions): VeilService {
   /** The proxy settings the running engine was built from. */
   let runningProxy: Settings['proxy'] | null = null;
   let listenError: string | undefined;
+  /** Set by shutdown(): a command still in flight (a tray click just before Quit) must not start the engine again. */
+  let closing = false;
   const notices: Notice[] = [];
   let noticeSeq = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
   const counters = new TrafficCounters();
   // one id sequence for the service's life: a new engine (port change) must not reuse the ids of the last one
   let exchangeSeq = 0;
+  // one destination guard for the engine and every route the routing feature builds
+  const destinationGuard = new DestinationGuard();
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -90,6 +95,7 @@ export function createService(options: ServiceOptions): VeilService {
     },
     refreshPolicy,
     dataDir: options.dataDir,
+    destinationGuard,
   };
   const features: Feature[] = (options.features ?? builtInFeatures).map((make) => make(host));
   const handlers = new Map<string, CommandHandler<CommandName>>();
@@ -231,6 +237,7 @@ export function createService(options: ServiceOptions): VeilService {
   async function applySettings(next: Settings, previous: Settings | null): Promise<void> {
     for (const f of features) await f.applySettings?.(next, previous);
     refreshPolicy();
+    proxy?.setTimeouts(engineTimeouts(next));
   }
 
   function composedPolicy(): ExchangePolicy {
@@ -260,10 +267,14 @@ export function createService(options: ServiceOptions): VeilService {
       port: s.proxy.port,
       host: s.proxy.listen,
       allowedClients: s.proxy.allowedClients,
-      allowPrivateDestinations: s.proxy.allowPrivateDestinations,
+      allowLoopbackAndLinkLocal: s.proxy.allowLoopbackAndLinkLocal,
+      guard: destinationGuard,
+      maxClientShare: s.proxy.maxClientShare,
+      timeouts: { ...options.engine?.timeouts, ...engineTimeouts(s) },
       allowedConnectPorts: s.proxy.allowedConnectPorts,
       allowTrace: s.proxy.allowTrace,
       ...(s.proxy.proxyAuth ? { proxyAuth: s.proxy.proxyAuth } : {}),
+      ...(s.proxy.transparentPort ? { transparent: { port: s.proxy.transparentPort } } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
     };
@@ -277,7 +288,7 @@ export function createService(options: ServiceOptions): VeilService {
    * share one port), and the old address comes back when the new one cannot be bound.
    */
   async function reconcileProxy(next: Settings): Promise<FieldError | null> {
-    if (!next.proxy.enabled) {
+    if (!next.proxy.enabled || closing) {
       if (proxy) await stopProxy();
       listenError = undefined;
       return null;
@@ -293,9 +304,27 @@ export function createService(options: ServiceOptions): VeilService {
         listenError = undefined;
         return null;
       }
-      if (wanted.port === runningAs.port && wanted.listen === runningAs.listen) {
-        const { allowedClients, proxyAuth, allowPrivateDestinations, allowedConnectPorts, allowTrace } = wanted;
-        proxy.reconfigure({ allowedClients, proxyAuth, allowPrivateDestinations, allowedConnectPorts, allowTrace });
+      const sameListeners =
+        wanted.port === runningAs.port &&
+        wanted.listen === runningAs.listen &&
+        wanted.transparentPort === runningAs.transparentPort;
+      if (sameListeners) {
+        const {
+          allowedClients,
+          proxyAuth,
+          allowLoopbackAndLinkLocal,
+          allowedConnectPorts,
+          allowTrace,
+          maxClientShare,
+        } = wanted;
+        proxy.reconfigure({
+          allowedClients,
+          proxyAuth,
+          allowLoopbackAndLinkLocal,
+          allowedConnectPorts,
+          allowTrace,
+          maxClientShare,
+        });
         runningProxy = next.proxy;
         listenError = undefined;
         return null;
@@ -319,6 +348,10 @@ export function createService(options: ServiceOptions): VeilService {
     } catch (err) {
       await fresh.close();
       return listenFailure(err as NodeJS.ErrnoException, proxySection);
+    }
+    if (closing) {
+      await fresh.close();
+      return null;
     }
     const old = proxy;
     if (old) {
@@ -347,6 +380,7 @@ export function createService(options: ServiceOptions): VeilService {
     const st: Status = {
       running: proxy !== null,
       listening: proxy?.address ?? null,
+      transparent: proxy?.transparentAddress ?? null,
       profile: s.privacy.profile,
       upstream: { name: s.upstream.default ? redactUpstreamUrl(s.upstream.default) : 'direct', reachable: null },
       systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
@@ -383,6 +417,7 @@ export function createService(options: ServiceOptions): VeilService {
       return status();
     },
     async shutdown(deadlineMs = 5000) {
+      closing = true;
       await stopProxy();
       const all = Promise.allSettled(features.map((f) => f.dispose?.()));
       let timer: NodeJS.Timeout | undefined;
@@ -401,4 +436,9 @@ export function createService(options: ServiceOptions): VeilService {
     },
     subscribe,
   };
+}
+
+/** The engine's limits from the `timeouts` section (seconds in settings, milliseconds in the engine). */
+function engineTimeouts(s: Settings): { upstreamConnectMs: number; upstreamIdleMs: number } {
+  return { upstreamConnectMs: s.timeouts.connectSeconds * 1000, upstreamIdleMs: s.timeouts.upstreamSeconds * 1000 };
 }

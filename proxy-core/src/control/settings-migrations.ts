@@ -24,6 +24,7 @@ const V1_KEYS = ['port', 'listen', 'profile', 'upstream', 'blocklists', 'request
 
 const migrations: Record<number, (doc: Doc) => Doc> = {
   1: migrateV1,
+  2: migrateV2,
 };
 
 export type MigrationResult = { ok: true; doc: Doc; from: number } | { ok: false; error: string };
@@ -81,6 +82,27 @@ function migrateV1(v1: Doc): Doc {
     out.audit = { enabled: true, path: typeof v1.requestLog === 'string' ? v1.requestLog : null };
   }
   if (v1.cacheMb !== undefined) out.cache = { maxSizeMb: v1.cacheMb };
+  return out;
+}
+
+/**
+ * Version 2 -> 3: `proxy.allowPrivateDestinations` is renamed `proxy.allowLoopbackAndLinkLocal`,
+ * which says what it covers (loopback, link-local and unspecified addresses, not private LANs);
+ * CONNECT ports still at version 2's default (443, 8443) gain 80, the new default, because
+ * browsers send ws:// through a proxy as CONNECT host:80.
+ */
+function migrateV2(v2: Doc): Doc {
+  const out: Doc = { ...v2, version: 3 };
+  const proxy = v2.proxy;
+  if (typeof proxy !== 'object' || proxy === null || Array.isArray(proxy)) return out;
+  const { allowPrivateDestinations, ...rest } = proxy as Doc;
+  const next: Doc =
+    allowPrivateDestinations === undefined ? rest : { allowLoopbackAndLinkLocal: allowPrivateDestinations, ...rest };
+  const ports = next.allowedConnectPorts;
+  if (Array.isArray(ports) && ports.length === 2 && ports[0] === 443 && ports[1] === 8443) {
+    next.allowedConnectPorts = [443, 8443, 80];
+  }
+  out.proxy = next;
   return out;
 }
 

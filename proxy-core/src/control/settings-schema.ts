@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { blocklistSettings } from '../blocklist/blocklist-schema.js';
 import { cacheSettings } from '../cache/cache-settings.js';
 import { privacySettings } from '../privacy/privacy-schema.js';
-import { proxySettings, upstreamSettings } from '../proxy/proxy-settings.js';
+import { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
 import { systemProxySettings } from '../system/system-proxy-settings.js';
+import { inspectionSettings } from '../tls/inspection-settings.js';
 import { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
 // Each domain owns the schema of its own section; this file composes them into one document.
@@ -28,16 +29,17 @@ export {
   userAgentPolicy,
 } from '../privacy/privacy-schema.js';
 export { hostPattern } from '../proxy/host-pattern-schema.js';
-export { proxySettings, upstreamSettings } from '../proxy/proxy-settings.js';
+export { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
 export { systemProxySettings } from '../system/system-proxy-settings.js';
+export { inspectionSettings, inspectionSiteRule } from '../tls/inspection-settings.js';
 export { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
 
 /**
  * The one settings document. Every surface (CLI flags, config file, UI) edits it through
- * the service. Each section belongs to one feature; defaults make `{}` a valid v2 document.
+ * the service. Each section belongs to one feature; defaults make `{}` a valid current document.
  * Bump SETTINGS_VERSION and add a migration in settings-migrations.ts for any breaking change.
  */
-export const SETTINGS_VERSION = 2;
+export const SETTINGS_VERSION = 3;
 
 export const appSettings = z.object({
   launchAtLogin: z.boolean().default(false),
@@ -49,11 +51,13 @@ export const settingsSchema = z.object({
   proxy: proxySettings.default(proxySettings.parse({})),
   privacy: privacySettings.default(privacySettings.parse({})),
   upstream: upstreamSettings.default(upstreamSettings.parse({})),
+  timeouts: timeoutSettings.default(timeoutSettings.parse({})),
   blocklists: blocklistSettings.default(blocklistSettings.parse({})),
   cache: cacheSettings.default(cacheSettings.parse({})),
   traffic: trafficSettings.default(trafficSettings.parse({})),
   audit: auditSettings.default(auditSettings.parse({})),
   systemProxy: systemProxySettings.default(systemProxySettings.parse({})),
+  inspection: inspectionSettings.default(inspectionSettings.parse({})),
   app: appSettings.default(appSettings.parse({})),
 });
 

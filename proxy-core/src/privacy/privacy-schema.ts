@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HEADER_NAME, HEADER_NAME_MESSAGE, HEADER_VALUE_MESSAGE, isHeaderValue } from '../proxy/header-syntax.js';
 import { hostPattern } from '../proxy/host-pattern-schema.js';
 import { UNIFORM_USER_AGENT } from './browser-releases.js';
 
@@ -6,21 +7,17 @@ const PAST_DEFAULT_USER_AGENTS = new Set([
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
 ]);
 
+/** A header value the user types (User-Agent, Accept-Language): Veil writes it as is, so it must fit one line. */
+const headerValue = z.string().refine(isHeaderValue, HEADER_VALUE_MESSAGE);
+const headerName = z.string().trim().min(1).regex(HEADER_NAME, HEADER_NAME_MESSAGE);
+
 export const cookiePolicy = z.enum(['allow', 'block-third-party', 'session-only', 'block']);
 export const refererPolicy = z.enum(['keep', 'origin-when-cross-site', 'remove']);
 /** keep; reduce (same browser and major version, identifying detail gone); replace (one uniform string); remove. */
 export const userAgentPolicy = z.enum(['keep', 'reduce', 'replace', 'remove']);
 
-/** A header name as HTTP allows it (RFC 9110 token): `DNT`, `X-Client-Data`; never a phrase. */
-const headerName = z
-  .string()
-  .trim()
-  .min(1)
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'A header name is one word, such as DNT or X-Client-Data.');
-
 /** What Accept-Language may be replaced with: language tags and weights, e.g. `en-US,en;q=0.9`. */
-const acceptLanguage = z
-  .string()
+const acceptLanguage = headerValue
   .trim()
   .regex(
     /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?(\s*,\s*(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?)*$/,
@@ -92,6 +89,7 @@ export const privacySection = z.object({
   userAgent: z
     .string()
     .min(1)
+    .refine(isHeaderValue, HEADER_VALUE_MESSAGE)
     .transform((v) => (PAST_DEFAULT_USER_AGENTS.has(v) ? UNIFORM_USER_AGENT : v))
     .default(UNIFORM_USER_AGENT),
   /** More forwarding/address headers to remove besides the built-in list. */

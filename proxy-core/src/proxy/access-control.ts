@@ -1,5 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { ProxyError } from './proxy-error.js';
 
 export interface AccessOptions {
@@ -9,8 +8,8 @@ export interface AccessOptions {
   allowedClients: string[];
   /** `user:password` for Basic proxy authentication, when set. */
   proxyAuth?: string;
-  /** Allow destinations on loopback and link-local even when listening beyond loopback. */
-  allowPrivateDestinations: boolean;
+  /** Allow loopback, link-local and unspecified destinations even when listening beyond loopback. */
+  allowLoopbackAndLinkLocal: boolean;
 }
 
 /** True for 127.0.0.0/8, ::1, localhost and IPv4-mapped loopback. */
@@ -74,13 +73,7 @@ export class AccessControl {
 
   /** Throws the client's answer when this client may not use the proxy. */
   checkClient(remoteAddress: string | undefined, proxyAuthorization: string | undefined): void {
-    const addr = (remoteAddress ?? '').replace(/^::ffff:/, '');
-    if (this.exposed && !isLoopbackHost(addr)) {
-      const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-      if (!addr || !this.clients.check(addr, family)) {
-        throw new ProxyError('E_CLIENT_NOT_ALLOWED', 403, `Your address ${addr || 'unknown'} may not use this proxy.`);
-      }
-    }
+    this.checkClientAddress(remoteAddress);
     if (this.expectedAuth && proxyAuthorization !== this.expectedAuth) {
       throw new ProxyError('E_PROXY_AUTH_REQUIRED', 407, 'This proxy needs a user name and password.', {
         'Proxy-Authenticate': 'Basic realm="Veil", charset="UTF-8"',
@@ -88,48 +81,19 @@ export class AccessControl {
     }
   }
 
-  /** Throws when an exposed Veil is asked to reach this machine's own services. */
-  checkDestination(host: string): void {
-    if (!this.exposed || this.options.allowPrivateDestinations) return;
-    if (isLocalDestination(host)) {
-      throw new ProxyError(
-        'E_DESTINATION_NOT_ALLOWED',
-        403,
-        `Destination ${host} is on this machine or its link; Veil does not reach it for network clients.`,
-      );
+  /** The address half of `checkClient`: for clients that cannot be asked for credentials (transparent ones). */
+  checkClientAddress(remoteAddress: string | undefined): void {
+    const addr = (remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (this.exposed && !isLoopbackHost(addr)) {
+      const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+      if (!addr || !this.clients.check(addr, family)) {
+        throw new ProxyError('E_CLIENT_NOT_ALLOWED', 403, `Your address ${addr || 'unknown'} may not use this proxy.`);
+      }
     }
   }
 
-  /** True when destinations must be checked (exposed, and private destinations not allowed). */
+  /** True when destinations must be checked (exposed, and loopback/link-local not allowed). */
   get guardsDestinations(): boolean {
-    return this.exposed && !this.options.allowPrivateDestinations;
-  }
-
-  /**
-   * Wraps a resolver so that a name resolving to loopback or link-local is refused before
-   * any connection is made (a DNS name must not be a way around `checkDestination`).
-   */
-  guardLookup(base: LookupFunction = dnsLookup as unknown as LookupFunction): LookupFunction {
-    if (!this.guardsDestinations) return base;
-    return (hostname, options, callback) => {
-      base(hostname, options, (err, address, family) => {
-        if (err) {
-          callback(err, address as string, family);
-          return;
-        }
-        const all: LookupAddress[] = Array.isArray(address) ? address : [{ address, family: family ?? 4 }];
-        const local = all.find((a) => isLocalDestination(a.address));
-        if (local) {
-          const refusal = new ProxyError(
-            'E_DESTINATION_NOT_ALLOWED',
-            403,
-            `Destination ${hostname} resolves to ${local.address}, on this machine or its link; Veil does not reach it for network clients.`,
-          );
-          callback(refusal as unknown as NodeJS.ErrnoException, '', 4);
-          return;
-        }
-        callback(null, address as string, family);
-      });
-    };
+    return this.exposed && !this.options.allowLoopbackAndLinkLocal;
   }
 }

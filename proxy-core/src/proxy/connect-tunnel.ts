@@ -1,24 +1,44 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { admit } from './admit.js';
 import type { EngineContext } from './engine-context.js';
-import { rawErrorResponse } from './error-page.js';
+import { blockedError, endAndRelease, sendError } from './exchange-answers.js';
 import type { RequestFacts } from './exchange-policy.js';
 import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
-import { getHeader } from './header-list.js';
-import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
+import { clientAddressOf, type WayIn, wayInOf } from './way-in.js';
 
-/** Parses a CONNECT authority (`host:port`, `[v6]:port`). */
-export function parseAuthority(authority: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/?#@[\]]+)):(\d{1,5})$/.exec(authority);
-  const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port < 1 || port > 65535) {
-    throw new ProxyError('E_BAD_REQUEST', 400, 'CONNECT needs a target of the form host:port.');
-  }
-  return { host: (m[1] ?? m[2])!, port };
+export { parseAuthority } from './admit.js';
+
+/** A tunnel whose client says nothing this long is a server-speaks-first protocol: splice it blind. */
+const SNIFF_WAIT_MS = 1_000;
+
+/** The admitted tunnel, as an inspector sees it. */
+export interface TunnelOpening {
+  facts: RequestFacts;
+  /** The record id of the CONNECT. */
+  openedBy: number;
+  clientAddress: string;
+  /** Hands a stream carrying HTTP/1.1 (e.g. the decrypted TLS socket) to the engine's pipeline. */
+  serveHttp(stream: Duplex, way: WayIn): void;
 }
 
-/** Handles CONNECT: checks, dials through the route, then splices bytes both ways. */
+/**
+ * Looks inside CONNECT tunnels (HTTPS inspection plugs in here). For a tunnel it wants, Veil
+ * answers 200 before dialing anything and hands over the client's first bytes.
+ */
+export interface TunnelInspector {
+  /** Whether to look inside this admitted tunnel. */
+  wants(tunnel: TunnelOpening): boolean;
+  /**
+   * The client's first bytes (already unshifted back into `client`, unread). Return true when
+   * the inspector took the socket over (e.g. a TLS handshake, then `serveHttp(tls, way)`);
+   * false lets Veil go on: HTTP bytes are served as plain HTTP, anything else spliced blind.
+   */
+  take(client: Duplex, first: Buffer, tunnel: TunnelOpening): boolean;
+}
+
+/** Handles CONNECT: admission, then a blind splice, or a look at the first bytes for a cleartext port. */
 export async function openTunnel(
   ctx: EngineContext,
   req: IncomingMessage,
@@ -29,64 +49,168 @@ export async function openTunnel(
   client.on('error', () => client.destroy());
   let upstream: Duplex | undefined;
   try {
-    ctx.access.checkClient(req.socket.remoteAddress, getHeader(req.rawHeaders, 'proxy-authorization'));
-    const { host, port } = parseAuthority(req.url ?? '');
-    rec.host = host;
-    if (!ctx.allowedConnectPorts.has(port)) {
-      throw new ProxyError(
-        'E_PORT_NOT_ALLOWED',
-        403,
-        `Veil does not open tunnels to port ${port}. Allowed ports: ${[...ctx.allowedConnectPorts].join(', ')}.`,
-      );
-    }
-    if (ctx.isSelf(host, port)) throw new ProxyError('E_LOOP', 508, `CONNECT ${host}:${port} points at Veil itself.`);
-    ctx.access.checkDestination(host);
-    const facts: RequestFacts = {
-      kind: 'connect',
-      method: 'CONNECT',
-      url: new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}/`),
-      host,
-      port,
-      clientAddress: req.socket.remoteAddress ?? '',
-      headers: stripHopByHop(req.rawHeaders),
-    };
-    const profile = ctx.policy.profileFor?.(facts);
-    if (profile) rec.profile = profile;
-    const block = ctx.policy.checkRequest?.(facts);
+    if (wayInOf(req.socket)) throw new ProxyError('E_BAD_REQUEST', 400, 'CONNECT inside a tunnel is not supported.');
+    const { facts, block } = admit(
+      ctx,
+      {
+        kind: 'connect',
+        method: 'CONNECT',
+        target: req.url ?? '',
+        rawHeaders: req.rawHeaders,
+        clientAddress: clientAddressOf(req),
+      },
+      rec,
+    );
     if (block) {
       const { hint: _hint, ...info } = block;
       rec.blocked = info;
-      throw new ProxyError('E_BLOCKED', 403, `The tunnel to ${host} matched the rule ${block.rule} in ${block.list}.`);
+      throw blockedError(block);
     }
-    const route = ctx.router(facts);
-    rec.route = route.name;
-    const dialed = await route.connect(host, port, ctx.timeouts.upstreamConnectMs);
-    upstream = dialed.socket;
-    rec.dns = dialed.timings.dns;
-    rec.connect = dialed.timings.connect;
-    if (client.destroyed) {
-      upstream.destroy();
-      rec.error = 'E_CLIENT_GONE';
-      rec.finish();
+    const opening: TunnelOpening = {
+      facts,
+      openedBy: rec.id,
+      clientAddress: clientAddressOf(req),
+      serveHttp: (stream, way) => ctx.serveHttp(stream, way),
+    };
+    const inspector = ctx.tunnelInspector;
+    const inspect = inspector?.wants(opening) ?? false;
+    if (inspect || ctx.cleartextConnectPorts.has(facts.port)) {
+      lookInside(ctx, client, head, rec, opening, inspect ? inspector : null);
       return;
     }
+    upstream = await dialBlind(ctx, client, head, rec, facts);
+    if (!upstream) return;
     rec.status = 200;
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     rec.markFirstByte();
-    if (head.length > 0) {
-      rec.bytesUp += head.length;
-      upstream.write(head);
-    }
     splice(ctx, client, upstream, rec);
   } catch (err) {
     upstream?.destroy();
     const failure = err instanceof ProxyError ? err : upstreamFailure(err, req.url ?? 'upstream');
-    rec.status = failure.status;
-    rec.error = failure.code;
-    if (client.writable) client.end(rawErrorResponse(failure));
-    else client.destroy();
-    rec.finish();
+    sendError(ctx, client, rec, failure);
   }
+}
+
+/** Dials the tunnel's destination through its route; undefined when the client left meanwhile. */
+async function dialBlind(
+  ctx: EngineContext,
+  client: Duplex,
+  head: Buffer,
+  rec: ExchangeRecorder,
+  facts: RequestFacts,
+): Promise<Duplex | undefined> {
+  const route = ctx.router(facts);
+  rec.route = route.name;
+  const dialed = await route.connect(facts.host, facts.port, ctx.timeouts.upstreamConnectMs);
+  const upstream = dialed.socket;
+  rec.dns = dialed.timings.dns;
+  rec.connect = dialed.timings.connect;
+  if (client.destroyed) {
+    upstream.destroy();
+    rec.error = 'E_CLIENT_GONE';
+    rec.finish();
+    return undefined;
+  }
+  if (head.length > 0) {
+    rec.bytesUp += head.length;
+    upstream.write(head);
+  }
+  return upstream;
+}
+
+/**
+ * Answers 200 at once and waits for the client's first bytes: an inspector may take the
+ * tunnel; an HTTP request line makes it a way in served by the engine's own pipeline (each
+ * inner request admitted, scrubbed, blocked and recorded like a plain one); anything else,
+ * or silence, is dialed and spliced blind as before.
+ */
+function lookInside(
+  ctx: EngineContext,
+  client: Duplex,
+  head: Buffer,
+  rec: ExchangeRecorder,
+  opening: TunnelOpening,
+  inspector: TunnelInspector | null,
+): void {
+  client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  rec.status = 200;
+  rec.markFirstByte();
+  const decide = (first: Buffer): void => {
+    if (client.destroyed) {
+      rec.error ??= 'E_CLIENT_GONE';
+      rec.finish();
+      return;
+    }
+    if (first.length > 0) client.unshift(first);
+    if (inspector?.take(client, first, opening)) {
+      client.once('close', () => rec.finish());
+      return;
+    }
+    if (looksLikeHttp(first)) {
+      const { host, port } = opening.facts;
+      const way: WayIn = {
+        kind: 'tunnel',
+        scheme: 'http',
+        authority: { host, port },
+        clientAddress: opening.clientAddress,
+        admitted: true,
+        openedBy: rec.id,
+      };
+      // the tunnel's record stays open while it lasts; its requests have their own records
+      client.once('close', () => rec.finish());
+      ctx.serveHttp(client, way);
+      return;
+    }
+    void blind();
+  };
+  const blind = async (): Promise<void> => {
+    let upstream: Duplex | undefined;
+    try {
+      // what the client sent so far is in its buffer again: the splice reads it first
+      upstream = await dialBlind(ctx, client, Buffer.alloc(0), rec, opening.facts);
+      if (upstream) splice(ctx, client, upstream, rec);
+    } catch (err) {
+      upstream?.destroy();
+      // 200 was said already: a failed dial can only close the tunnel
+      rec.error = upstreamFailure(err, `${opening.facts.host}:${opening.facts.port}`).code;
+      client.destroy();
+      rec.finish();
+    }
+  };
+  if (head.length > 0) {
+    decide(head);
+    return;
+  }
+  firstBytes(client, SNIFF_WAIT_MS, decide);
+}
+
+/** Calls back with the client's first chunk (paused, not consumed), or an empty buffer after `waitMs`. */
+function firstBytes(client: Duplex, waitMs: number, then: (first: Buffer) => void): void {
+  const timer = setTimeout(() => finish(Buffer.alloc(0)), waitMs);
+  function finish(chunk: Buffer): void {
+    clearTimeout(timer);
+    client.off('data', onData);
+    client.off('close', onClose);
+    client.pause();
+    then(chunk);
+  }
+  function onData(chunk: Buffer): void {
+    finish(chunk);
+  }
+  function onClose(): void {
+    finish(Buffer.alloc(0));
+  }
+  client.on('data', onData);
+  client.on('close', onClose);
+  client.resume();
+}
+
+// a request line starts with a method token and a space (RFC 9112 §3); TLS starts with 0x16
+const REQUEST_START = /^[A-Z]{3,10} [^\s]/;
+
+/** True when a tunnel's first bytes read as an HTTP/1.x request. */
+export function looksLikeHttp(first: Buffer): boolean {
+  return REQUEST_START.test(first.subarray(0, 12).toString('latin1'));
 }
 
 /** Pipes both ways with backpressure, counting bytes; either side closing closes the other. */
@@ -122,9 +246,10 @@ export function splice(ctx: EngineContext, client: Duplex, upstream: Duplex, rec
   client.on('error', () => upstream.destroy());
   upstream.on('close', (hadError: boolean) => {
     clearTimeout(timer);
-    // a reset upstream resets the client too, so a cut stream never looks complete
+    // a reset upstream resets the client too, so a cut stream never looks complete; a client
+    // that never closes its side does not keep the socket after the grace
     if (hadError) client.destroy();
-    else client.end();
+    else endAndRelease(client);
   });
   client.on('close', () => {
     clearTimeout(timer);

@@ -1,20 +1,32 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, LookupFunction, Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
-import { openTunnel } from './connect-tunnel.js';
+import { openTunnel, type TunnelInspector } from './connect-tunnel.js';
+import { DestinationGuard } from './destination-guard.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
-import { rawErrorResponse, renderErrorPage } from './error-page.js';
-import { abortExchange } from './exchange-answers.js';
+import { renderErrorPage } from './error-page.js';
+import { abortExchange, endAndRelease, rawErrorAnswer } from './exchange-answers.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import type { ExchangeRecord } from './exchange-record.js';
 import { forwardHttp } from './http-forward.js';
 import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
 import { ProxyError } from './proxy-error.js';
-import { DEFAULT_TIMEOUTS, type ProxyOptions, type Router, SOCKET_HIGH_WATER_MARK } from './proxy-options.js';
+import {
+  DEFAULT_CLEARTEXT_PORTS,
+  DEFAULT_CONNECT_PORTS,
+  DEFAULT_TIMEOUTS,
+  type ProxyOptions,
+  type ProxyTimeouts,
+  type Router,
+  SOCKET_HIGH_WATER_MARK,
+} from './proxy-options.js';
+import { createTransparentListener } from './transparent-listener.js';
+import { markWayIn, type WayIn, wayInOf } from './way-in.js';
 import { forwardUpgrade } from './websocket-forward.js';
 
 export interface ProxyEngineError {
@@ -34,9 +46,10 @@ export interface ProxyAccessChange {
   allowedClients?: string[];
   /** `user:password`, or null to stop asking for credentials. */
   proxyAuth?: string | null;
-  allowPrivateDestinations?: boolean;
+  allowLoopbackAndLinkLocal?: boolean;
   allowedConnectPorts?: number[];
   allowTrace?: boolean;
+  maxClientShare?: number;
 }
 
 /** The running engine. Promise-only; events are plain objects. */
@@ -47,6 +60,8 @@ export interface ProxyEngine {
   close(): Promise<void>;
   /** The bound address, once listening. */
   readonly address: { host: string; port: number } | null;
+  /** The transparent listener's bound address, when there is one. */
+  readonly transparentAddress: { host: string; port: number } | null;
   /** Open client connections. */
   readonly connectionCount: number;
   /** Subscribes; returns the unsubscribe function. */
@@ -59,6 +74,16 @@ export interface ProxyEngine {
   setCache(cache: ExchangeCache | null): void;
   /** Changes who may use Veil and where they may go, for the next request; open connections stay. */
   reconfigure(change: ProxyAccessChange): void;
+  /**
+   * Serves the HTTP/1.1 carried by `stream` (a decrypted TLS tunnel, a reverse or transparent
+   * listener's connection) with the engine's one pipeline: every request on it is admitted,
+   * scrubbed, blocked, cached and recorded like a plain one, its record saying `way.kind`.
+   */
+  serveHttp(stream: Duplex, way: WayIn): void;
+  /** Changes the limits for the next exchange (connect and upstream timeouts); exchanges in flight keep theirs. */
+  setTimeouts(change: Partial<ProxyTimeouts>): void;
+  /** Installs (or with null removes) what looks inside CONNECT tunnels before Veil dials them blind. */
+  setTunnelInspector(inspector: TunnelInspector | null): void;
 }
 
 /** Creates a forward proxy engine. Nothing listens until `listen()`. */
@@ -66,6 +91,8 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   const host = options.host ?? '127.0.0.1';
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxConnections = options.maxConnections ?? 4096;
+  const capFor = (share: number): number => Math.max(1, Math.floor(maxConnections * share));
+  let clientCap = capFor(options.maxClientShare ?? 0.25);
   const listeners: { [E in ProxyEventName]: Set<(p: ProxyEvents[E]) => void> } = {
     exchange: new Set(),
     error: new Set(),
@@ -77,26 +104,28 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   let accessOptions: AccessOptions = {
     listenHost: host,
     allowedClients: options.allowedClients ?? [],
-    allowPrivateDestinations: options.allowPrivateDestinations ?? false,
+    allowLoopbackAndLinkLocal: options.allowLoopbackAndLinkLocal ?? false,
     ...(options.proxyAuth ? { proxyAuth: options.proxyAuth } : {}),
   };
   const access = new AccessControl(accessOptions);
-  // exposure follows the listen address, fixed for this engine; the guard itself follows reconfigure()
-  const guardedLookup: LookupFunction | undefined = access.exposed
-    ? (hostname, lookupOptions, callback) => ctx.access.guardLookup(options.lookup)(hostname, lookupOptions, callback)
-    : options.lookup;
-  const direct = createDirectUpstream(guardedLookup ? { lookup: guardedLookup } : {});
+  // one guard for every route: the service shares it with the routing feature's routes
+  const guard = options.guard ?? new DestinationGuard();
+  const holder = {};
+  guard.hold(holder, access.guardsDestinations);
+  const direct = createDirectUpstream({ lookup: guard.lookup(options.lookup) });
 
   const ctx: EngineContext = {
     policy: options.policy ?? {},
     cache: options.cache ?? null,
     router: options.router ?? (() => direct),
     access,
+    guard,
     timeouts,
-    allowedConnectPorts: new Set(options.allowedConnectPorts ?? [443, 8443]),
+    allowedConnectPorts: new Set(options.allowedConnectPorts ?? DEFAULT_CONNECT_PORTS),
+    cleartextConnectPorts: new Set(options.cleartextConnectPorts ?? DEFAULT_CLEARTEXT_PORTS),
     allowTrace: options.allowTrace ?? false,
     isSelf(targetHost, targetPort) {
-      if (!bound || targetPort !== bound.port) return false;
+      if (!bound || (targetPort !== bound.port && targetPort !== transparent?.address?.port)) return false;
       const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
       return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
     },
@@ -109,6 +138,14 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
     reportError(code, message) {
       for (const l of listeners.error) l({ code, message });
+    },
+    tunnelInspector: null,
+    serveHttp(stream, way) {
+      // the HTTP server reads any Duplex it is handed as a connection (mockttp does the same);
+      // the way in is marked first so each request on it knows where origin-form targets go
+      markWayIn(stream, way);
+      server.emit('connection', stream);
+      stream.resume();
     },
   };
 
@@ -132,7 +169,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const target = req.url ?? '';
-    if (target.startsWith('/') || target === '*') {
+    if ((target.startsWith('/') || target === '*') && !wayInOf(req.socket)) {
       if (options.localHandler?.(req, res)) return;
       answerOriginForm(res);
       return;
@@ -150,9 +187,26 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     if (isPlainUpgrade(req)) forwardPlainUpgrade(ctx, req, socket);
     else void forwardUpgrade(ctx, req, socket, head);
   });
+  // connections per client address, so that when exposed one address cannot take the whole cap
+  const perClient = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
+    // a stream handed over by serveHttp is already counted (the tunnel's own socket) or not a slot
+    if (wayInOf(socket)) return;
+    const addr = socket.remoteAddress ?? '';
+    const held = (perClient.get(addr) ?? 0) + 1;
+    if (ctx.access.exposed && held > clientCap) {
+      ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection from ${addr} refused: it holds ${clientCap} already.`);
+      socket.destroy();
+      return;
+    }
+    perClient.set(addr, held);
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      const left = (perClient.get(addr) ?? 1) - 1;
+      if (left > 0) perClient.set(addr, left);
+      else perClient.delete(addr);
+    });
   });
   server.on('drop', () => {
     ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection refused: ${maxConnections} connections already open.`);
@@ -166,11 +220,15 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       // the forwarder sees the request end incomplete and aborts the upstream side
       answerAndClose(pending, failure);
     } else if (failure && !pending && socket.writable) {
-      socket.end(rawErrorResponse(failure));
+      endAndRelease(socket, rawErrorAnswer(failure));
     } else {
       socket.destroy();
     }
   });
+
+  const transparent = options.transparent
+    ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024)
+    : null;
 
   return {
     async listen() {
@@ -191,13 +249,22 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       }
       const addr = server.address() as AddressInfo;
       bound = { host: addr.address, port: addr.port };
+      try {
+        await transparent?.listen();
+      } catch (err) {
+        await new Promise<void>((r) => server.close(() => r()));
+        bound = null;
+        throw err;
+      }
       return bound;
     },
     async close() {
       if (!server.listening) {
         direct.close();
+        guard.release(holder);
         return;
       }
+      await transparent?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = setTimeout(() => {
@@ -208,10 +275,14 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       await Promise.all([...sockets].map((s) => (s.destroyed ? undefined : once(s, 'close'))));
       clearTimeout(deadline);
       direct.close();
+      guard.release(holder);
       bound = null;
     },
     get address() {
       return bound;
+    },
+    get transparentAddress() {
+      return transparent?.address ?? null;
     },
     get connectionCount() {
       return sockets.size;
@@ -230,12 +301,21 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     setCache(cache) {
       ctx.cache = cache;
     },
+    serveHttp(stream, way) {
+      ctx.serveHttp(stream, way);
+    },
+    setTimeouts(change) {
+      ctx.timeouts = { ...ctx.timeouts, ...change };
+    },
+    setTunnelInspector(inspector) {
+      ctx.tunnelInspector = inspector;
+    },
     reconfigure(change) {
-      const { proxyAuth, allowedClients, allowPrivateDestinations } = change;
+      const { proxyAuth, allowedClients, allowLoopbackAndLinkLocal } = change;
       const next: AccessOptions = {
         ...accessOptions,
         ...(allowedClients ? { allowedClients } : {}),
-        ...(allowPrivateDestinations !== undefined ? { allowPrivateDestinations } : {}),
+        ...(allowLoopbackAndLinkLocal !== undefined ? { allowLoopbackAndLinkLocal } : {}),
       };
       if (proxyAuth === null) delete next.proxyAuth;
       else if (proxyAuth !== undefined) next.proxyAuth = proxyAuth;
@@ -243,8 +323,10 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const nextAccess = new AccessControl(next);
       accessOptions = next;
       ctx.access = nextAccess;
+      guard.hold(holder, nextAccess.guardsDestinations);
       if (change.allowedConnectPorts) ctx.allowedConnectPorts = new Set(change.allowedConnectPorts);
       if (change.allowTrace !== undefined) ctx.allowTrace = change.allowTrace;
+      if (change.maxClientShare !== undefined) clientCap = capFor(change.maxClientShare);
     },
   };
 }

@@ -44,21 +44,3 @@ function titleFor(err: ProxyError): string {
       return 'Veil could not handle this request';
   }
 }
-
-/** A raw HTTP/1.1 response for a socket that has no ServerResponse (CONNECT, Upgrade, parse errors). */
-export function rawErrorResponse(err: ProxyError): string {
-  const body = errorPageFor(err);
-  const extra = Object.entries(err.headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join('');
-  return (
-    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\n` +
-    'Content-Type: text/html; charset=utf-8\r\n' +
-    'X-Content-Type-Options: nosniff\r\n' +
-    `X-Veil-Error: ${err.code}\r\n` +
-    extra +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    'Connection: close\r\n\r\n' +
-    body
-  );
-}

@@ -1,5 +1,6 @@
 import type { BlockInfo, ReceiptEntry } from './exchange-record.js';
 import type { HeaderList } from './header-list.js';
+import type { WayInKind } from './way-in.js';
 
 /** What the engine knows about a request when it asks its policy. */
 export interface RequestFacts {
@@ -12,6 +13,15 @@ export interface RequestFacts {
   clientAddress: string;
   /** Request headers as the client sent them (hop-by-hop already removed). */
   headers: HeaderList;
+  /** How the request reached Veil when not straight from a client of the listener (e.g. inside a tunnel). */
+  way?: WayInKind;
+  /** The address to connect to instead of resolving `host` (a transparent connection's original destination). */
+  dial?: { address: string; port: number };
+  /**
+   * The request's host does not resolve to the address the client connected to (a forged or
+   * stale Host): it goes to that address, is never cached, and its record says so.
+   */
+  hostMismatch?: boolean;
 }
 
 /** A refusal: the engine answers 403 (or a 1x1 GIF for image requests) and records `blocked`. */

@@ -78,4 +78,13 @@ export interface ExchangeRecord {
   receipt: ReceiptEntry[];
   /** The privacy profile applied, e.g. `standard`. */
   profile?: string;
+  /**
+   * How the request reached Veil when not straight from a client of the listener: `tunnel`
+   * (HTTP inside a cleartext CONNECT), `tls` (inside an inspected one), `reverse`, `transparent`.
+   */
+  via?: 'tunnel' | 'tls' | 'reverse' | 'transparent';
+  /** Where a transparently redirected connection was going (`address:port`), when Veil could learn it. */
+  originalDestination?: string;
+  /** The Host header or SNI did not resolve to that address: sent there anyway, never cached. */
+  hostMismatch?: boolean;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from './exchange-record.js';
-import { type HeaderList, toPairs } from './header-list.js';
+import { getHeader, type HeaderList, toPairs } from './header-list.js';
+import { clientAddressOf, formatAuthority, type WayInKind, wayInOf } from './way-in.js';
 
 /** Where finished records go; `wanted()` is false while nobody listens. */
 export interface RecordSink {
@@ -33,10 +34,16 @@ export class ExchangeRecorder {
   responseHeaders: HeaderList = [];
   forwardedResponseHeaders: HeaderList = [];
   receipt: ReceiptEntry[] = [];
+  /** The way in, when the request did not come straight from a client of the listener. */
+  via?: WayInKind;
+  /** Where a transparently redirected connection was going (`address:port`), when known. */
+  originalDestination?: string;
+  /** The Host or SNI did not resolve to the original destination. */
+  hostMismatch?: boolean;
   private done = false;
 
   constructor(
-    private readonly id: number,
+    readonly id: number,
     private readonly kind: ExchangeRecord['kind'],
     private readonly method: string,
     private readonly url: string,
@@ -83,6 +90,9 @@ export class ExchangeRecorder {
     if (this.blocked) record.blocked = this.blocked;
     if (this.error) record.error = this.error;
     if (this.profile) record.profile = this.profile;
+    if (this.via) record.via = this.via;
+    if (this.originalDestination) record.originalDestination = this.originalDestination;
+    if (this.hostMismatch) record.hostMismatch = true;
     this.sink.emit(record);
   }
 }
@@ -97,15 +107,23 @@ export function recorderFor(
   kind: ExchangeRecord['kind'],
   req: IncomingMessage,
 ): ExchangeRecorder {
+  const way = wayInOf(req.socket);
+  let url = req.url ?? '';
+  // origin-form on a way in: the record names the absolute URL the request went to
+  if (way?.authority && url.startsWith('/'))
+    url = `${way.scheme}://${formatAuthority(way.authority.host, way.authority.port)}${url}`;
+  else if (way && url.startsWith('/')) url = `${way.scheme}://${getHeader(req.rawHeaders, 'host') ?? ''}${url}`;
   const rec = new ExchangeRecorder(
     ctx.nextId(),
     kind,
     req.method ?? 'GET',
-    req.url ?? '',
-    req.socket.remoteAddress ?? '',
+    url,
+    clientAddressOf(req),
     req.httpVersion,
     ctx.sink,
   );
   rec.requestHeaders = req.rawHeaders;
+  if (way) rec.via = way.kind;
+  if (way?.dial) rec.originalDestination = formatAuthority(way.dial.address, way.dial.port);
   return rec;
 }

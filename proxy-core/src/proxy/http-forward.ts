@@ -1,66 +1,55 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
+import { admit } from './admit.js';
 import type { EngineContext } from './engine-context.js';
 import { sendBlocked, sendError } from './exchange-answers.js';
 import type { FailureTap, ResponseTap } from './exchange-cache.js';
-import type { RequestFacts } from './exchange-policy.js';
 import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { getHeader, type HeaderList, setHeader } from './header-list.js';
-import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError } from './proxy-error.js';
 import { checkRequestFraming } from './request-framing.js';
-import { sendUpstream } from './send-upstream.js';
+import { UpstreamExchange } from './upstream-exchange.js';
+import { clientAddressOf, wayInOf } from './way-in.js';
 
-/** Handles one absolute-form HTTP request from a client: the proxy's main path. */
+/** Handles one HTTP request from a client (absolute-form, or origin-form on a way in): the proxy's main path. */
 export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: ServerResponse): void {
   const rec = recorderFor(ctx, 'http', req);
   try {
     const hasBody = checkRequestFraming(req.rawHeaders);
-    ctx.access.checkClient(req.socket.remoteAddress, getHeader(req.rawHeaders, 'proxy-authorization'));
-    const url = parseTarget(req.url ?? '');
-    const port = Number(url.port) || 80;
-    // IPv6 literals come bracketed in URLs; sockets, records and policies want the bare address
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    rec.host = host;
-    if (ctx.isSelf(host, port)) {
-      throw new ProxyError('E_LOOP', 508, `The request for ${host}:${port} is addressed to Veil itself (a loop).`);
-    }
-    ctx.access.checkDestination(host);
     const method = req.method ?? 'GET';
-    if (method === 'TRACE' && !ctx.allowTrace) {
-      throw new ProxyError('E_METHOD_NOT_ALLOWED', 405, 'TRACE is disabled in Veil: it can echo private headers.', {
-        Allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS',
-      });
-    }
-    const headers = stripHopByHop(req.rawHeaders);
+    const { facts, block } = admit(
+      ctx,
+      {
+        kind: 'http',
+        method,
+        target: req.url ?? '',
+        rawHeaders: req.rawHeaders,
+        clientAddress: clientAddressOf(req),
+        way: wayInOf(req.socket),
+      },
+      rec,
+    );
+    const headers = facts.headers;
     if (answerMaxForwards(method, headers, res, rec)) return;
-    const facts: RequestFacts = {
-      kind: 'http',
-      method,
-      url,
-      host,
-      port,
-      clientAddress: req.socket.remoteAddress ?? '',
-      headers,
-    };
-    const profile = ctx.policy.profileFor?.(facts);
-    if (profile) rec.profile = profile;
-    const block = ctx.policy.checkRequest?.(facts);
     if (block) {
       sendBlocked(req, res, rec, block);
       return;
     }
+    const url = facts.url;
     const forwarded = headers.slice();
     // RFC 9112 §3.2.2: a proxy replaces Host with the authority of the absolute target.
     setHeader(forwarded, 'Host', url.host);
     if (ctx.policy.rewriteRequest) rec.receipt.push(...ctx.policy.rewriteRequest(facts, forwarded));
     rec.forwardedRequestHeaders = forwarded;
     // [cache hook] the response cache answers from its store or forwards (possibly later, after a collapsed miss)
-    const cache = ctx.cache;
+    if (facts.hostMismatch) rec.hostMismatch = true;
+    // a Host that does not match the address the client connected to is never cached: it could
+    // plant one site's answer under another's name (the transparent proxies' Host forgery)
+    const cache = facts.hostMismatch ? null : ctx.cache;
     if (cache) {
       const policy = ctx.policy;
       const forward = (tap?: ResponseTap, onFailure?: FailureTap): void => {
         try {
-          sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure);
+          new UpstreamExchange({ ctx, req, res, rec, facts, forwarded, hasBody, tap, onFailure }).start();
         } catch (err) {
           sendError(ctx, res, rec, err);
         }
@@ -69,7 +58,7 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
       const background = (tap: ResponseTap, onFailure: FailureTap): void => {
         // a response object no client reads: the engine's answer paths stay as they are
         const bg = recorderFor(ctx, 'http', req);
-        bg.host = host;
+        bg.host = facts.host;
         bg.forwardedRequestHeaders = forwarded;
         const sink = new ServerResponse(req);
         const tapped: ResponseTap = (status, message, list, body) => {
@@ -77,11 +66,22 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
           bg.finish();
           return tap(status, message, list, body);
         };
+        const failed: FailureTap = (err) => {
+          bg.finish();
+          return onFailure(err);
+        };
         try {
-          sendUpstream(ctx, req, sink, bg, facts, forwarded, false, tapped, (err) => {
-            bg.finish();
-            return onFailure(err);
-          });
+          new UpstreamExchange({
+            ctx,
+            req,
+            res: sink,
+            rec: bg,
+            facts,
+            forwarded,
+            hasBody: false,
+            tap: tapped,
+            onFailure: failed,
+          }).start();
         } catch (err) {
           bg.finish();
           onFailure(err);
@@ -90,29 +90,10 @@ export function forwardHttp(ctx: EngineContext, req: IncomingMessage, res: Serve
       cache.handle({ req, res, rec, facts, policy, forwarded, forward, background, fail });
       return;
     }
-    sendUpstream(ctx, req, res, rec, facts, forwarded, hasBody);
+    new UpstreamExchange({ ctx, req, res, rec, facts, forwarded, hasBody }).start();
   } catch (err) {
     sendError(ctx, res, rec, err);
   }
-}
-
-/** Parses the request target; only absolute http:// URLs reach this point. */
-function parseTarget(target: string): URL {
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new ProxyError('E_BAD_REQUEST', 400, 'The request target is not a valid absolute URL.');
-  }
-  if (url.protocol !== 'http:') {
-    throw new ProxyError(
-      'E_UNSUPPORTED_SCHEME',
-      400,
-      `Veil forwards http:// URLs directly; for ${url.protocol}// the client must use CONNECT.`,
-    );
-  }
-  if (!url.hostname) throw new ProxyError('E_BAD_REQUEST', 400, 'The request target has no host.');
-  return url;
 }
 
 /** RFC 9110 §7.6.2: OPTIONS/TRACE with Max-Forwards: 0 are answered by the proxy; otherwise decremented. */

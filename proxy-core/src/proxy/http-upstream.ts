@@ -1,14 +1,13 @@
 import type { Socket } from 'node:net';
 import { ConnectionPool } from './connection-pool.js';
 import { dialTcp } from './direct-upstream.js';
+import { type HeadError, readResponseHead, serializeRequestHead } from './head-codec.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import type { UpstreamUrl } from './upstream-url.js';
 
 export interface HttpUpstreamOptions {
   maxFreeSockets?: number;
-  /** Deadline for reaching the upstream proxy on pooled plain-HTTP connections. */
-  connectTimeoutMs?: number;
   /** Told after each dial whether the proxy answered (status, opt-in direct fallback). */
   onHealth?: (up: boolean) => void;
 }
@@ -24,7 +23,6 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
       ? `Basic ${Buffer.from(`${url.username}:${url.password ?? ''}`).toString('base64')}`
       : undefined;
   const extraHeaders = auth ? ['Proxy-Authorization', auth] : undefined;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
   async function reachProxy(timeoutMs: number): Promise<{ socket: Socket; timings: DialTimings }> {
     try {
@@ -37,8 +35,9 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
     }
   }
 
-  // pooled by the proxy's address: one kept-alive connection serves every origin behind it
-  const pool = new ConnectionPool(() => reachProxy(connectTimeoutMs), {
+  // pooled by the proxy's address: one kept-alive connection serves every origin behind it; the
+  // deadline is the engine's connect timeout, the same for every route
+  const pool = new ConnectionPool((_host, _port, timeoutMs) => reachProxy(timeoutMs), {
     maxFreePerAddress: options.maxFreeSockets ?? 256,
   });
 
@@ -54,11 +53,9 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
     async connect(host, port, timeoutMs) {
       const { socket, timings } = await reachProxy(timeoutMs);
       const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-      let head = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n`;
-      if (auth) head += `Proxy-Authorization: ${auth}\r\n`;
-      socket.write(`${head}\r\n`);
+      socket.write(serializeRequestHead('CONNECT', authority, ['Host', authority, ...(extraHeaders ?? [])]), 'latin1');
       try {
-        const { status, rest } = await readConnectAnswer(socket, timeoutMs, url.name);
+        const { status } = await readConnectAnswer(socket, timeoutMs, url.name);
         if (status === 407) throw credentialsRefused(url.name);
         if (status < 200 || status > 299) {
           throw new ProxyError(
@@ -67,7 +64,6 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
             `The upstream proxy ${url.name} refused the tunnel to ${authority} (status ${status}).`,
           );
         }
-        if (rest.length > 0) socket.unshift(rest);
         return { socket, timings };
       } catch (err) {
         socket.destroy();
@@ -108,58 +104,28 @@ export function proxyUnreachable(err: unknown, name: string): ProxyError {
   );
 }
 
-const MAX_HEAD = 16 * 1024;
-
 /**
- * Reads the upstream's answer to CONNECT in paused mode (`readable`), so that once the
- * listener goes the socket is neither flowing nor explicitly paused: whoever attaches
- * `data` next gets every byte, starting with those that followed the head.
+ * Reads the upstream's answer to CONNECT with the one strict head reader (paused mode: once it
+ * returns, whoever attaches `data` next gets every byte that followed the head).
  */
-function readConnectAnswer(socket: Socket, timeoutMs: number, name: string): Promise<{ status: number; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const timer = setTimeout(
-      () => done(new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${name} did not answer CONNECT in time.`)),
-      timeoutMs,
-    );
-    function done(err: Error | null, value?: { status: number; rest: Buffer }): void {
-      clearTimeout(timer);
-      socket.off('readable', onReadable);
-      socket.off('error', onError);
-      socket.off('end', onEnd);
-      if (err) reject(err);
-      else resolve(value!);
+async function readConnectAnswer(socket: Socket, timeoutMs: number, name: string): Promise<{ status: number }> {
+  try {
+    const head = await readResponseHead(socket, { timeoutMs, maxHeaderBytes: 16 * 1024 });
+    return { status: head.status };
+  } catch (err) {
+    const code = (err as HeadError).code;
+    if (code === 'E_HEAD_TIMEOUT') {
+      throw new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${name} did not answer CONNECT in time.`);
     }
-    function onError(err: Error): void {
-      done(proxyUnreachable(err, name));
+    if (code === 'ECONNRESET' && (err as Error).message.startsWith('the connection closed')) {
+      throw new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${name} closed the connection during CONNECT.`);
     }
-    function onEnd(): void {
-      done(new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${name} closed the connection during CONNECT.`));
+    if (code === 'HPE_HEADER_OVERFLOW') {
+      throw new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${name} sent an oversized CONNECT answer.`);
     }
-    function onReadable(): void {
-      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) {
-        buf = Buffer.concat([buf, chunk]);
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) {
-          if (buf.length > MAX_HEAD) {
-            done(
-              new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${name} sent an oversized CONNECT answer.`),
-            );
-            return;
-          }
-          continue;
-        }
-        const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf.subarray(0, end).toString('latin1'));
-        if (!m) {
-          done(new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${name} is not an HTTP proxy.`));
-          return;
-        }
-        done(null, { status: Number(m[1]), rest: buf.subarray(end + 4) });
-        return;
-      }
+    if (code?.startsWith('HPE_')) {
+      throw new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${name} is not an HTTP proxy (${code}).`);
     }
-    socket.on('readable', onReadable);
-    socket.on('error', onError);
-    socket.on('end', onEnd);
-  });
+    throw proxyUnreachable(err, name);
+  }
 }

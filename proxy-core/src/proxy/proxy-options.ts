@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { TransparentListenerOptions } from './transparent-listener.js';
 import type { Upstream } from './upstream.js';
 
 export interface ProxyTimeouts {
@@ -26,8 +28,18 @@ export interface ProxyOptions {
   port?: number;
   /** Default 127.0.0.1: Veil is never an open proxy by accident. */
   host?: string;
-  /** Ports CONNECT may reach. Default 443 and 8443. */
+  /**
+   * Ports CONNECT may reach. Default 443, 8443 and 80 (browsers send `ws://` through a proxy as
+   * CONNECT host:80; tunnels to cleartext ports are looked into, see connect-tunnel.ts).
+   */
   allowedConnectPorts?: number[];
+  /**
+   * Cleartext HTTP ports: a browser sends `ws://` through a proxy as CONNECT host:80, so for a
+   * tunnel to one of these Veil answers 200 at once and looks at what the client says first:
+   * HTTP is served through the same pipeline as a plain request; anything else is spliced blind.
+   * Tunnels to other ports are dialed before the 200 (a failure is a 502 page). Default 80, 8080.
+   */
+  cleartextConnectPorts?: number[];
   /** TRACE is refused (405) unless this is set. */
   allowTrace?: boolean;
   /** Client CIDRs allowed when `host` is not loopback. */
@@ -35,9 +47,19 @@ export interface ProxyOptions {
   /** `user:password`; when set, clients must authenticate (407). */
   proxyAuth?: string;
   /** Let exposed Veil reach loopback and link-local destinations. */
-  allowPrivateDestinations?: boolean;
+  allowLoopbackAndLinkLocal?: boolean;
+  /**
+   * The destination guard to use (the service shares one with the routing feature's routes so
+   * every route is guarded alike); default: the engine's own.
+   */
+  guard?: DestinationGuard;
   /** Open client connections at most; more are refused. Default 4096. */
   maxConnections?: number;
+  /**
+   * When exposed, the share of `maxConnections` one client address may hold (default 0.25);
+   * its further connections are closed at once, so one LAN client cannot lock everyone out.
+   */
+  maxClientShare?: number;
   /** Request header bytes at most; 431 beyond. Default 16 KiB. */
   maxHeaderSize?: number;
   timeouts?: Partial<ProxyTimeouts>;
@@ -57,10 +79,18 @@ export interface ProxyOptions {
    * Return true when handled; otherwise the client is told this is a proxy.
    */
   localHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * A transparent listener on the same address (a Linux gateway's firewall redirects clients'
+   * web traffic to it): see transparent-way.ts. Default: none.
+   */
+  transparent?: TransparentListenerOptions;
 }
 
 /** Picks the way out for one request. */
 export type Router = (facts: RequestFacts) => Upstream;
+
+export const DEFAULT_CONNECT_PORTS = [443, 8443, 80];
+export const DEFAULT_CLEARTEXT_PORTS = [80, 8080];
 
 export const DEFAULT_TIMEOUTS: ProxyTimeouts = {
   headersMs: 10_000,

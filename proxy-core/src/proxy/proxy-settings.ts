@@ -42,9 +42,29 @@ const listenerFields = z.object({
     .refine((v) => v.includes(':'), 'Proxy login must be user:password.')
     .nullable()
     .default(null),
-  allowPrivateDestinations: z.boolean().default(false),
-  allowedConnectPorts: z.array(z.number().int().min(1).max(65535)).default([443, 8443]),
+  /**
+   * Let an exposed Veil reach this machine and its link: loopback (127.0.0.0/8, ::1, localhost),
+   * link-local (169.254.0.0/16, fe80::/10) and unspecified (0.0.0.0/8, ::) destinations.
+   * (Version 2 called it allowPrivateDestinations; LAN ranges were never blocked.)
+   */
+  allowLoopbackAndLinkLocal: z.boolean().default(false),
+  allowedConnectPorts: z.array(z.number().int().min(1).max(65535)).default([443, 8443, 80]),
   allowTrace: z.boolean().default(false),
+  /** When exposed, the share of the connection cap one client address may hold. */
+  maxClientShare: z.number().gt(0).max(1).default(0.25),
+  /**
+   * A transparent listener on the same address (a Linux gateway: see veil transparent rules);
+   * null for none.
+   */
+  transparentPort: z.number().int().min(1).max(65535).nullable().default(null),
+});
+
+/** How long Veil waits for the next hop (origin or upstream proxy), in seconds. */
+export const timeoutSettings = z.object({
+  /** Reaching the origin or upstream proxy (TCP, SOCKS or CONNECT handshake); 504 after. */
+  connectSeconds: z.number().min(1).max(600).default(10),
+  /** The origin silent this long, before its first byte (504) or in the middle of a response (cut). */
+  upstreamSeconds: z.number().min(1).max(3600).default(60),
 });
 
 // the same refusal as `veil serve --listen`: exposure is never the result of a typo
@@ -80,3 +100,4 @@ export const upstreamSettings = z.object({
 
 export type ProxySettings = z.infer<typeof proxySettings>;
 export type UpstreamSettings = z.infer<typeof upstreamSettings>;
+export type TimeoutSettings = z.infer<typeof timeoutSettings>;

@@ -17,8 +17,6 @@ export interface SocksUpstreamOptions {
   lookup?: (host: string) => Promise<string>;
   /** Idle pooled sockets kept per origin. */
   maxFreeSockets?: number;
-  /** Handshake deadline for pooled plain-HTTP connections (CONNECT passes its own). */
-  connectTimeoutMs?: number;
   /** Told after each dial whether the SOCKS server itself answered (status, opt-in direct fallback). */
   onHealth?: (up: boolean) => void;
 }
@@ -26,7 +24,6 @@ export interface SocksUpstreamOptions {
 /** Routes through a SOCKS5 proxy (Tor, ssh -D, microsocks, dante), with user/password auth if given. */
 export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOptions = {}): Upstream {
   const resolve = options.lookup ?? (async (host: string) => (await dnsPromises.lookup(host)).address);
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
   async function dial(
     host: string,
@@ -59,8 +56,9 @@ export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOpti
     }
   }
 
-  // plain HTTP goes origin-form over a socket the SOCKS server opened, pooled per origin like direct
-  const pool = new ConnectionPool((host, port) => dial(host, port, connectTimeoutMs), {
+  // plain HTTP goes origin-form over a socket the SOCKS server opened, pooled per origin like direct;
+  // the deadline is the engine's connect timeout, the same for every route
+  const pool = new ConnectionPool((host, port, timeoutMs) => dial(host, port, timeoutMs), {
     maxFreePerAddress: options.maxFreeSockets ?? 256,
   });
 

@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
+import { serializeTrailers } from './head-codec.js';
 import type { HeaderList } from './header-list.js';
 import { HTTPParser, type LlhttpParser, responseParser } from './llhttp.js';
 
 /** What one request on an upstream connection is told, in order: 1xx*, head, body*, then end or error. */
-export interface UpstreamExchange {
+export interface ResponseHandler {
   /** An interim response (100 Continue, 103 Early Hints). */
   onInformation(status: number, headers: HeaderList): void;
   onResponse(status: number, statusMessage: string, headers: HeaderList): void;
@@ -39,15 +40,17 @@ function connectionError(code: string, message: string): UpstreamConnectionError
 export class UpstreamConnection {
   /** Exchanges this connection has completed; a failure on a used connection may be a stale pool entry. */
   served = 0;
-  private exchange: UpstreamExchange | null = null;
+  private exchange: ResponseHandler | null = null;
   private readonly parser: LlhttpParser;
   private pendingHeaders: string[] = [];
-  private headDone = false;
-  private interim = false;
+  /**
+   * Where the current answer stands: `idle` (no exchange, or its answer ended), `head`
+   * (request sent, no final head yet), `interim` (inside a 1xx), `body` (final head passed on).
+   */
+  private phase: 'idle' | 'head' | 'interim' | 'body' = 'idle';
   private skipBody = false;
   private keepAlive = false;
   private requestDone = true;
-  private answered = false;
   private chunked = false;
   /** Body bytes still to come on a body read past the parser; -1 when the parser reads it. */
   private rawRemaining = -1;
@@ -104,12 +107,11 @@ export class UpstreamConnection {
    */
   start(
     head: string,
-    exchange: UpstreamExchange,
+    exchange: ResponseHandler,
     opts: { expectBody: boolean; withBody: boolean; chunked: boolean; idleMs: number },
   ): void {
     this.exchange = exchange;
-    this.headDone = false;
-    this.answered = false;
+    this.phase = 'head';
     this.skipBody = !opts.expectBody;
     this.requestDone = !opts.withBody;
     this.chunked = opts.chunked;
@@ -139,9 +141,7 @@ export class UpstreamConnection {
     if (this.destroyed) return;
     this.requestDone = true;
     if (this.chunked) {
-      let tail = '0\r\n';
-      for (let i = 0; i < trailers.length; i += 2) tail += `${trailers[i]}: ${trailers[i + 1]}\r\n`;
-      this.socket.write(`${tail}\r\n`, 'latin1');
+      this.socket.write(`0\r\n${serializeTrailers(trailers)}`, 'latin1');
     }
   }
 
@@ -183,7 +183,7 @@ export class UpstreamConnection {
       return 1;
     }
     if (status >= 100 && status < 200 && status !== 101) {
-      this.interim = true;
+      this.phase = 'interim';
       exchange.onInformation(status, all);
       return 1;
     }
@@ -191,8 +191,7 @@ export class UpstreamConnection {
       this.fail(connectionError('HPE_UNEXPECTED_UPGRADE', 'the upstream switched protocols on a plain request'));
       return 1;
     }
-    this.headDone = true;
-    this.answered = true;
+    this.phase = 'body';
     this.keepAlive = keepAlive;
     exchange.onResponse(status, message, all);
     if (this.skipBody) return 1;
@@ -204,14 +203,15 @@ export class UpstreamConnection {
   }
 
   private messageComplete(): void {
-    if (this.interim) {
-      this.interim = false;
+    if (this.phase === 'interim') {
+      this.phase = 'head';
       return;
     }
     // the parser reports the head it stopped after as a message; the raw body ends it later
     if (this.rawRemaining > 0) return;
     const exchange = this.exchange;
-    if (!exchange || !this.headDone) return;
+    if (!exchange || this.phase !== 'body') return;
+    this.phase = 'idle';
     const trailers = this.pendingHeaders;
     this.pendingHeaders = [];
     this.exchange = null;
@@ -282,7 +282,7 @@ export class UpstreamConnection {
     if (!this.socket.destroyed) this.socket.destroy();
     if (!exchange) return;
     // a reused connection the origin closed while it sat in the pool: nothing was answered
-    if (this.served > 0 && !this.answered && !this.interim && err.code !== 'ETIMEDOUT') err.stale = true;
+    if (this.served > 0 && this.phase === 'head' && err.code !== 'ETIMEDOUT') err.stale = true;
     exchange.onError(err);
   }
 }

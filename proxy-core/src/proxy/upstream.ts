@@ -11,6 +11,11 @@ export interface HttpTarget {
   port: number;
   /** Request target: origin-form for direct/SOCKS, absolute-form for an HTTP upstream. */
   path: string;
+  /**
+   * The pool's connections speak TLS to the origin. An `https:` request (from an inspected
+   * tunnel) is only ever sent on such a target: the engine refuses to send it in cleartext.
+   */
+  tls?: boolean;
   /** Extra headers for the hop (e.g. Proxy-Authorization to an HTTP upstream). */
   extraHeaders?: string[];
   /**

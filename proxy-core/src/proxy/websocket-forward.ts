@@ -1,13 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { admit } from './admit.js';
 import { splice } from './connect-tunnel.js';
 import type { EngineContext } from './engine-context.js';
-import { rawErrorResponse } from './error-page.js';
-import type { RequestFacts } from './exchange-policy.js';
+import { blockedError, endAndRelease, sendError } from './exchange-answers.js';
 import { recorderFor } from './exchange-recorder.js';
+import {
+  type HeadError,
+  type ResponseHead,
+  readResponseHead,
+  serializeRequestHead,
+  serializeResponseHead,
+} from './head-codec.js';
 import { getHeader, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
+import { clientAddressOf, wayInOf } from './way-in.js';
 
 /**
  * Handles `GET http://host/path` with `Upgrade: websocket`: the request passes the same
@@ -24,75 +32,75 @@ export async function forwardUpgrade(
   client.on('error', () => client.destroy());
   let upstream: Duplex | undefined;
   try {
-    ctx.access.checkClient(req.socket.remoteAddress, getHeader(req.rawHeaders, 'proxy-authorization'));
     const upgrade = (getHeader(req.rawHeaders, 'upgrade') ?? '').toLowerCase();
+    const method = req.method ?? 'GET';
+    const { facts, block } = admit(
+      ctx,
+      {
+        kind: 'websocket',
+        method,
+        target: req.url ?? '',
+        rawHeaders: req.rawHeaders,
+        clientAddress: clientAddressOf(req),
+        way: wayInOf(req.socket),
+      },
+      rec,
+    );
     if (upgrade !== 'websocket') {
       throw new ProxyError('E_BAD_REQUEST', 400, `Veil forwards WebSocket upgrades only, not "${upgrade}".`);
     }
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '');
-    } catch {
-      throw new ProxyError(
-        'E_NOT_A_PROXY_REQUEST',
-        400,
-        'A WebSocket through Veil needs an absolute ws target (http://host/path).',
-      );
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'ws:') {
-      throw new ProxyError('E_UNSUPPORTED_SCHEME', 400, `For ${url.protocol}// the client must use CONNECT.`);
-    }
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const port = Number(url.port) || 80;
-    rec.host = host;
-    if (ctx.isSelf(host, port))
-      throw new ProxyError('E_LOOP', 508, `The upgrade for ${host}:${port} points at Veil itself.`);
-    ctx.access.checkDestination(host);
-    const headers = stripHopByHop(req.rawHeaders, true);
-    const facts: RequestFacts = {
-      kind: 'websocket',
-      method: req.method ?? 'GET',
-      url,
-      host,
-      port,
-      clientAddress: req.socket.remoteAddress ?? '',
-      headers,
-    };
-    const profile = ctx.policy.profileFor?.(facts);
-    if (profile) rec.profile = profile;
-    const block = ctx.policy.checkRequest?.(facts);
     if (block) {
       const { hint: _hint, ...info } = block;
       rec.blocked = info;
-      throw new ProxyError(
-        'E_BLOCKED',
-        403,
-        `The WebSocket to ${host} matched the rule ${block.rule} in ${block.list}.`,
-      );
+      throw blockedError(block);
     }
-    const forwarded = headers.slice();
+    const { url, host, port } = facts;
+    const forwarded = facts.headers.slice();
     setHeader(forwarded, 'Host', url.host);
     if (ctx.policy.rewriteRequest) rec.receipt.push(...ctx.policy.rewriteRequest(facts, forwarded));
     rec.forwardedRequestHeaders = forwarded;
+    let requestHead: string;
+    try {
+      requestHead = serializeRequestHead(method, url.pathname + url.search, forwarded);
+    } catch (err) {
+      throw new ProxyError(
+        'E_BAD_REQUEST',
+        400,
+        `The request has a header Veil cannot forward: ${(err as Error).message}`,
+      );
+    }
     const route = ctx.router(facts);
     rec.route = route.name;
-    const dialed = await route.connect(host, port, ctx.timeouts.upstreamConnectMs);
+    const dialed = await route.connect(
+      facts.dial?.address ?? host,
+      facts.dial?.port ?? port,
+      ctx.timeouts.upstreamConnectMs,
+    );
     upstream = dialed.socket;
     rec.dns = dialed.timings.dns;
     rec.connect = dialed.timings.connect;
-    upstream.write(serializeRequest(req.method ?? 'GET', url.pathname + url.search, forwarded));
+    upstream.write(requestHead, 'latin1');
     if (head.length > 0) upstream.write(head);
-    const { status, raw, rest } = await readResponseHead(upstream, ctx.timeouts.upstreamIdleMs, `${host}:${port}`);
+    const answer = await readUpgradeAnswer(upstream, ctx.timeouts.upstreamIdleMs, `${host}:${port}`);
     rec.markFirstByte();
+    const status = answer.status;
     rec.status = status;
     // the answer's headers (Set-Cookie among them) get the same response rules as any response
-    const { statusLine, headers: answered } = parseResponseHead(raw);
-    rec.responseHeaders = answered;
-    const kept = status === 101 ? stripHopByHop(answered, true) : closingHeaders(answered);
+    rec.responseHeaders = answer.headers;
+    const kept = status === 101 ? stripHopByHop(answer.headers, true) : closingHeaders(answer.headers);
     if (ctx.policy.rewriteResponse) rec.receipt.push(...ctx.policy.rewriteResponse(facts, status, kept));
     rec.forwardedResponseHeaders = kept;
-    client.write(`${statusLine}\r\n${serializeHeaders(kept)}`, 'latin1');
-    if (rest.length > 0) client.write(rest);
+    let responseHead: string;
+    try {
+      responseHead = serializeResponseHead(status, answer.statusMessage, kept);
+    } catch (err) {
+      throw new ProxyError(
+        'E_UPSTREAM_BAD_RESPONSE',
+        502,
+        `${host}:${port} sent a bad upgrade answer: ${(err as Error).message}`,
+      );
+    }
+    client.write(responseHead, 'latin1');
     if (status !== 101) {
       // not switching: relay what the origin said and close; no keep-alive on this path
       const up = upstream;
@@ -100,23 +108,27 @@ export async function forwardUpgrade(
         up.destroy();
         rec.finish();
       });
-      up.pipe(client);
+      up.on('end', () => endAndRelease(client));
+      up.pipe(client, { end: false });
+      up.resume();
       return;
     }
     splice(ctx, client, upstream, rec);
   } catch (err) {
     upstream?.destroy();
     const failure = err instanceof ProxyError ? err : upstreamFailure(err, req.url ?? 'upstream');
-    rec.status = failure.status;
-    rec.error = failure.code;
-    if (client.writable) client.end(rawErrorResponse(failure));
-    else client.destroy();
-    rec.finish();
+    sendError(ctx, client, rec, failure);
   }
 }
 
-function serializeRequest(method: string, path: string, headers: HeaderList): string {
-  return `${method} ${path} HTTP/1.1\r\n${serializeHeaders(headers)}`;
+/** The origin's answer to the upgrade, read with the one strict head reader. */
+async function readUpgradeAnswer(upstream: Duplex, timeoutMs: number, target: string): Promise<ResponseHead> {
+  try {
+    return await readResponseHead(upstream, { timeoutMs, maxHeaderBytes: 64 * 1024 });
+  } catch (err) {
+    const code = (err as HeadError).code;
+    throw upstreamFailure(code === 'E_HEAD_TIMEOUT' ? Object.assign(err as Error, { code: 'ETIMEDOUT' }) : err, target);
+  }
 }
 
 /**
@@ -128,77 +140,4 @@ function closingHeaders(headers: HeaderList): HeaderList {
   for (const name of ['keep-alive', 'proxy-connection', 'upgrade']) removeHeader(out, name);
   setHeader(out, 'Connection', 'close');
   return out;
-}
-
-/** Header lines and the blank line ending a head. */
-function serializeHeaders(headers: HeaderList): string {
-  let out = '';
-  for (let i = 0; i < headers.length; i += 2) out += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return `${out}\r\n`;
-}
-
-/**
- * Splits a response head (status line through the blank line) into its status line and a
- * HeaderList. Folded lines (obs-fold, RFC 9112 §5.2) are joined to the header they continue.
- */
-function parseResponseHead(raw: Buffer): { statusLine: string; headers: HeaderList } {
-  const lines = raw.toString('latin1').split('\r\n');
-  const headers: HeaderList = [];
-  for (const line of lines.slice(1)) {
-    if (line === '') continue;
-    if ((line[0] === ' ' || line[0] === '\t') && headers.length > 0) {
-      headers[headers.length - 1] += ` ${line.trim()}`;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    headers.push(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  return { statusLine: lines[0]!, headers };
-}
-
-const MAX_HEAD = 64 * 1024;
-
-/** Reads an HTTP/1.1 status line and headers from a raw socket (the upgrade answer). */
-function readResponseHead(
-  socket: Duplex,
-  timeoutMs: number,
-  target: string,
-): Promise<{ status: number; raw: Buffer; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => fail(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
-    function cleanup(): void {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('error', fail);
-      socket.off('end', onEnd);
-    }
-    function fail(err: unknown): void {
-      cleanup();
-      reject(upstreamFailure(err, target));
-    }
-    function onEnd(): void {
-      fail(Object.assign(new Error('closed'), { code: 'ECONNRESET' }));
-    }
-    function onData(chunk: Buffer): void {
-      buf = Buffer.concat([buf, chunk]);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (buf.length > MAX_HEAD) fail(Object.assign(new Error('head too large'), { code: 'HPE_HEADER_OVERFLOW' }));
-        return;
-      }
-      const m = /^HTTP\/1\.[01] (\d{3})[^\r\n]*\r\n/.exec(buf.subarray(0, end + 2).toString('latin1'));
-      if (!m) {
-        fail(Object.assign(new Error('bad status line'), { code: 'HPE_INVALID_CONSTANT' }));
-        return;
-      }
-      cleanup();
-      socket.pause();
-      resolve({ status: Number(m[1]), raw: buf.subarray(0, end + 4), rest: buf.subarray(end + 4) });
-    }
-    socket.on('data', onData);
-    socket.on('error', fail);
-    socket.on('end', onEnd);
-  });
 }

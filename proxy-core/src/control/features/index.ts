@@ -2,6 +2,7 @@ import type { FeatureFactory } from '../feature.js';
 import { auditFeature } from './audit-feature.js';
 import { blocklistFeature } from './blocklist-feature.js';
 import { cacheFeature } from './cache-feature.js';
+import { inspectionFeature } from './inspection-feature.js';
 import { privacyFeature } from './privacy-feature.js';
 import { routingFeature } from './routing-feature.js';
 import { systemFeature } from './system-feature.js';
@@ -16,4 +17,5 @@ export const builtInFeatures: FeatureFactory[] = [
   routingFeature,
   cacheFeature,
   systemFeature,
+  inspectionFeature,
 ];

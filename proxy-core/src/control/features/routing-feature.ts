@@ -1,6 +1,6 @@
 import { HostPatternMap } from '../../privacy/host-pattern.js';
-import { AccessControl } from '../../proxy/access-control.js';
-import { parseAuthority } from '../../proxy/connect-tunnel.js';
+import { parseAuthority } from '../../proxy/admit.js';
+import type { DestinationGuard } from '../../proxy/destination-guard.js';
 import { createDirectUpstream } from '../../proxy/direct-upstream.js';
 import { createFallbackUpstream } from '../../proxy/fallback-upstream.js';
 import { createHttpUpstream } from '../../proxy/http-upstream.js';
@@ -28,7 +28,7 @@ export type HealthListener = (raw: string, up: boolean) => void;
 function makeUpstream(
   raw: string,
   s: Settings['upstream'],
-  proxy: Settings['proxy'],
+  guard: DestinationGuard,
   direct: Upstream,
   health: HealthListener,
 ): Upstream {
@@ -41,7 +41,9 @@ function makeUpstream(
   };
   const primary =
     url.kind === 'socks5'
-      ? createSocksUpstream(url, { localDns: s.localDns, onHealth, ...guardedResolver(proxy) })
+      ? // with localDns Veil resolves the name itself: the address gets the same guard as the direct
+        // route, or a name resolving to 127.0.0.1 would reach the SOCKS host's own services
+        createSocksUpstream(url, { localDns: s.localDns, onHealth, lookup: (name) => guard.resolve(name) })
       : createHttpUpstream(url, { onHealth });
   if (!s.allowDirectFallback) return primary;
   const fallback = createFallbackUpstream(primary, direct);
@@ -49,52 +51,19 @@ function makeUpstream(
   return fallback.upstream;
 }
 
-/**
- * With `localDns`, Veil resolves names itself and hands the SOCKS server an address: when Veil
- * is exposed, that address gets the direct route's check, or a name resolving to 127.0.0.1 would
- * reach the SOCKS host's own services (often this machine: Tor listens on loopback).
- */
-function guardedResolver(p: Settings['proxy']): { lookup?: (host: string) => Promise<string> } {
-  const access = accessFor(p);
-  if (!access.guardsDestinations) return {};
-  const lookup = access.guardLookup();
-  return {
-    lookup: (host) =>
-      new Promise((resolve, reject) => {
-        lookup(host, {}, (err, address) => (err ? reject(err) : resolve(address as string)));
-      }),
-  };
-}
-
-function accessFor(p: Settings['proxy']): AccessControl {
-  return new AccessControl({
-    listenHost: p.listen,
-    allowedClients: p.allowedClients,
-    allowPrivateDestinations: p.allowPrivateDestinations,
-  });
-}
-
-/**
- * The direct route, with the engine's guard: when Veil is exposed, a name that resolves to
- * loopback or link-local is refused at connect time, exactly as on the engine's own direct route.
- */
-function guardedDirect(p: Settings['proxy']): Upstream {
-  const access = accessFor(p);
-  return createDirectUpstream(access.guardsDestinations ? { lookup: access.guardLookup() } : {});
-}
-
 /** Compiles the upstream section: the default route plus per-site rules, most specific first. */
 export function buildRoutes(
   s: Settings['upstream'],
-  proxy: Settings['proxy'],
+  guard: DestinationGuard,
   health: HealthListener = () => {},
 ): Routes {
-  const direct = guardedDirect(proxy);
+  // the engine's guard: when Veil is exposed, a name resolving to loopback or link-local is refused at connect time
+  const direct = createDirectUpstream({ lookup: guard.lookup() });
   const byUrl = new Map<string, Upstream>([['direct', direct]]);
   const get = (raw: string): Upstream => {
     let u = byUrl.get(raw);
     if (!u) {
-      u = makeUpstream(raw, s, proxy, direct, health);
+      u = makeUpstream(raw, s, guard, direct, health);
       byUrl.set(raw, u);
     }
     return u;
@@ -132,13 +101,13 @@ export const routingFeature: FeatureFactory = (host) => {
   const feature: Feature = {
     name: 'routing',
     applySettings(settings) {
-      const { listen, allowedClients, allowPrivateDestinations } = settings.proxy;
-      const key = JSON.stringify([settings.upstream, listen, allowedClients, allowPrivateDestinations]);
+      // the guard follows the engine's access settings by itself: only the upstream section rebuilds routes
+      const key = JSON.stringify(settings.upstream);
       if (key === builtFrom && routes) return;
       const old = routes;
       if (settings.upstream.default !== defaultUrl) reachable = null;
       defaultUrl = settings.upstream.default;
-      routes = buildRoutes(settings.upstream, settings.proxy, onHealth);
+      routes = buildRoutes(settings.upstream, host.destinationGuard, onHealth);
       builtFrom = key;
       if (old) retire(old);
     },
@@ -174,9 +143,12 @@ export const routingFeature: FeatureFactory = (host) => {
           } else {
             await probeUpstream(url, 10_000);
           }
+          if (!args!.target) onHealth(raw, true);
           return { ok: true, ms: ms(), name };
         } catch (err) {
           const message = err instanceof ProxyError || err instanceof Error ? err.message : String(err);
+          // A probe of the default upstream (the desktop re-checks it after sleep) is news for the status too.
+          if (!args!.target) onHealth(raw, false);
           return { ok: false, ms: ms(), name, error: message };
         }
       },

@@ -21,7 +21,16 @@ export function ExchangeDetails({ record: r }: { record: ExchangeRecord }) {
         {formatClock(r.startedAt)} · {r.status || 'no response'} {r.error ? `· ${r.error}` : ''} · {r.route}
         {r.profile ? ` · profile ${r.profile}` : ''}
         {r.cache ? ` · cache ${r.cache}` : ''}
+        {r.via === 'transparent'
+          ? ` · transparent${r.originalDestination ? ` (to ${r.originalDestination})` : ''}`
+          : ''}
       </p>
+      {r.hostMismatch && (
+        <p className="notice notice-warning">
+          The name {r.host} does not resolve to the address the client connected to: Veil sent it there anyway and did
+          not cache it.
+        </p>
+      )}
 
       {r.blocked && (
         <section className="blocked-by" aria-label="Blocked by">

@@ -175,6 +175,7 @@ const Row = memo(function Row({
       </td>
       <td className="mono" title={r.url}>
         {r.kind === 'connect' ? '(tunnel)' : pathOf(r.url)}
+        {r.via === 'transparent' && <span className="tag"> transparent</span>}
       </td>
       <td className="num">{r.status || r.error || '—'}</td>
       <td className="num">{formatBytes(r.bytesDown)}</td>
