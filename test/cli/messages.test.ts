@@ -168,7 +168,7 @@ describe('veil serve says where a problem came from', () => {
     const dead = await freePort();
     const run = await serve(
       ['--port', '0', '--upstream', `socks5://127.0.0.1:${dead}`, '--config', join(dir, 'up.json')],
-      /Requests fail closed/,
+      /Requests fail closed \(502\) until it answers\.\n/,
     );
     try {
       expect(run.out()).toContain(

@@ -215,8 +215,12 @@ export function createService(options: ServiceOptions): VeilService {
       const failed = await reconcileProxy(next);
       if (failed) {
         undoRelease();
-        // nothing runs at all (Veil was off): the status says why, for the switch on Home
-        if (!proxy) listenError = failed.message;
+        // nothing runs at all (Veil was off, or turned on from the tray): the status and a notice say why,
+        // since a switch has no field to show it beside
+        if (!proxy) {
+          listenError = failed.message;
+          host.notify({ level: 'error', code: 'E_LISTEN', message: failed.message, action: 'Change it in Settings.' });
+        }
         emit('status', status());
         return { ok: false, errors: [failed] };
       }

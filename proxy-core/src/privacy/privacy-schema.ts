@@ -7,8 +7,6 @@ const PAST_DEFAULT_USER_AGENTS = new Set([
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
 ]);
 
-/** A header value the user types (User-Agent, Accept-Language): Veil writes it as is, so it must fit one line. */
-const headerValue = z.string().refine(isHeaderValue, HEADER_VALUE_MESSAGE);
 const headerName = z.string().trim().min(1).regex(HEADER_NAME, HEADER_NAME_MESSAGE);
 
 export const cookiePolicy = z.enum(['allow', 'block-third-party', 'session-only', 'block']);
@@ -17,12 +15,17 @@ export const refererPolicy = z.enum(['keep', 'origin-when-cross-site', 'remove']
 export const userAgentPolicy = z.enum(['keep', 'reduce', 'replace', 'remove']);
 
 /** What Accept-Language may be replaced with: language tags and weights, e.g. `en-US,en;q=0.9`. */
-const acceptLanguage = headerValue
+const ACCEPT_LANGUAGE =
+  /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?(\s*,\s*(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?)*$/;
+/** One issue per bad value: a line break is named as such, anything else as not a language list. */
+const acceptLanguage = z
+  .string()
   .trim()
-  .regex(
-    /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?(\s*,\s*(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?)*$/,
-    'Write languages as sites expect them, e.g. en-US,en;q=0.9.',
-  );
+  .superRefine((v, ctx) => {
+    if (!isHeaderValue(v)) ctx.addIssue({ code: 'custom', message: HEADER_VALUE_MESSAGE });
+    else if (!ACCEPT_LANGUAGE.test(v))
+      ctx.addIssue({ code: 'custom', message: 'Write languages as sites expect them, e.g. en-US,en;q=0.9.' });
+  });
 
 /** A privacy profile: a named set of rules (data), applied by privacy/ (code). */
 export const profileSchema = z.object({
