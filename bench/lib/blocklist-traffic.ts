@@ -61,6 +61,7 @@ export async function blocklistFeatureFor(
     emit: () => undefined,
     notify: () => undefined,
     proxy: () => null,
+    publishRecord: () => undefined,
     destinationGuard: new DestinationGuard(),
     statusChanged: () => undefined,
     refreshPolicy: () => undefined,

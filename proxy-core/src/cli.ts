@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { blocklistCommand } from './cli/blocklist-command.js';
 import { caCommand } from './cli/ca-command.js';
 import { CliError } from './cli/cli-error.js';
+import { reverseCommand } from './cli/reverse-command.js';
+import { selftestCommand } from './cli/selftest-command.js';
 import { serveCommand } from './cli/serve-command.js';
 import { transparentCommand } from './cli/transparent-command.js';
 import { uiUrlCommand } from './cli/ui-url-command.js';
@@ -13,9 +15,11 @@ Usage: veil <command> [options]
 
 Commands:
   serve        Run the proxy headless (veil serve --help)
+  reverse      Run a reverse proxy in front of your own services (veil reverse --help)
   blocklist    Test a URL against the blocklists (veil blocklist --help)
   ca           Veil's local CA for HTTPS inspection: cert, install, remove, regenerate (veil ca --help)
   transparent  Firewall rules for a transparent gateway (veil transparent --help)
+  selftest     Check what sites see through Veil (veil selftest --help)
   ui-url       Print the web UI's address with its token (veil ui-url --help)
 
 Options:
@@ -27,9 +31,11 @@ type Command = (argv: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  reverse: reverseCommand,
   blocklist: blocklistCommand,
   ca: (argv) => caCommand(argv),
   transparent: (argv) => transparentCommand(argv),
+  selftest: selftestCommand,
   'ui-url': uiUrlCommand,
 };
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 import { type Origin, send, startOrigin, startVeil, type Veil, viaVeil } from './cache-harness.js';
 
 let origin: Origin;
@@ -8,15 +9,6 @@ afterEach(async () => {
   await veil?.close();
   await origin?.close();
 });
-
-/** Waits for a condition that an event elsewhere makes true (polling: the state has no event of its own). */
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('storage bounds', () => {
   it('evicts the least recently used entries when the byte limit is reached', async () => {
@@ -77,12 +69,12 @@ describe('request collapsing', () => {
     veil = await startVeil();
     const url = `${origin.base}/popular`;
     const replies = Array.from({ length: n }, () => send(veil.port, url));
-    await until(() => origin.hits === 1 && veil.cache.waiting === n - 1, 'the followers to queue');
+    await waitFor('the followers to queue', () => origin.hits === 1 && veil.cache.waiting === n - 1, 15_000, 10);
     releaseOrigin();
     const done = await Promise.all(replies);
     expect(done.every((r) => r.status === 200 && r.body === 'shared answer')).toBe(true);
     expect(origin.hits).toBe(1);
-    await until(() => veil.records.length === n, 'every record');
+    await waitFor('every record', () => veil.records.length === n, 15_000, 10);
     const results = veil.records.map((r) => r.cache).sort();
     expect(results.filter((c) => c === 'hit')).toHaveLength(n - 1);
     expect(results.filter((c) => c === 'miss')).toHaveLength(1);
@@ -103,7 +95,7 @@ describe('request collapsing', () => {
     veil = await startVeil();
     const url = `${origin.base}/personal`;
     const replies = Array.from({ length: n }, () => send(veil.port, url));
-    await until(() => veil.cache.waiting === n - 1, 'the followers to queue');
+    await waitFor('the followers to queue', () => veil.cache.waiting === n - 1, 15_000, 10);
     releaseOrigin();
     const done = await Promise.all(replies);
     expect(done.every((r) => r.status === 200)).toBe(true);
@@ -128,9 +120,9 @@ describe('request collapsing', () => {
     veil = await startVeil();
     const url = `${origin.base}/flaky`;
     const leader = send(veil.port, url);
-    await until(() => origin.hits === 1, 'the leader upstream');
+    await waitFor('the leader upstream', () => origin.hits === 1, 15_000, 10);
     const follower = send(veil.port, url);
-    await until(() => veil.cache.waiting === 1, 'the follower to queue');
+    await waitFor('the follower to queue', () => veil.cache.waiting === 1, 15_000, 10);
     releaseOrigin();
     expect((await leader).status).toBe(502);
     expect((await follower).body).toBe('second try');

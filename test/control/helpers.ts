@@ -1,73 +1,41 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Agent, Server } from 'node:http';
 import WebSocket from 'ws';
 import type { ExchangeRecord } from '../../proxy-core/src/control/contract.js';
 import type { WsServerMessage } from '../../proxy-core/src/control/ws-protocol.js';
 
-/** A temporary directory, removed by the returned cleanup. */
-export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'veil-control-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
+import { startHttpOrigin } from '../support/origins.js';
+import { viaProxy as getViaProxy } from '../support/proxy-client.js';
 
-/** A port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const s = createNetServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort, tempDir } from '../support/net.js';
 
 /** A local origin answering `hello <path>` with a few headers. */
 export async function startOrigin(): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
+  const origin = await startHttpOrigin((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Origin': 'yes' });
     res.end(`hello ${req.url}`);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    server,
-    url: `http://127.0.0.1:${port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
+  return { server: origin.server as Server, url: `http://127.0.0.1:${origin.port}`, close: origin.close };
 }
 
-/** GET an absolute URL through the proxy; resolves with status and body. */
-export function viaProxy(
+/** GET an absolute URL through the proxy; resolves with status and body as text. */
+export async function viaProxy(
   proxyPort: number,
   url: string,
-  options: { agent?: import('node:http').Agent; headers?: Record<string, string> } = {},
+  options: { agent?: Agent; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: string; reused: boolean }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: proxyPort, path: url, headers: { ...options.headers }, agent: options.agent },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
+  const res = await getViaProxy(proxyPort, url, {
+    headers: { ...options.headers },
+    ...(options.agent ? { agent: options.agent } : {}),
   });
+  return { status: res.status, body: res.body.toString('utf8'), reused: res.reused };
 }
 
 /** A synthetic record, for feeding the traffic feature directly. */
 export function fakeRecord(id: number, over: Partial<ExchangeRecord> = {}): ExchangeRecord {
   return {
     id,
+    state: 'done',
     startedAt: Date.UTC(2026, 10, 30, 9, 0, 0) + id,
     clientAddress: '127.0.0.1',
     method: 'GET',

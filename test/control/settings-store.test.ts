@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createService } from '../../proxy-core/src/control/service.js';
@@ -205,7 +205,9 @@ describe('settings file store', () => {
     const store = createFileStore(path);
     const { settings } = await store.load();
     await Promise.all(
-      Array.from({ length: 25 }, (_, i) => store.save({ ...settings, traffic: { bufferSize: 1000 + i } })),
+      Array.from({ length: 25 }, (_, i) =>
+        store.save({ ...settings, traffic: { ...settings.traffic, bufferSize: 1000 + i } }),
+      ),
     );
     expect((await json(path)).traffic.bufferSize).toBe(1024);
     expect((await json(`${path}.bak`)).traffic.bufferSize).toBe(1023);
@@ -231,5 +233,52 @@ describe('settings file store', () => {
     expect(onDisk.privacy.profile).toBe('strict');
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(service.settings)));
     await service.shutdown();
+  });
+});
+
+describe('settings version 3: audit header values redacted by default', () => {
+  const v2Audit = {
+    enabled: false,
+    path: null,
+    maxSizeMb: 50,
+    maxAgeDays: 7,
+    keep: 10,
+    redactQuery: false,
+    redactHeaderValues: false,
+  };
+
+  it('turns redaction on where the v2 audit section was never touched', async () => {
+    await writeFile(path, JSON.stringify({ version: 2, audit: v2Audit }));
+    const { settings } = await createFileStore(path).load();
+    expect(settings.version).toBe(3);
+    expect(settings.audit.redactHeaderValues).toBe(true);
+    expect(defaultSettings().audit.redactHeaderValues).toBe(true);
+  });
+
+  it("keeps a user's choice: an audit section they changed keeps its redaction setting", async () => {
+    await writeFile(path, JSON.stringify({ version: 2, audit: { ...v2Audit, enabled: true } }));
+    const { settings } = await createFileStore(path).load();
+    expect(settings.audit).toMatchObject({ enabled: true, redactHeaderValues: false });
+    // and the file as migrated says so, for the next start
+    expect((await json(path)).audit.redactHeaderValues).toBe(false);
+  });
+});
+
+describe('file modes', () => {
+  const mode = async (p: string) => (await stat(p)).mode & 0o777;
+
+  it.skipIf(process.platform === 'win32')('writes the settings and their backup 0600 in a 0700 directory', async () => {
+    const nested = join(dir, 'fresh', 'veil', 'config.json');
+    const store = createFileStore(nested);
+    const { settings } = await store.load();
+    await store.save({ ...settings, proxy: { ...settings.proxy, proxyAuth: 'alice:secret' } });
+    await store.save({ ...settings, proxy: { ...settings.proxy, proxyAuth: 'alice:other' } });
+    expect(await mode(dirname(nested))).toBe(0o700);
+    expect(await mode(nested)).toBe(0o600);
+    expect(await mode(`${nested}.bak`)).toBe(0o600);
+    // a file an older Veil left readable by others is tightened on the next save
+    await chmod(nested, 0o644);
+    await store.save(settings);
+    expect(await mode(nested)).toBe(0o600);
   });
 });

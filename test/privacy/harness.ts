@@ -1,12 +1,6 @@
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type Server,
-} from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +13,8 @@ import { createService, type VeilService } from '../../proxy-core/src/control/se
 import { settingsSchema } from '../../proxy-core/src/control/settings-schema.js';
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
 import type { ExchangeRecord } from '../../proxy-core/src/proxy/exchange-record.js';
+import { toPairs } from '../../proxy-core/src/proxy/header-list.js';
+import { viaProxy as sendViaProxy } from '../support/proxy-client.js';
 
 /** What the echo origin saw for one request. */
 export interface Seen {
@@ -58,7 +54,7 @@ export async function startEchoOrigin(): Promise<EchoOrigin> {
       const entry: Seen = {
         method: req.method ?? '',
         url: req.url ?? '',
-        headers: pairs(req.rawHeaders),
+        headers: toPairs(req.rawHeaders),
         body: Buffer.concat(chunks).toString(),
         remotePort: req.socket.remotePort ?? 0,
       };
@@ -79,7 +75,7 @@ export async function startEchoOrigin(): Promise<EchoOrigin> {
     seen.push({
       method: req.method ?? '',
       url: req.url ?? '',
-      headers: pairs(req.rawHeaders),
+      headers: toPairs(req.rawHeaders),
       body: '',
       remotePort: req.socket.remotePort ?? 0,
     });
@@ -98,12 +94,6 @@ export async function startEchoOrigin(): Promise<EchoOrigin> {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
-}
-
-function pairs(raw: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
-  return out;
 }
 
 /** Lower-case header names in order, for exact "which headers arrived" assertions. */
@@ -172,8 +162,8 @@ export interface ProxiedResponse {
   body: string;
 }
 
-/** Sends one absolute-form request through the proxy at `proxyPort`. */
-export function viaProxy(
+/** Sends one absolute-form request through the proxy at `proxyPort` (test/support's client, answers as text). */
+export async function viaProxy(
   proxyPort: number,
   url: string,
   headers: OutgoingHttpHeaders | string[] = {},
@@ -181,27 +171,11 @@ export function viaProxy(
 ): Promise<ProxiedResponse> {
   // raw header arrays get no automatic Host from Node; a real client always sends one
   const withHost = Array.isArray(headers) ? ['Host', new URL(url).host, ...headers] : headers;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port: proxyPort,
-      method: options.method ?? 'GET',
-      path: url,
-      headers: withHost,
-      agent: options.agent ?? false,
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: pairs(res.rawHeaders),
-          body: Buffer.concat(chunks).toString(),
-        }),
-      );
-    });
-    req.end(options.body);
+  const res = await sendViaProxy(proxyPort, url, {
+    method: options.method ?? 'GET',
+    headers: withHost as Record<string, string> | string[],
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    ...(options.agent ? { agent: options.agent } : {}),
   });
+  return { status: res.status, headers: toPairs(res.rawHeaders), body: res.body.toString() };
 }

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
+import { shortHash } from '../../proxy-core/src/proxy/record-secrets.js';
 import { parseUpstreamUrl, redactUpstreamUrl } from '../../proxy-core/src/proxy/upstream-url.js';
 import { type EchoOrigin, headerValue, type RunningVeil, startEchoOrigin, startVeil, viaProxy } from './harness.js';
 
@@ -62,9 +63,12 @@ describe('privacy commands', () => {
     expect(record.profile).toBe('my-standard');
     expect(record.receipt.find((e) => e.header === 'User-Agent')).toMatchObject({
       action: 'removed',
-      oldValue: 'Mine/1',
+      oldLength: 6,
+      oldHash: shortHash('Mine/1'),
       rule: 'my-standard/user-agent',
     });
+    // the record keeps what was removed, not the value itself
+    expect(JSON.stringify(record)).not.toContain('Mine/1');
 
     const inUse = await veil.service.invoke('privacy.deleteProfile', { id: 'my-standard' });
     expect(inUse).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/active profile/) }] });

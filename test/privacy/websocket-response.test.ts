@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { shortHash } from '../../proxy-core/src/proxy/record-secrets.js';
 import { type RunningVeil, startVeil } from './harness.js';
 import { rawRequest, readHead } from './raw-client.js';
 
@@ -81,9 +82,10 @@ describe('the WebSocket 101 response passes the response policy', () => {
         direction: 'response',
         action: 'removed',
         header: 'Set-Cookie',
-        oldValue: 'ws_track=xyz; Max-Age=31536000; Path=/',
+        oldHash: shortHash('ws_track=xyz; Max-Age=31536000; Path=/'),
       }),
     );
+    expect(JSON.stringify(record)).not.toContain('ws_track=xyz');
   });
 
   it('a refused upgrade passes the same cookie rules, keeps its body and closes', async () => {

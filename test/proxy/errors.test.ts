@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import type { LookupFunction } from 'node:net';
-import { createServer, type Socket } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/net.js';
 import { viaProxy } from './helpers/client.js';
 import { type Origin, startHttpOrigin, startRawOrigin } from './helpers/origins.js';
 import { startProxy, type TestProxy } from './helpers/proxy.js';
@@ -20,14 +20,6 @@ const testLookup: LookupFunction = (hostname, options, callback) => {
     ]);
   } else callback(null, '127.0.0.1', 4);
 };
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('error answers', () => {
   let origin: Origin;

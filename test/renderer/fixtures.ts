@@ -38,6 +38,7 @@ export function makeRecord(over: Partial<ExchangeRecord> = {}): ExchangeRecord {
   const id = over.id ?? nextId++;
   return {
     id,
+    state: 'done',
     startedAt: Date.UTC(2026, 10, 30, 10, 0, 0) + id,
     clientAddress: '127.0.0.1',
     method: 'GET',

@@ -94,4 +94,47 @@ describe('Home', () => {
     act(() => bridge.emit('status', makeStatus({ running: false, listening: null })));
     await waitFor(() => expect(screen.getByRole('heading', { name: 'Veil is off' })).toBeTruthy());
   });
+  it('shows the DNS path and its fallbacks', async () => {
+    await renderApp(
+      new FakeBridge({
+        ...base,
+        'status.get': makeStatus({
+          dns: { mode: 'private', servers: ['https://dns.example/dns-query'], fallbacks: 2, rebindingRefused: 0 },
+        }),
+      }),
+    );
+    const summary = screen.getByRole('region', { name: 'Summary' }).textContent;
+    expect(summary).toContain('Private');
+    expect(summary).toContain('2 lookups fell back to the system resolver');
+  });
+
+  it('"Check what sites see" runs the self-test and lists each check in one line', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'status.get': makeStatus(),
+      'selftest.run': {
+        schema: 'veil-selftest',
+        version: 1,
+        ok: false,
+        startedAt: '2026-12-04T00:00:00.000Z',
+        durationMs: 120,
+        profile: 'leaky',
+        counts: { pass: 1, warn: 1, fail: 1 },
+        checks: [
+          { id: 'forwarding-headers', status: 'fail', message: 'X-Forwarded-For reached the site (profile leaky).' },
+          { id: 'dns', status: 'warn', message: 'System resolver: your network sees every name you visit.' },
+          { id: 'route', status: 'pass', message: 'Direct.' },
+        ],
+      },
+    });
+    await renderApp(bridge);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Check what sites see' })));
+    expect(bridge.argsOf('selftest.run')).toHaveLength(1);
+    const region = screen.getByRole('region', { name: 'What sites see' });
+    expect(region.textContent).toContain('1 failed, 1 to look at, 1 passed.');
+    expect(region.querySelector('[data-check="forwarding-headers"]')?.textContent).toContain(
+      'X-Forwarded-For reached the site',
+    );
+    expect(region.querySelector('[data-check="forwarding-headers"]')?.className).toContain('fail');
+  });
 });

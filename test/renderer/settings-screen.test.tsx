@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { FakeBridge, failure } from './fake-bridge.js';
 import { makeSettings, makeStatus } from './fixtures.js';
@@ -42,12 +42,35 @@ describe('Settings', () => {
 
   it('shows every section with the saved values and cache figures', async () => {
     await renderApp(new FakeBridge({ ...base, 'settings.get': makeSettings() }), 'Settings');
-    for (const name of ['Listener', 'Upstream', 'System proxy', 'Cache', 'Audit log', 'App']) {
+    for (const name of ['Listener', 'Upstream', 'System proxy', 'Cache', 'Traffic records', 'Audit log', 'App']) {
       expect(screen.getByRole('heading', { name })).toBeTruthy();
     }
     expect(screen.getByRole('textbox', { name: 'Listen address' })).toHaveProperty('value', '127.0.0.1');
     expect(screen.getByText(/42 entries/).textContent).toContain('hit ratio 75%');
     expect(screen.getByRole('radio', { name: 'Follow the system' })).toHaveProperty('checked', true);
+  });
+
+  it('explains "keep removed values", off by default, and saves it', async () => {
+    const kept = makeSettings((s) => {
+      s.traffic.keepRemovedValues = true;
+    });
+    const bridge = new FakeBridge({
+      ...base,
+      'settings.get': makeSettings(),
+      'settings.validate': { ok: true, settings: kept },
+      'settings.update': { ok: true, settings: kept },
+    });
+    await renderApp(bridge, 'Settings');
+    const section = screen.getByRole('region', { name: 'Traffic records' });
+    const box = within(section).getByRole('checkbox', { name: 'Keep removed values' }) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    const hint = document.getElementById(box.getAttribute('aria-describedby')!)!;
+    expect(hint.textContent).toMatch(/never the value itself/);
+    expect(hint.textContent).toMatch(/proxy password is never kept/);
+    fireEvent.click(box);
+    await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Save' })));
+    expect(bridge.argsOf('settings.update').at(-1)).toEqual({ patch: { traffic: { keepRemovedValues: true } } });
+    expect(within(section).getByText('Saved.')).toBeTruthy();
   });
 
   it('checks a field while typing and shows the service’s error beside it, keeping the text', async () => {

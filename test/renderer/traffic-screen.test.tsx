@@ -3,7 +3,7 @@ import { act, fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { useVeil } from '../../renderer/src/store/store.js';
-import { flushTraffic } from '../../renderer/src/store/traffic-actions.js';
+import { flushTraffic, mergeRecords } from '../../renderer/src/store/traffic-actions.js';
 import { FakeBridge, failure } from './fake-bridge.js';
 import { makeRecord, makeSettings, makeStatus } from './fixtures.js';
 import { renderApp } from './render-app.js';
@@ -52,6 +52,41 @@ describe('Traffic', () => {
     expect(all).toHaveLength(3);
     expect(all[2]!.textContent).toContain('||ads.example.net^');
     expect(all[2]!.className).toContain('row-blocked');
+  });
+
+  it('shows an open exchange and replaces it in place when it ends', async () => {
+    const bridge = new FakeBridge(base);
+    await renderApp(bridge, 'Traffic');
+    const before = rows().length;
+    const open = makeRecord({ state: 'open', kind: 'connect', url: 'example.org:443', status: 200, bytesDown: 0 });
+    act(() => {
+      bridge.emit('traffic', { records: [open, makeRecord()], missed: 0 });
+      flushTraffic();
+    });
+    expect(rows()).toHaveLength(before + 2);
+    expect(rows()[before]!.textContent).toContain('…');
+    act(() => {
+      bridge.emit('traffic', { records: [{ ...open, state: 'done', bytesDown: 2048 }], missed: 0 });
+      flushTraffic();
+    });
+    expect(rows()).toHaveLength(before + 2);
+    expect(rows()[before]!.textContent).toContain('2.0 KB');
+    expect(rows()[before]!.textContent).not.toContain('…');
+  });
+
+  it('merges by id: updates replace, a late open never replaces a done record', () => {
+    const a = makeRecord({ state: 'open' });
+    const b = makeRecord();
+    const merged = mergeRecords([a, b], [{ ...a, state: 'done' }, makeRecord({ id: b.id + 1 })]);
+    expect(merged.map((r) => [r.id, r.state])).toEqual([
+      [a.id, 'done'],
+      [b.id, 'done'],
+      [b.id + 1, 'done'],
+    ]);
+    expect(mergeRecords(merged, [a]).map((r) => r.state)).toEqual(['done', 'done', 'done']);
+    // an open and its done in one batch end as one row
+    const c = makeRecord({ state: 'open' });
+    expect(mergeRecords([], [c, { ...c, state: 'done' }]).map((r) => [r.id, r.state])).toEqual([[c.id, 'done']]);
   });
 
   it('renders only a window of 10,000 rows', async () => {

@@ -16,6 +16,7 @@ import {
   tokenFromHash,
   wsUrlFor,
 } from '../../renderer/src/bridge/ws-bridge.js';
+import { waitFor } from '../support/wait.js';
 
 // The renderer's WebSocket Bridge against the real service and UI server; Node 20 has no global WebSocket,
 // so the `ws` client (same onopen/onmessage/onclose API) stands in for the browser's.
@@ -50,19 +51,6 @@ function bridgeFor(server: UiServer, states: ConnectionState[] = []) {
   const bridge = createWsBridge({ url, WebSocketImpl, timeoutMs: 10_000, onState: (s) => states.push(s) });
   closers.push(() => bridge.close());
   return bridge;
-}
-
-function waitFor<T>(predicate: () => T | undefined, what: string, ms = 10_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      const v = predicate();
-      if (v !== undefined && v !== false) resolve(v);
-      else if (Date.now() - started > ms) reject(new Error(`Timed out waiting for ${what}`));
-      else setTimeout(tick, 20);
-    };
-    tick();
-  });
 }
 
 afterEach(async () => {
@@ -105,7 +93,7 @@ describe('the WebSocket Bridge', () => {
     const off = bridge.on('settings', (s) => seen.push(s));
     await bridge.invoke('status.get');
     await bridge.invoke('settings.update', { patch: { app: { theme: 'dark' } } });
-    await waitFor(() => seen.length === 1, 'the settings event');
+    await waitFor('the settings event', () => seen.length === 1);
     expect(seen[0]!.app.theme).toBe('dark');
     off();
     await bridge.invoke('settings.update', { patch: { app: { theme: 'light' } } });
@@ -123,14 +111,14 @@ describe('the WebSocket Bridge', () => {
     const { port, token } = server;
     await server.close();
     ui = null;
-    await waitFor(() => states.includes('closed'), 'the drop');
+    await waitFor('the drop', () => states.includes('closed'));
     const lost = await bridge.invoke('status.get').catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(BridgeError);
 
     await start(port, token);
-    await waitFor(() => states.lastIndexOf('open') > states.indexOf('closed'), 'the reconnect', 15_000);
+    await waitFor('the reconnect', () => states.lastIndexOf('open') > states.indexOf('closed'), 15_000);
     await bridge.invoke('settings.update', { patch: { app: { theme: 'dark' } } });
-    await waitFor(() => seen.length === 1, 'the settings event after reconnecting');
+    await waitFor('the settings event after reconnecting', () => seen.length === 1);
   });
 
   it('is refused without the right token', async () => {
@@ -157,7 +145,7 @@ describe('the WebSocket Bridge', () => {
       checkToken: () => checkTokenAt(origin, 'an-old-token-from-a-bookmark'),
     });
     closers.push(() => bridge.close());
-    await waitFor(() => states.includes('refused'), 'the refusal');
+    await waitFor('the refusal', () => states.includes('refused'));
     await new Promise((r) => setTimeout(r, 600));
     // no retry after a refusal: one connecting, one closed, one refused
     expect(states).toEqual(['connecting', 'closed', 'refused']);

@@ -33,14 +33,7 @@ export function createGsettingsEnv(): GsettingsEnv {
   };
 }
 
-/** Polls until `check` is true, failing after `timeoutMs` with `what`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor } from '../support/wait.js';
 
 /** Applies a GSettings env to this process (the in-process service's gsettings calls inherit it). */
 export function useInProcess(g: GsettingsEnv): () => void {

@@ -1,7 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAuditFeature } from '../../proxy-core/src/control/features/audit-feature.js';
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
+import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js';
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
 import { auditLine, redactUrl } from '../../proxy-core/src/traffic/audit-line.js';
 import { AuditWriter } from '../../proxy-core/src/traffic/audit-writer.js';
@@ -199,6 +201,55 @@ describe('audit log through the service', () => {
     expect(JSON.stringify(logged)).not.toContain('hunter2');
     expect(status).toMatchObject({ enabled: true, files: 1 });
     expect((await service.invoke('audit.status')).enabled).toBe(false);
+    // header values are left out by default
+    expect(logged[0]!.headers).toContainEqual(['Host', '']);
     await origin.close();
+  });
+
+  it.skipIf(process.platform === 'win32')('writes the log 0600 in a 0700 directory', async () => {
+    const origin = await startOrigin();
+    const logDir = join(dir, 'logs', 'veil');
+    service = createService({
+      store: createMemoryStore(),
+      dataDir: dir,
+      overrides: { proxy: { port: 0 }, audit: { enabled: true, path: join(logDir, 'audit.ndjson') } },
+    });
+    await service.start();
+    const port = (await service.invoke('status.get')).listening!.port;
+    await viaProxy(port, `${origin.url}/done`);
+    await expect.poll(async () => (await service.invoke('audit.status')).bytes).toBeGreaterThan(0);
+    await service.invoke('settings.update', { patch: { audit: { enabled: false } } });
+    const logged = await lines(join(logDir, 'audit.ndjson'));
+    expect(logged.map((l) => l.url)).toEqual([`${origin.url}/done`]);
+    expect((await stat(logDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(logDir, 'audit.ndjson'))).mode & 0o777).toBe(0o600);
+    await origin.close();
+  });
+});
+
+describe('audit feature', () => {
+  it('skips open records and logs the final one', async () => {
+    const path = join(dir, 'audit.ndjson');
+    const listeners: Array<(r: ReturnType<typeof fakeRecord>) => void> = [];
+    const fakeHost = {
+      dataDir: dir,
+      notify: () => {},
+    } as unknown as Parameters<typeof createAuditFeature>[0];
+    const audit = createAuditFeature(fakeHost);
+    const settings = defaultSettings();
+    await audit.applySettings?.({ ...settings, audit: { ...settings.audit, enabled: true, path } }, null);
+    audit.attach?.({
+      on: (_e: string, l: (r: ReturnType<typeof fakeRecord>) => void) => {
+        listeners.push(l);
+        return () => {};
+      },
+    } as never);
+    for (const l of listeners) {
+      l(fakeRecord(9, { state: 'open', status: 0 }));
+      l(fakeRecord(9, { state: 'done', status: 200 }));
+    }
+    await audit.applySettings?.({ ...settings, audit: { ...settings.audit, enabled: false, path } }, null);
+    const logged = await lines(path);
+    expect(logged.map((l) => [l.id, l.status])).toEqual([[9, 200]]);
   });
 });

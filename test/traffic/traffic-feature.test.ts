@@ -7,6 +7,7 @@ import { createTrafficFeature, type TrafficFeature } from '../../proxy-core/src/
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
 import { fakeRecord, startOrigin, tempDir, viaProxy } from '../control/helpers.js';
+import { waitFor } from '../support/wait.js';
 
 const require = createRequire(import.meta.url);
 const harSchemas = require('har-schema') as Record<string, { $id: string }>;
@@ -48,14 +49,6 @@ afterEach(async () => {
   await cleanup();
 });
 
-async function waitFor<T>(fn: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('traffic feature', () => {
   it('records real exchanges and exports them as valid HAR 1.2 with forwarded headers', async () => {
     const port = (await service.invoke('status.get')).listening!.port;
@@ -63,12 +56,12 @@ describe('traffic feature', () => {
     const off = service.on('traffic', (b) => batches.push(b));
     await viaProxy(port, `${origin.url}/a?x=1&y=two`, { headers: { 'X-Forwarded-For': '10.0.0.1' } });
     await viaProxy(port, `${origin.url}/b`);
-    const snap = await waitFor(async () => {
+    const snap = await waitFor('the snapshot', async () => {
       const s = await service.invoke('traffic.snapshot');
       return s.total >= 2 ? s : undefined;
     });
     expect(snap.records.map((r) => new URL(r.url).pathname)).toEqual(['/a', '/b']);
-    await waitFor(async () => (batches.flatMap((b) => b.records).length >= 2 ? true : undefined));
+    await waitFor('two live records', async () => (batches.flatMap((b) => b.records).length >= 2 ? true : undefined));
     off();
 
     const har = await service.invoke('traffic.exportHar');
@@ -154,6 +147,34 @@ describe('traffic feature', () => {
     expect(statuses).toEqual([true, false]);
     expect(await service.invoke('traffic.clear')).toEqual({ cleared: 2 });
     expect((await service.invoke('traffic.snapshot')).total).toBe(0);
+  });
+
+  it('replaces an open record by id, also while paused, but keeps no new one while paused', async () => {
+    const batches: TrafficBatch[] = [];
+    const stop = service.on('traffic', (b) => batches.push(b));
+    traffic.ingest(fakeRecord(1, { state: 'open', status: 0 }));
+    traffic.ingest(fakeRecord(2));
+    await service.invoke('traffic.pause');
+    traffic.ingest(fakeRecord(1, { state: 'done', status: 200, bytesDown: 4096 }));
+    traffic.ingest(fakeRecord(3));
+    const { records } = await service.invoke('traffic.snapshot');
+    expect(records.map((r) => [r.id, r.state, r.bytesDown])).toEqual([
+      [1, 'done', 4096],
+      [2, 'done', 100],
+    ]);
+    traffic.feed.flush();
+    expect(batches.flatMap((b) => b.records).map((r) => [r.id, r.state])).toEqual([
+      [1, 'open'],
+      [2, 'done'],
+      [1, 'done'],
+    ]);
+    await service.invoke('traffic.resume');
+    // an open record whose slot was dropped (here: cleared) comes back as a new row when it ends
+    traffic.ingest(fakeRecord(4, { state: 'open', status: 0 }));
+    await service.invoke('traffic.clear');
+    traffic.ingest(fakeRecord(4, { state: 'done' }));
+    expect((await service.invoke('traffic.snapshot')).records.map((r) => [r.id, r.state])).toEqual([[4, 'done']]);
+    stop();
   });
 
   it('keeps traffic.bufferSize records, resized live', async () => {

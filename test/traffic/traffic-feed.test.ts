@@ -20,6 +20,25 @@ describe('ring buffer', () => {
     expect(b.size).toBe(0);
     expect(() => new RingBuffer(0)).toThrow(/positive/);
   });
+
+  it('replaces an item by its sequence number while it is held, also across a resize', () => {
+    const b = new RingBuffer<string>(3);
+    const seq = b.nextSeq;
+    b.push('open');
+    b.push('b');
+    expect(b.replace(seq, 'done')).toBe(true);
+    expect(b.toArray()).toEqual(['done', 'b']);
+    b.resize(2);
+    expect(b.replace(seq, 'again')).toBe(true);
+    expect(b.toArray()).toEqual(['again', 'b']);
+    b.push('c');
+    // dropped: replacing it must not overwrite another item
+    expect(b.replace(seq, 'lost')).toBe(false);
+    expect(b.toArray()).toEqual(['b', 'c']);
+    expect(b.replace(b.nextSeq, 'future')).toBe(false);
+    b.clear();
+    expect(b.replace(seq + 1, 'x')).toBe(false);
+  });
 });
 
 describe('live traffic feed', () => {

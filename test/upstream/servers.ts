@@ -5,16 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/net.js';
 
-/** A free loopback port (bound and released; the child binds it a moment later). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort };
 
 /** Waits until something accepts TCP connections on the port, or the child exits. */
 async function waitForPort(port: number, child: ChildProcess, what: string, deadlineMs = 10_000): Promise<void> {

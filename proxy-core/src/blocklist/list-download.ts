@@ -1,6 +1,6 @@
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 
@@ -22,6 +22,8 @@ export interface DownloadOptions {
   onProgress?: (done: number, total: number | null) => void;
   /** Extra trusted certificates (PEM), for a private list server. */
   ca?: string;
+  /** Resolves the list server's name when downloading directly (Veil's resolver, dns/). */
+  lookup?: LookupFunction;
 }
 
 export type DownloadResult =
@@ -44,7 +46,7 @@ export async function downloadList(url: string, options: DownloadOptions = {}): 
   if (options.etag) headers['If-None-Match'] = options.etag;
   if (options.lastModified) headers['If-Modified-Since'] = options.lastModified;
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const res = await send(target, headers, options.via ?? null, timeoutMs, options.ca);
+  const res = await send(target, headers, options.via ?? null, timeoutMs, options.ca, options.lookup);
   const status = res.statusCode ?? 0;
   if (status === 304) {
     res.resume();
@@ -75,6 +77,7 @@ function send(
   via: ViaProxy | null,
   timeoutMs: number,
   ca: string | undefined,
+  lookup: LookupFunction | undefined,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const https = target.protocol === 'https:';
@@ -108,6 +111,7 @@ function send(
         headers,
         agent: false,
         ...(ca && https ? { ca } : {}),
+        ...(lookup ? { lookup } : {}),
       });
     }
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${target.host} did not answer within ${timeoutMs} ms`)));

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type SerialQueue, serialQueue } from '../serial-queue.js';
 import type { BlocklistEntry, BlocklistInfo, BlocklistProgress } from './blocklist-schema.js';
 import { compileList } from './compile-list.js';
 import type { CompiledList } from './compiled-list.js';
@@ -24,7 +25,7 @@ interface ListState {
   meta: StoredMeta;
   list: CompiledList | null;
   /** Operations on one list run one after another. */
-  queue: Promise<void>;
+  queue: SerialQueue;
   hits: number;
   /** Hits per rule, by line, with the rule's text. */
   ruleHits: Map<number, { rule: string; hits: number }>;
@@ -57,7 +58,7 @@ export class ListManager {
       let state = this.states.get(entry.id);
       const sameSource = state && sameList(state.entry, entry);
       if (!state || !sameSource) {
-        state = { entry, meta: emptyMeta(), list: null, queue: Promise.resolve(), hits: 0, ruleHits: new Map() };
+        state = { entry, meta: emptyMeta(), list: null, queue: serialQueue(), hits: 0, ruleHits: new Map() };
         this.states.set(entry.id, state);
         changed = true;
       }
@@ -93,7 +94,7 @@ export class ListManager {
 
   /** Waits for everything queued so far. */
   async idle(): Promise<void> {
-    await Promise.all([...this.states.values()].map((s) => s.queue));
+    await Promise.all([...this.states.values()].map((s) => s.queue.idle()));
   }
 
   /** Enabled, loaded lists in settings order. */
@@ -123,9 +124,7 @@ export class ListManager {
   }
 
   private enqueue(state: ListState, op: () => Promise<void>): Promise<void> {
-    const next = state.queue.then(op, op);
-    state.queue = next.catch(() => undefined);
-    return next;
+    return state.queue(op);
   }
 
   /** First load: the stored copy (URL), the file, or the typed text. */

@@ -125,7 +125,8 @@ export function revalidateInBackground(ctx: CacheContext, ex: CacheExchange, use
     if (status === 304 && notModifiedSelects(use.entry.headers, headers)) {
       ctx.counts.revalidations++;
       const entry = refreshed(use.entry, headers, requestTime, ctx.now());
-      if (mayStoreCookies(entry.headers, ctx.limits().exposed)) ctx.write(entry, use.body, settle);
+      if (mayStoreCookies(entry.headers, ctx.limits().exposed, ctx.limits().neverCookies))
+        ctx.write(entry, use.body, settle);
       else {
         ctx.store().remove(entry.key);
         settle();
@@ -194,7 +195,8 @@ function revalidated(
     return 'answered';
   }
   const entry = refreshed(stale.entry, headers, requestTime, ctx.now());
-  if (mayStoreCookies(entry.headers, ctx.limits().exposed)) ctx.write(entry, stale.body, release);
+  if (mayStoreCookies(entry.headers, ctx.limits().exposed, ctx.limits().neverCookies))
+    ctx.write(entry, stale.body, release);
   else {
     ctx.store().remove(entry.key);
     release();
@@ -217,7 +219,7 @@ function refreshFromHead(
   const store = ctx.store();
   const body = store.bodyAtHand(next);
   if (body === null) return;
-  if (!mayStoreCookies(next.headers, ctx.limits().exposed)) {
+  if (!mayStoreCookies(next.headers, ctx.limits().exposed, ctx.limits().neverCookies)) {
     store.remove(entry.key);
     return;
   }

@@ -22,6 +22,8 @@ export interface ResponseCacheOptions {
   maxEntryBytes: number;
   /** True when Veil listens beyond loopback: a response with Set-Cookie is then stored only when public. */
   exposed?: boolean;
+  /** Never store an answer with Set-Cookie, `public` or not (the reverse proxy's cache: visitors are strangers). */
+  neverStoreCookies?: boolean;
   /** The clock (epoch ms); tests move it instead of sleeping. */
   now?: () => number;
 }
@@ -58,6 +60,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   let store = options.store;
   let maxEntryBytes = options.maxEntryBytes;
   let exposed = options.exposed ?? false;
+  const neverCookies = options.neverStoreCookies ?? false;
   const now = options.now ?? Date.now;
   const plans = new HitPlans();
   const collapser = new MissCollapser();
@@ -72,7 +75,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     now,
     plans,
     counts,
-    limits: () => ({ maxEntryBytes, exposed }),
+    limits: () => ({ maxEntryBytes, exposed, neverCookies }),
     write(entry, body, then) {
       // failures only cost the entry
       const p = store.put(entry, body).catch(() => {});

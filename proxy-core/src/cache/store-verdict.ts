@@ -32,6 +32,8 @@ export interface StoreLimits {
   maxEntryBytes: number;
   /** Veil listens beyond loopback: several clients share the cache. */
   exposed: boolean;
+  /** Never store an answer that sets a cookie, even a `public` one (a reverse proxy's visitors). */
+  neverCookies?: boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ export function storable(
   }
   const kept = withoutFields(headers, privateFields ?? []).slice();
   // judged on what is kept: private="Set-Cookie" leaves no cookie to leak
-  if (!mayStoreCookies(kept, limits.exposed)) return null;
+  if (!mayStoreCookies(kept, limits.exposed, limits.neverCookies)) return null;
   // RFC 9110 §6.6.1: a cache records when a response without Date arrived
   if (getHeader(kept, 'date') === undefined) {
     setHeader(kept, 'Date', formatHttpDate(responseTime));
@@ -94,8 +96,10 @@ export function storable(
 }
 
 /** Beyond loopback, one client's cookie must never reach another: Set-Cookie is kept only when public. */
-export function mayStoreCookies(headers: HeaderList, exposed: boolean): boolean {
-  if (!exposed || getHeader(headers, 'set-cookie') === undefined) return true;
+export function mayStoreCookies(headers: HeaderList, exposed: boolean, never = false): boolean {
+  if (getHeader(headers, 'set-cookie') === undefined) return true;
+  if (never) return false;
+  if (!exposed) return true;
   return cacheControl(headers).has('public');
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ListEntry } from '../blocklist/list-manager.js';
@@ -7,6 +7,7 @@ import { defaultConfigPath } from '../config-paths.js';
 import { blocklistFeatureWith } from '../control/features/blocklist-feature.js';
 import { createService } from '../control/service.js';
 import { createFileStore } from '../control/settings-store.js';
+import { ensurePrivateDir } from '../private-files.js';
 import { CliError } from './cli-error.js';
 
 export const BLOCKLIST_USAGE = `Usage: veil blocklist test URL [options]
@@ -83,7 +84,7 @@ export async function blocklistCommand(argv: string[]): Promise<void> {
   const runLists = await runListEntries(values.blocklist ?? []);
   const configPath = values.config ?? defaultConfigPath();
   const dataDir = dirname(configPath);
-  await mkdir(dataDir, { recursive: true });
+  await ensurePrivateDir(dataDir);
   const service = createService({
     store: createFileStore(configPath),
     dataDir,

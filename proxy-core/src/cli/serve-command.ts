@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,6 +13,8 @@ import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
 import { DEFAULT_UI_PORT, liveToken, readUiAccess, writeUiAccess } from '../control/ui-access.js';
 import type { UiServer } from '../control/ui-server.js';
+import { parseResolverUrl } from '../dns/resolver-url.js';
+import { ensurePrivateDir } from '../private-files.js';
 import { isLoopbackHost } from '../proxy/access-control.js';
 import { hostPattern } from '../proxy/host-pattern-schema.js';
 import { isListenAddress } from '../proxy/proxy-settings.js';
@@ -56,6 +58,14 @@ export const SERVE_USAGE = `Usage: veil serve [options]
   --upstream-ca FILE    Trust this CA (PEM) for origins too, on top of the system's (repeatable)
   --no-inspect PATTERN  Never inspect host or *.host: tunnel it blind (repeatable; adds to
                         inspection.exclude)
+  --dns URL             Private DNS for the direct route: https://host[:port]/path (DoH) or
+                        tls://host[:port] (DoT); repeatable, tried in order. Strict: when they
+                        cannot answer, requests fail (502) instead of using the system resolver
+  --dns-bootstrap IP    The address of the --dns server before it, so its own name is never
+                        looked up in cleartext (repeatable)
+  --dns-ca FILE         A CA (PEM) for the resolvers' certificates (private resolvers, tests)
+  --dns-fallback MODE   "system": when the private resolvers fail, use the system resolver
+                        (counted, shown on Home and in veil selftest); "none" (the default)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
   --ui                  Serve the web UI on its own loopback port and print its address (with a token;
                         the token is kept in the config directory: \`veil ui-url\` prints the address)
@@ -120,8 +130,10 @@ const FLAG_OF: Record<string, string> = {
 /** Parses `veil serve` flags into config path and per-run overrides; throws CliError with the fix. */
 export function parseServeArgs(argv: string[]): ServeArgs {
   let values: Record<string, string | boolean | string[] | undefined>;
+  let tokens: Array<{ kind: string; name?: string; value?: string | undefined }> = [];
   try {
-    ({ values } = parseArgs({
+    ({ values, tokens = [] } = parseArgs({
+      tokens: true,
       args: attachNegativeValues(argv),
       strict: true,
       allowPositionals: false,
@@ -148,6 +160,10 @@ export function parseServeArgs(argv: string[]): ServeArgs {
         'upstream-ca': { type: 'string', multiple: true },
         'no-inspect': { type: 'string', multiple: true },
         transparent: { type: 'string' },
+        dns: { type: 'string', multiple: true },
+        'dns-bootstrap': { type: 'string', multiple: true },
+        'dns-ca': { type: 'string' },
+        'dns-fallback': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -229,6 +245,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   if (cache) overrides.cache = cache;
   if (values['system-proxy'] === true) overrides.systemProxy = { enabled: true };
   if (values.inspect === true) overrides.inspection = { enabled: true };
+  const dns = parseDnsFlags(values, tokens);
+  if (dns) overrides.dns = dns;
   return {
     configPath: typeof values.config === 'string' ? values.config : defaultConfigPath(),
     overrides,
@@ -273,6 +291,51 @@ function parsePorts(list: string): number[] {
   return ports.map(Number);
 }
 
+/** `--dns`, `--dns-bootstrap` (for the `--dns` before it), `--dns-ca` and `--dns-fallback` as a patch. */
+export function parseDnsFlags(
+  values: Record<string, unknown>,
+  tokens: Array<{ kind: string; name?: string; value?: string | undefined }>,
+): SettingsPatch['dns'] {
+  const dns: NonNullable<SettingsPatch['dns']> = {};
+  const servers: Array<{ url: string; bootstrap: string[] }> = [];
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    if (t.name === 'dns') {
+      const url = String(t.value ?? '').trim();
+      try {
+        parseResolverUrl(url);
+      } catch (err) {
+        throw new CliError(`--dns: ${(err as Error).message}`);
+      }
+      servers.push({ url, bootstrap: [] });
+    } else if (t.name === 'dns-bootstrap') {
+      const ip = String(t.value ?? '').trim();
+      const last = servers.at(-1);
+      if (!last) throw new CliError('--dns-bootstrap gives the address of a --dns server: put it after that --dns.');
+      if (!isIP(ip)) throw new CliError(`--dns-bootstrap takes an IP address (e.g. 9.9.9.9), not "${ip}".`);
+      last.bootstrap.push(ip);
+    }
+  }
+  if (servers.length) dns.servers = servers;
+  if (typeof values['dns-ca'] === 'string') {
+    const file = resolve(values['dns-ca']);
+    try {
+      readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(`--dns-ca: cannot read ${file} (${(err as NodeJS.ErrnoException).code}); give a PEM file.`);
+    }
+    dns.ca = file;
+  }
+  const fallback = values['dns-fallback'];
+  if (typeof fallback === 'string') {
+    if (fallback !== 'system' && fallback !== 'none') {
+      throw new CliError(`--dns-fallback takes "system" or "none", not "${fallback}".`);
+    }
+    dns.fallback = fallback;
+  }
+  return Object.keys(dns).length ? dns : undefined;
+}
+
 /** `--cache-size` and `--cache-dir` as a cache settings patch (undefined when neither is given). */
 function parseCacheFlags(values: Record<string, unknown>): SettingsPatch['cache'] {
   const cache: NonNullable<SettingsPatch['cache']> = {};
@@ -306,7 +369,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       `veil: info: ${args.configPath} does not exist yet; Veil starts on defaults and creates it when a setting is first saved.\n`,
     );
   }
-  await mkdir(dataDir, { recursive: true });
+  await ensurePrivateDir(dataDir);
   const runLists = await runListEntries(args.blocklists);
   try {
     await readExtraCa(args.inspection.extraCa ?? []);
@@ -377,6 +440,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
     }
   }
   if (ui) process.stdout.write(`Veil UI at ${ui.url}\n`);
+  const dns = service.settings.dns;
+  if (dns.servers.length) {
+    const mode =
+      dns.fallback === 'system' ? 'falls back to the system resolver, counted' : 'strict: 502 when they fail';
+    process.stdout.write(`Private DNS: ${dns.servers.map((s) => s.url).join(', ')} (${mode})\n`);
+  }
   // not awaited: a silent upstream takes its full timeout, and the proxy is already serving (failing closed)
   void warnUnreachableUpstream(service);
   if (service.settings.systemProxy.enabled) {

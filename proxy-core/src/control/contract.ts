@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
+import type { DnsStatus } from '../dns/dns-settings.js';
 import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
+import type { ReverseStatus } from '../reverse/reverse-settings.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
 import { fieldMessage } from './field-words.js';
+import type { SelfTestReport } from './self-test/self-test-report.js';
 import { blocklistSource, type Profile, profileSchema, type Settings } from './settings-schema.js';
 
 /**
@@ -14,10 +17,12 @@ import { blocklistSource, type Profile, profileSchema, type Settings } from './s
  */
 
 export type { BlocklistInfo, BlocklistProgress, BlocklistSuggestion } from '../blocklist/blocklist-schema.js';
+export type { DnsStatus } from '../dns/dns-settings.js';
 export type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 export type { BlockInfo, ExchangeRecord, ReceiptEntry } from '../proxy/exchange-record.js';
 export type { Counters, Har, HarEntry, HarHeader, TrafficBatch, TrafficFilter } from '../traffic/traffic-schema.js';
 export { trafficFilterSchema } from '../traffic/traffic-schema.js';
+export type { CheckResult, SelfTestReport } from './self-test/self-test-report.js';
 export type { Profile as PrivacyProfile, Settings, SettingsPatch, SiteRule } from './settings-schema.js';
 
 // ---------- payload types ----------
@@ -63,8 +68,18 @@ export interface Status {
   systemProxy: SystemProxyState;
   counters: Counters;
   trafficPaused: boolean;
+  /** Name resolution: private (DoH/DoT) or system, and how often it fell back (dns feature). */
+  dns?: DnsStatus;
   notices: Notice[];
   /** Last listener error (e.g. port in use), if any. */
+  error?: string;
+  /** The reverse proxy, while `reverse.enabled` (absent otherwise). */
+  reverse?: ReverseState;
+}
+
+/** The reverse proxy's listeners and each backend's health, for Home. */
+export interface ReverseState extends ReverseStatus {
+  running: boolean;
   error?: string;
 }
 
@@ -181,6 +196,9 @@ export const commandArgs = {
 
   'audit.status': none,
 
+  /** The self-test (`veil selftest`): a canary through Veil's pipeline and the setup checks. */
+  'selftest.run': none,
+
   'notices.dismiss': id,
 } as const;
 
@@ -219,6 +237,7 @@ export interface CommandResults {
   'system.enable': SystemProxyState;
   'system.disable': SystemProxyState;
   'audit.status': AuditStatus;
+  'selftest.run': SelfTestReport;
   'notices.dismiss': { dismissed: boolean };
 }
 

@@ -1,6 +1,7 @@
 import type { ProxyEngine } from '../proxy/create-proxy.js';
 import type { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
+import type { ExchangeRecord } from '../proxy/exchange-record.js';
 import type { Router } from '../proxy/proxy-options.js';
 import type {
   CommandArgs,
@@ -31,6 +32,8 @@ export interface ServiceHost {
   notify(notice: Omit<Notice, 'id' | 'at'>): void;
   /** The running engine, or null while the proxy is off. */
   proxy(): ProxyEngine | null;
+  /** Hands the records of another way in (the reverse listeners) to the features that keep records. */
+  publishRecord(record: ExchangeRecord): void;
   /** Emits a fresh `status` event (after a feature changed what it contributes to the status). */
   statusChanged(): void;
   /** Recomposes the engine's policy from every feature's parts (after a feature's rules changed). */
@@ -56,6 +59,8 @@ export interface Feature {
   router?(): Router | null;
   /** Called after the engine starts listening (e.g. to subscribe to its events). */
   attach?(proxy: ProxyEngine): void;
+  /** Sees each record `publishRecord` hands over (the forward engine's come through `attach`). */
+  onRecord?(record: ExchangeRecord): void;
   /** Called before the engine stops, and on shutdown. */
   detach?(): void;
   /** Fields this feature owns in `status.get` (e.g. `trafficPaused`), merged over the service's own. */

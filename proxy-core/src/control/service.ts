@@ -2,8 +2,10 @@ import { EventEmitter } from 'node:events';
 import { createProxy, type ProxyEngine } from '../proxy/create-proxy.js';
 import { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
+import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
+import { serialQueue } from '../serial-queue.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';
 import { composePolicy } from './compose-policy.js';
 import {
@@ -24,6 +26,7 @@ import {
 export { InvalidOverridesError } from './listen-failure.js';
 
 import type { CommandHandler, EventSource, Feature, FeatureFactory, ServiceHost, SubscribeOptions } from './feature.js';
+import { resolverOf } from './features/dns-feature.js';
 import { builtInFeatures } from './features/index.js';
 import { InvalidOverridesError, listenFailure } from './listen-failure.js';
 import { mergeSettings, validateSettings } from './settings-merge.js';
@@ -72,12 +75,17 @@ export function createService(options: ServiceOptions): VeilService {
   let closing = false;
   const notices: Notice[] = [];
   let noticeSeq = 0;
-  let writeChain: Promise<unknown> = Promise.resolve();
+  const writes = serialQueue();
   const counters = new TrafficCounters();
-  // one id sequence for the service's life: a new engine (port change) must not reuse the ids of the last one
-  let exchangeSeq = 0;
   // one destination guard for the engine and every route the routing feature builds
   const destinationGuard = new DestinationGuard();
+  // one id source for every engine this service builds: a listener restart (Veil off and on, a new port)
+  // must not reuse ids the Traffic view already shows
+  let recordSeq = 0;
+  const records: RecordOptions = {
+    nextId: () => ++recordSeq,
+    keepRemovedValues: () => effective?.traffic.keepRemovedValues ?? false,
+  };
 
   const host: ServiceHost = {
     settings: () => requireSettings(),
@@ -90,6 +98,9 @@ export function createService(options: ServiceOptions): VeilService {
       emit('notice', notice);
     },
     proxy: () => proxy,
+    publishRecord(record) {
+      for (const f of features) f.onRecord?.(record);
+    },
     statusChanged: () => {
       if (effective) emit('status', status());
     },
@@ -232,9 +243,7 @@ export function createService(options: ServiceOptions): VeilService {
       emit('status', status());
       return { ok: true, settings: effective };
     };
-    const next = writeChain.then(run, run);
-    writeChain = next.catch(() => undefined);
-    return next;
+    return writes(run);
   }
 
   /** Every feature takes the settings, then the engine (already bound by reconcileProxy) takes their policy. */
@@ -266,7 +275,8 @@ export function createService(options: ServiceOptions): VeilService {
   function engineOptions(s: Settings): ProxyOptions {
     const router = composedRouter();
     return {
-      nextId: () => ++exchangeSeq,
+      // Veil's one resolver (dns/) for the engine's own direct route too; a test's engine.lookup wins
+      lookup: resolverOf(host).lookup,
       ...options.engine,
       port: s.proxy.port,
       host: s.proxy.listen,
@@ -281,6 +291,7 @@ export function createService(options: ServiceOptions): VeilService {
       ...(s.proxy.transparentPort ? { transparent: { port: s.proxy.transparentPort } } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
+      records,
     };
   }
 
@@ -364,7 +375,9 @@ export function createService(options: ServiceOptions): VeilService {
     }
     proxy = fresh;
     runningProxy = proxySection;
-    fresh.on('exchange', (r) => counters.add(r));
+    fresh.on('exchange', (r) => {
+      if (r.state === 'done') counters.add(r);
+    });
     fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
     for (const f of features) f.attach?.(fresh);
     return null;

@@ -14,6 +14,11 @@ import { builtInProfileIds, SETTINGS_VERSION } from './settings-schema.js';
  *     "requestLog": false | true | "path",  -> audit.enabled / audit.path
  *     "cacheMb": 256                        -> cache.maxSizeMb
  *   }
+ *
+ * Version 2 had `audit.redactHeaderValues` off by default; version 3 turns it on. Veil writes whole documents,
+ * so a v2 file holds `false` whether the user chose it or not: an audit section still equal to v2's defaults
+ * in every field was never touched, and takes the new default; any other audit section keeps its value.
+ *
  * A document without `version` is version 1 when it has any of those flat keys, else the current version
  * (so `{}` stays a valid file).
  */
@@ -26,6 +31,37 @@ const migrations: Record<number, (doc: Doc) => Doc> = {
   1: migrateV1,
   2: migrateV2,
 };
+
+/** The audit section's defaults in version 2. */
+const V2_AUDIT_DEFAULTS: Doc = {
+  enabled: false,
+  path: null,
+  maxSizeMb: 50,
+  maxAgeDays: 7,
+  keep: 10,
+  redactQuery: false,
+  redactHeaderValues: false,
+};
+
+/** Version 2 -> 3: the audit and proxy sections' changes (see the comments of each). */
+function migrateV2(v2: Doc): Doc {
+  return migrateV2Proxy(migrateV2Audit({ ...v2, version: 3 }));
+}
+
+function migrateV2Audit(v2: Doc): Doc {
+  const out: Doc = { ...v2 };
+  const audit = v2.audit;
+  if (typeof audit !== 'object' || audit === null || Array.isArray(audit)) return out;
+  const section = audit as Doc;
+  const untouched = Object.entries(section).every(
+    ([k, v]) => Object.hasOwn(V2_AUDIT_DEFAULTS, k) && V2_AUDIT_DEFAULTS[k] === v,
+  );
+  if (untouched) {
+    const { redactHeaderValues: _default, ...rest } = section;
+    out.audit = rest;
+  }
+  return out;
+}
 
 export type MigrationResult = { ok: true; doc: Doc; from: number } | { ok: false; error: string };
 
@@ -91,8 +127,8 @@ function migrateV1(v1: Doc): Doc {
  * CONNECT ports still at version 2's default (443, 8443) gain 80, the new default, because
  * browsers send ws:// through a proxy as CONNECT host:80.
  */
-function migrateV2(v2: Doc): Doc {
-  const out: Doc = { ...v2, version: 3 };
+function migrateV2Proxy(v2: Doc): Doc {
+  const out: Doc = { ...v2 };
   const proxy = v2.proxy;
   if (typeof proxy !== 'object' || proxy === null || Array.isArray(proxy)) return out;
   const { allowPrivateDestinations, ...rest } = proxy as Doc;

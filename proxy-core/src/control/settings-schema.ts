@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { blocklistSettings } from '../blocklist/blocklist-schema.js';
 import { cacheSettings } from '../cache/cache-settings.js';
+import { dnsSettings } from '../dns/dns-settings.js';
 import { privacySettings } from '../privacy/privacy-schema.js';
 import { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
+import { reverseSettings } from '../reverse/reverse-settings.js';
 import { systemProxySettings } from '../system/system-proxy-settings.js';
 import { inspectionSettings } from '../tls/inspection-settings.js';
 import { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
@@ -17,6 +19,7 @@ export {
   contentFilterSchema,
 } from '../blocklist/blocklist-schema.js';
 export { cacheSettings } from '../cache/cache-settings.js';
+export { dnsServer, dnsSettings } from '../dns/dns-settings.js';
 export {
   builtInProfileIds,
   cookiePolicy,
@@ -30,6 +33,7 @@ export {
 } from '../privacy/privacy-schema.js';
 export { hostPattern } from '../proxy/host-pattern-schema.js';
 export { proxySettings, timeoutSettings, upstreamSettings } from '../proxy/proxy-settings.js';
+export { reverseSettings } from '../reverse/reverse-settings.js';
 export { systemProxySettings } from '../system/system-proxy-settings.js';
 export { inspectionSettings, inspectionSiteRule } from '../tls/inspection-settings.js';
 export { auditSettings, trafficSettings } from '../traffic/traffic-schema.js';
@@ -54,9 +58,11 @@ export const settingsSchema = z.object({
   timeouts: timeoutSettings.default(timeoutSettings.parse({})),
   blocklists: blocklistSettings.default(blocklistSettings.parse({})),
   cache: cacheSettings.default(cacheSettings.parse({})),
+  dns: dnsSettings.default(dnsSettings.parse({})),
   traffic: trafficSettings.default(trafficSettings.parse({})),
   audit: auditSettings.default(auditSettings.parse({})),
   systemProxy: systemProxySettings.default(systemProxySettings.parse({})),
+  reverse: reverseSettings.default(reverseSettings.parse({})),
   inspection: inspectionSettings.default(inspectionSettings.parse({})),
   app: appSettings.default(appSettings.parse({})),
 });

@@ -1,5 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { dirname } from 'node:path';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
+import { serialQueue } from '../serial-queue.js';
 import type { FieldError, Notice } from './contract.js';
 import { validateSettings } from './settings-merge.js';
 import { migrateSettings } from './settings-migrations.js';
@@ -45,7 +47,8 @@ type Reading =
   | { ok: false; error: string };
 
 /**
- * A JSON file, written atomically (write-file-atomic: temp file, fsync, rename). Before each write the previous
+ * A JSON file, written atomically (write-file-atomic: temp file, fsync, rename), 0600 in a 0700 directory
+ * like every copy of it (it may hold proxy credentials). Before each write the previous
  * good document goes to `<path>.bak`. A file that does not parse, migrate or validate is moved to
  * `<path>.corrupt-<timestamp>` and Veil starts on the backup, or on defaults when the backup is bad too; a file
  * that parses but has invalid fields keeps every valid one (the invalid ones fall back to their defaults, each
@@ -57,24 +60,19 @@ export function createFileStore(path: string): SettingsStore {
   const backupPath = `${path}.bak`;
   /** The last document known good on disk: what goes to the backup on the next save. */
   let lastGood: string | null = null;
-  let chain: Promise<unknown> = Promise.resolve();
-
   /** Serializes every write to the files so a backup and its document never interleave. */
-  function serialized<T>(job: () => Promise<T>): Promise<T> {
-    const next = chain.then(job, job);
-    chain = next.catch(() => undefined);
-    return next;
-  }
+  const serialized = serialQueue();
 
   async function saveNow(settings: Settings): Promise<void> {
     const text = serialize(settings);
+    await ensurePrivateDir(dirname(path));
     // someone edited the file by hand while Veil ran: keep their version instead of writing over it
     const onDisk = await readFile(path, 'utf8').catch(() => null);
     if (onDisk !== null && lastGood !== null && onDisk !== lastGood && onDisk !== text) {
-      await writeFileAtomic(`${path}.external-${stamp()}`, onDisk);
+      await writePrivateFile(`${path}.external-${stamp()}`, onDisk);
     }
-    if (lastGood !== null && lastGood !== text) await writeFileAtomic(backupPath, lastGood);
-    await writeFileAtomic(path, text);
+    if (lastGood !== null && lastGood !== text) await writePrivateFile(backupPath, lastGood);
+    await writePrivateFile(path, text);
     lastGood = text;
   }
 
@@ -97,7 +95,7 @@ export function createFileStore(path: string): SettingsStore {
           if (main.repaired.length) {
             // the file as written stays whole beside the repaired one; every valid field stays in use
             const aside = `${path}.corrupt-${stamp()}`;
-            await writeFileAtomic(aside, main.text);
+            await writePrivateFile(aside, main.text);
             for (const p of main.repaired) {
               notices.push({
                 level: 'warning',
@@ -115,7 +113,7 @@ export function createFileStore(path: string): SettingsStore {
             return { settings: main.settings, notices };
           }
           if (main.from < SETTINGS_VERSION) {
-            await writeFileAtomic(`${path}.v${main.from}`, await readFile(path, 'utf8'));
+            await writePrivateFile(`${path}.v${main.from}`, await readFile(path, 'utf8'));
             notices.push({
               level: 'info',
               code: 'SETTINGS_MIGRATED',

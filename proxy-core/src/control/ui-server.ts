@@ -4,9 +4,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { checkHost, checkToken, type GuardConfig } from './request-guard.js';
 import type { VeilService } from './service.js';
+import { mimeFor, uiContentSecurityPolicy } from './ui-policy.js';
 import { attachWsTransport } from './ws-transport.js';
 
 export interface UiServerOptions {
@@ -32,22 +33,6 @@ export interface UiServer {
 /** `GET /token-check?token=…`: 200 when the token is the current one, 401 with the reason when not. */
 export const TOKEN_CHECK_PATH = '/token-check';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.txt': 'text/plain; charset=utf-8',
-  '.webmanifest': 'application/manifest+json',
-};
-
 /**
  * The headless UI: serves the built renderer and the contract (WebSocket at /ws) on its own loopback port,
  * never on the proxy's. Static files need no token (they hold no secrets); the API does.
@@ -68,10 +53,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 
   function headers(type: string): Record<string, string> {
     // CSP source lists cannot name IPv6 literals; a page opened at [::1] connects through 'self'
-    const ws = `ws://127.0.0.1:${port} ws://localhost:${port}`;
+    const ws = [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`];
     return {
       'Content-Type': type,
-      'Content-Security-Policy': `default-src 'self'; connect-src 'self' ${ws}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      'Content-Security-Policy': uiContentSecurityPolicy(ws),
       'X-Content-Type-Options': 'nosniff',
       'X-Frame-Options': 'DENY',
       'Referrer-Policy': 'no-referrer',
@@ -117,7 +102,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       }
       return send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
     }
-    const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = mimeFor(file);
     res.writeHead(200, {
       ...headers(type),
       'Content-Length': String(st.size),

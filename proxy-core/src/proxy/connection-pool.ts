@@ -26,6 +26,7 @@ export class ConnectionPool {
   private readonly maxFree: number;
   private readonly freeTimeoutMs: number;
   private closed = false;
+  private dialing = 0;
   /** Closes connections idle past `freeTimeoutMs`; one timer for the pool, not one per socket. */
   private sweeper: NodeJS.Timeout | null = null;
 
@@ -35,6 +36,13 @@ export class ConnectionPool {
   ) {
     this.maxFree = options.maxFreePerAddress ?? 256;
     this.freeTimeoutMs = options.freeTimeoutMs ?? 30_000;
+  }
+
+  /** Connections serving an exchange now, plus those being opened (least-connections balancing reads it). */
+  get busy(): number {
+    let idle = 0;
+    for (const list of this.free.values()) idle += list.length;
+    return this.all.size - idle + this.dialing;
   }
 
   /** An idle connection to `host:port`, or null when a new one must be opened. */
@@ -53,7 +61,14 @@ export class ConnectionPool {
     port: number,
     timeoutMs: number,
   ): Promise<{ conn: UpstreamConnection; timings: DialTimings }> {
-    const { socket, timings } = await this.dial(host, port, timeoutMs);
+    this.dialing++;
+    let dialed: Awaited<ReturnType<Dial>>;
+    try {
+      dialed = await this.dial(host, port, timeoutMs);
+    } finally {
+      this.dialing--;
+    }
+    const { socket, timings } = dialed;
     const key = `${host}:${port}`;
     const conn = new UpstreamConnection(
       socket,

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -13,6 +14,7 @@ import { abortExchange, endAndRelease, rawErrorAnswer } from './exchange-answers
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy } from './exchange-policy.js';
 import type { ExchangeRecord } from './exchange-record.js';
+import { createRecordSink } from './exchange-recorder.js';
 import { forwardHttp } from './http-forward.js';
 import { forwardPlainUpgrade, isPlainUpgrade } from './plain-upgrade.js';
 import { ProxyError } from './proxy-error.js';
@@ -125,17 +127,20 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     cleartextConnectPorts: new Set(options.cleartextConnectPorts ?? DEFAULT_CLEARTEXT_PORTS),
     allowTrace: options.allowTrace ?? false,
     isSelf(targetHost, targetPort) {
-      if (!bound || (targetPort !== bound.port && targetPort !== transparent?.address?.port)) return false;
+      // behind a door that is not a forward proxy the Host names the door itself, never a place to dial
+      if (listenerWay || !bound || (targetPort !== bound.port && targetPort !== transparent?.address?.port))
+        return false;
       const h = targetHost.replace(/^\[|\]$/g, '').toLowerCase();
       return h === bound.host || isLoopbackHost(h) || localAddresses.has(h) || h === '0.0.0.0' || h === '::';
     },
-    nextId: options.nextId ?? (() => ++seq),
-    sink: {
-      wanted: () => listeners.exchange.size > 0,
-      emit: (record) => {
+    nextId: options.records?.nextId ?? (() => ++seq),
+    sink: createRecordSink(
+      () => listeners.exchange.size > 0,
+      (record) => {
         for (const l of listeners.exchange) l(record);
       },
-    },
+      options.records,
+    ),
     reportError(code, message) {
       for (const l of listeners.error) l({ code, message });
     },
@@ -149,7 +154,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
   };
 
-  const server = createServer({
+  const serverOptions: ServerOptions = {
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     headersTimeout: timeouts.headersMs,
     requestTimeout: 0,
@@ -164,7 +169,12 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     // a 64 KiB read fits without pausing the other side of the exchange: measured about 20%
     // less CPU per MB on large bodies than the 16 KiB default; still a bound for slow readers
     highWaterMark: SOCKET_HIGH_WATER_MARK,
-  });
+  };
+  const listenerWay = options.listenerWay;
+  const server: Server = listenerWay?.tls
+    ? // https.Server is an http.Server over TLS: the same handlers, the same pipeline
+      (createTlsServer({ ...serverOptions, ...listenerWay.tls, ALPNProtocols: ['http/1.1'] }) as unknown as Server)
+    : createServer(serverOptions);
   server.maxConnections = maxConnections;
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -208,6 +218,19 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       else perClient.delete(addr);
     });
   });
+  if (listenerWay) {
+    // the stream requests arrive on is the TLS socket when the listener terminates TLS
+    const scheme = listenerWay.tls ? 'https' : 'http';
+    server.on(listenerWay.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+      markWayIn(socket, {
+        kind: listenerWay.kind,
+        scheme,
+        authority: null,
+        clientAddress: socket.remoteAddress ?? '',
+        admitted: true,
+      });
+    });
+  }
   server.on('drop', () => {
     ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection refused: ${maxConnections} connections already open.`);
   });
@@ -227,7 +250,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   });
 
   const transparent = options.transparent
-    ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024)
+    ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024, options.lookup)
     : null;
 
   return {

@@ -1,5 +1,6 @@
-import dns, { type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
+import { systemLookup } from '../dns/system-lookup.js';
 import { isLocalDestination } from './access-control.js';
 import { ProxyError } from './proxy-error.js';
 
@@ -84,7 +85,3 @@ export class DestinationGuard {
     });
   }
 }
-
-// the system resolver, looked up at each call (not bound at import) like net's own default
-const systemLookup: LookupFunction = (hostname, options, callback) =>
-  (dns.lookup as unknown as LookupFunction)(hostname, options, callback);

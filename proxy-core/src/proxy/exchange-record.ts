@@ -9,8 +9,15 @@ export interface ReceiptEntry {
   action: 'removed' | 'replaced' | 'added';
   /** Header name as the peer spelled it. */
   header: string;
-  /** The value before (absent for `added`). */
+  /**
+   * The value before: only in the privacy engine's own receipt, or in a record when the user turned on
+   * `traffic.keepRemovedValues`. Records otherwise keep its length and short hash instead.
+   */
   oldValue?: string;
+  /** Bytes of the value before (absent for `added`). */
+  oldLength?: number;
+  /** First 8 hex digits of the SHA-256 of the value before: tells two values apart without keeping them. */
+  oldHash?: string;
   /** The value after (absent for `removed`). */
   newValue?: string;
   /** The rule's id and human name, e.g. `standard/forwarding-headers`. */
@@ -43,8 +50,13 @@ export interface ExchangeTimings {
 }
 
 export interface ExchangeRecord {
-  /** Unique within a running engine, increasing. */
+  /** Unique for the life of the service (across listener restarts), increasing. */
   id: number;
+  /**
+   * `open` while the exchange lasts (a tunnel, a WebSocket, a long download), emitted once it has lasted a
+   * moment; `done` when it ended. The `done` record replaces the `open` one with the same id.
+   */
+  state: 'open' | 'done';
   /** Epoch milliseconds when the request arrived. */
   startedAt: number;
   clientAddress: string;
@@ -67,11 +79,14 @@ export interface ExchangeRecord {
   blocked?: BlockInfo;
   /** Error code when the exchange failed, e.g. `E_UPSTREAM_DNS`. */
   error?: string;
-  /** Request headers as the client sent them. */
+  /**
+   * Request headers as the client sent them, except secrets: `Proxy-Authorization` is never recorded, and
+   * the values Veil removed or replaced show as `[not kept: N bytes, sha256 …]` unless kept by the setting.
+   */
   requestHeaders: Array<[string, string]>;
   /** Request headers as Veil forwarded them. */
   forwardedRequestHeaders: Array<[string, string]>;
-  /** Response headers as upstream sent them. */
+  /** Response headers as upstream sent them (removed values not kept, as for the request). */
   responseHeaders: Array<[string, string]>;
   /** Response headers as Veil sent them to the client. */
   forwardedResponseHeaders: Array<[string, string]>;

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { ConnectionPool } from './connection-pool.js';
 import { dialTcp } from './direct-upstream.js';
 import { type HeadError, readResponseHead, serializeRequestHead } from './head-codec.js';
@@ -10,6 +10,8 @@ export interface HttpUpstreamOptions {
   maxFreeSockets?: number;
   /** Told after each dial whether the proxy answered (status, opt-in direct fallback). */
   onHealth?: (up: boolean) => void;
+  /** Resolves the proxy's own host name (Veil's resolver, dns/); default: the system's. */
+  lookup?: LookupFunction | undefined;
 }
 
 /**
@@ -26,7 +28,7 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
 
   async function reachProxy(timeoutMs: number): Promise<{ socket: Socket; timings: DialTimings }> {
     try {
-      const dialed = await dialTcp(url.host, url.port, timeoutMs);
+      const dialed = await dialTcp(url.host, url.port, timeoutMs, options.lookup);
       options.onHealth?.(true);
       return dialed;
     } catch (err) {

@@ -11,6 +11,7 @@ export type ProxyErrorCode =
   | 'E_PROXY_AUTH_REQUIRED'
   | 'E_DESTINATION_NOT_ALLOWED'
   | 'E_LOOP'
+  | 'E_NO_ROUTE'
   | 'E_NO_DESTINATION'
   | 'E_BLOCKED'
   | 'E_UPSTREAM_DNS'

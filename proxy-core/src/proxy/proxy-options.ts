@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
+import type { RecordOptions } from './exchange-recorder.js';
 import type { TransparentListenerOptions } from './transparent-listener.js';
 import type { Upstream } from './upstream.js';
+import type { WayInKind } from './way-in.js';
 
 export interface ProxyTimeouts {
   /** A client must send its request headers within this (slowloris guard); 408 after. */
@@ -22,8 +25,6 @@ export interface ProxyTimeouts {
 }
 
 export interface ProxyOptions {
-  /** Exchange ids; the service shares one counter across engines so a rebind never reuses an id. */
-  nextId?: () => number;
   /** 0 picks a free port. Default 8899. */
   port?: number;
   /** Default 127.0.0.1: Veil is never an open proxy by accident. */
@@ -68,6 +69,12 @@ export interface ProxyOptions {
    * checked before connecting, so a name that resolves to loopback is refused like the address.
    */
   lookup?: LookupFunction;
+  /**
+   * Every connection the listener accepts is this way in (a reverse listener's visitors):
+   * origin-form requests are served by their Host through the pipeline instead of being told
+   * this is a proxy, and with `tls` the listener speaks HTTPS. Default: a forward proxy's listener.
+   */
+  listenerWay?: ListenerWay;
   /** Rules applied to each exchange; replaceable live with `setPolicy`. */
   policy?: ExchangePolicy;
   /** The response cache (cache/); replaceable live with `setCache`. Default: none. */
@@ -84,6 +91,15 @@ export interface ProxyOptions {
    * web traffic to it): see transparent-way.ts. Default: none.
    */
   transparent?: TransparentListenerOptions;
+  /** The record id source and what records keep (the service shares one across engines it rebuilds). */
+  records?: RecordOptions;
+}
+
+/** What a listener's own connections are, when the engine is a door other than a forward proxy's. */
+export interface ListenerWay {
+  kind: WayInKind;
+  /** Certificate, key and SNI selection: the listener terminates TLS and its requests are https. */
+  tls?: Pick<TlsOptions, 'cert' | 'key' | 'SNICallback'>;
 }
 
 /** Picks the way out for one request. */

@@ -1,6 +1,6 @@
-import { promises as dnsPromises } from 'node:dns';
-import { isIP, type Socket } from 'node:net';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { SocksClient } from 'socks';
+import { systemLookup } from '../dns/system-lookup.js';
 import { ConnectionPool } from './connection-pool.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
@@ -15,6 +15,8 @@ export interface SocksUpstreamOptions {
   localDns?: boolean;
   /** Resolver used only with `localDns` (tests count its calls). */
   lookup?: (host: string) => Promise<string>;
+  /** Resolves the SOCKS server's own host name (Veil's resolver, dns/); default: the system's. */
+  hostLookup?: LookupFunction | undefined;
   /** Idle pooled sockets kept per origin. */
   maxFreeSockets?: number;
   /** Told after each dial whether the SOCKS server itself answered (status, opt-in direct fallback). */
@@ -23,7 +25,9 @@ export interface SocksUpstreamOptions {
 
 /** Routes through a SOCKS5 proxy (Tor, ssh -D, microsocks, dante), with user/password auth if given. */
 export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOptions = {}): Upstream {
-  const resolve = options.lookup ?? (async (host: string) => (await dnsPromises.lookup(host)).address);
+  const resolve = options.lookup ?? ((host: string) => lookupOne(systemLookup, host));
+  const proxyHost = (): Promise<string> | string =>
+    isIP(url.host) || !options.hostLookup ? url.host : lookupOne(options.hostLookup, url.host);
 
   async function dial(
     host: string,
@@ -37,7 +41,7 @@ export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOpti
     try {
       const { socket } = await SocksClient.createConnection({
         proxy: {
-          host: url.host,
+          host: await proxyHost(),
           port: url.port,
           type: 5,
           ...(url.username !== undefined ? { userId: url.username, password: url.password ?? '' } : {}),
@@ -103,4 +107,11 @@ export function socksFailure(err: unknown, upstream: string, target: string): Pr
     502,
     `The upstream proxy ${upstream} could not be reached (${message}). Veil does not go direct instead.`,
   );
+}
+
+/** One address from a `dns.lookup`-shaped resolver. */
+function lookupOne(lookup: LookupFunction, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    lookup(host, {}, (err, address) => (err ? reject(err) : resolve(address as string)));
+  });
 }

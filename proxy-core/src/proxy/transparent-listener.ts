@@ -1,6 +1,6 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { once } from 'node:events';
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type LookupFunction, type Socket } from 'node:net';
+import { systemLookup } from '../dns/system-lookup.js';
 import { conntrackLookup, type OriginalDestinationLookup } from '../transparent/original-destination.js';
 import type { EngineContext } from './engine-context.js';
 import { serveTransparent } from './transparent-way.js';
@@ -9,7 +9,7 @@ export interface TransparentListenerOptions {
   port: number;
   /** Where redirected connections were going; default: the conntrack table. */
   originalDestination?: OriginalDestinationLookup;
-  /** Name resolution for the Host/SNI check; default: the system resolver. */
+  /** Name resolution for the Host/SNI check; default: the engine's resolver (see `lookup` below). */
   resolve?: (host: string) => Promise<string[]>;
 }
 
@@ -26,9 +26,11 @@ export function createTransparentListener(
   host: string,
   o: TransparentListenerOptions,
   maxPeekBytes: number,
+  /** The direct route's resolver (Veil's private DNS when configured), for the Host/SNI check. */
+  lookup: LookupFunction = systemLookup,
 ): TransparentListener {
   const sockets = new Set<Socket>();
-  const resolve = o.resolve ?? (async (name: string) => (await dnsLookup(name, { all: true })).map((a) => a.address));
+  const resolve = o.resolve ?? ((name: string) => lookupAll(lookup, name));
   const options = { originalDestination: o.originalDestination ?? conntrackLookup(), resolve, maxPeekBytes };
   const server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
@@ -62,4 +64,13 @@ export function createTransparentListener(
       return bound;
     },
   };
+}
+
+function lookupAll(lookup: LookupFunction, name: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    lookup(name, { all: true }, (err, addresses) => {
+      if (err) reject(err);
+      else resolve((addresses as unknown as Array<{ address: string }>).map((a) => a.address));
+    });
+  });
 }

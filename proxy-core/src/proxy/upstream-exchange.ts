@@ -57,7 +57,7 @@ export class UpstreamExchange implements ResponseHandler {
   /** The answer reached the client some other way (an error page, a block, the cache): drop the rest. */
   private discard = false;
   private readonly head: string;
-  private readonly target: HttpTarget;
+  private target: HttpTarget;
   private readonly chunked: boolean;
   private readonly where: string;
 
@@ -71,7 +71,7 @@ export class UpstreamExchange implements ResponseHandler {
       facts.dial?.port ?? facts.port,
       facts.url.pathname + facts.url.search,
     );
-    if (facts.url.protocol === 'https:' && !this.target.tls) {
+    if (facts.url.protocol === 'https:' && !this.target.tls && !this.target.cleartextChosen) {
       // a decrypted request must never leave in cleartext because a route cannot speak TLS
       throw new ProxyError(
         'E_UPSTREAM_UNREACHABLE',
@@ -126,7 +126,16 @@ export class UpstreamExchange implements ResponseHandler {
         rec.connect = timings.connect;
         this.connected(conn);
       },
-      (err: unknown) => this.fail(err),
+      (err: unknown) => {
+        // nothing of the request was sent: a target with alternatives (a reverse pool) moves on at once
+        const next = this.state === 'connecting' ? this.target.onConnectFailure?.(err) : undefined;
+        if (next && !(next instanceof ProxyError)) {
+          this.target = next;
+          this.dial();
+          return;
+        }
+        this.fail(next ?? err);
+      },
     );
   }
 

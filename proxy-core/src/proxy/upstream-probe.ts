@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { dialTcp } from './direct-upstream.js';
 import { ProxyError } from './proxy-error.js';
 import type { UpstreamUrl } from './upstream-url.js';
@@ -7,10 +7,10 @@ import type { UpstreamUrl } from './upstream-url.js';
  * Checks an upstream proxy without a destination: TCP reachability, and for SOCKS5 the
  * greeting and (with credentials) the RFC 1929 login. Throws a ProxyError naming the cause.
  */
-export async function probeUpstream(url: UpstreamUrl, timeoutMs: number): Promise<void> {
+export async function probeUpstream(url: UpstreamUrl, timeoutMs: number, lookup?: LookupFunction): Promise<void> {
   let socket: Socket;
   try {
-    ({ socket } = await dialTcp(url.host, url.port, timeoutMs));
+    ({ socket } = await dialTcp(url.host, url.port, timeoutMs, lookup));
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new ProxyError('E_UPSTREAM_PROXY', 502, `The upstream proxy ${url.name} could not be reached (${why}).`);

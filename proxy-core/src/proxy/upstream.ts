@@ -16,6 +16,11 @@ export interface HttpTarget {
    * tunnel) is only ever sent on such a target: the engine refuses to send it in cleartext.
    */
   tls?: boolean;
+  /**
+   * The operator chose a cleartext hop for https requests: a reverse listener terminates TLS
+   * in front of an `http://` backend of the operator's own. Never set for a decrypted tunnel.
+   */
+  cleartextChosen?: boolean;
   /** Extra headers for the hop (e.g. Proxy-Authorization to an HTTP upstream). */
   extraHeaders?: string[];
   /**
@@ -23,6 +28,11 @@ export interface HttpTarget {
    * credentials) from the origin's: the error returned replaces the response for the client.
    */
   hopAnswer?: (status: number) => ProxyError | undefined;
+  /**
+   * After a failed connect (nothing of the request was sent): another target with the same
+   * path to try at once, or the error the client is told. A reverse pool moves to its next backend.
+   */
+  onConnectFailure?: (err: unknown) => HttpTarget | ProxyError;
 }
 
 /** Connection timings for the record (0 when a pooled socket was reused). */
@@ -42,6 +52,8 @@ export interface Upstream {
   httpTarget(host: string, port: number, path: string): HttpTarget;
   /** A connected byte stream to `host:port` (CONNECT tunnels and WebSocket upgrades). */
   connect(host: string, port: number, timeoutMs: number): Promise<{ socket: Duplex; timings: DialTimings }>;
+  /** The request target to write on a stream from `connect` (a reverse route strips its prefix); default: `path`. */
+  requestTarget?(path: string): string;
   /** Frees pooled sockets. */
   close(): void;
 }

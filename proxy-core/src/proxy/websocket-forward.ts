@@ -59,9 +59,12 @@ export async function forwardUpgrade(
     setHeader(forwarded, 'Host', url.host);
     if (ctx.policy.rewriteRequest) rec.receipt.push(...ctx.policy.rewriteRequest(facts, forwarded));
     rec.forwardedRequestHeaders = forwarded;
+    const route = ctx.router(facts);
+    rec.route = route.name;
     let requestHead: string;
     try {
-      requestHead = serializeRequestHead(method, url.pathname + url.search, forwarded);
+      const path = url.pathname + url.search;
+      requestHead = serializeRequestHead(method, route.requestTarget?.(path) ?? path, forwarded);
     } catch (err) {
       throw new ProxyError(
         'E_BAD_REQUEST',
@@ -69,8 +72,6 @@ export async function forwardUpgrade(
         `The request has a header Veil cannot forward: ${(err as Error).message}`,
       );
     }
-    const route = ctx.router(facts);
-    rec.route = route.name;
     const dialed = await route.connect(
       facts.dial?.address ?? host,
       facts.dial?.port ?? port,

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { uptime } from 'node:os';
-import writeFileAtomic from 'write-file-atomic';
+import { writePrivateFile } from '../private-files.js';
 import type { PlatformName, ProxySnapshot } from './platform.js';
 
 /**
@@ -42,7 +42,7 @@ export async function readJournal(path: string): Promise<Journal | null> {
 
 /** Writes the journal atomically (fsync, rename) so a crash leaves the old or the new one, never half. */
 export async function writeJournal(path: string, journal: Journal): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(journal, null, 2)}\n`, { mode: 0o600 });
+  await writePrivateFile(path, `${JSON.stringify(journal, null, 2)}\n`);
 }
 
 export async function removeJournal(path: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 
 export interface AuditWriterOptions {
   path: string;
@@ -49,8 +50,10 @@ export class AuditWriter {
   }
 
   private async openFile(): Promise<void> {
-    await mkdir(dirname(this.opts.path), { recursive: true });
+    await ensurePrivateDir(dirname(this.opts.path));
     const st = await stat(this.opts.path).catch(() => null);
+    // the log holds headers (cookies when values are kept): owner only, also for a file an older Veil made
+    if (st) await chmod(this.opts.path, PRIVATE_FILE_MODE);
     this.size = st?.size ?? 0;
     this.openedAt = st ? st.birthtimeMs || st.ctimeMs : this.now();
     if (st && this.dueForRotation(0)) await this.rotateFiles();
@@ -140,7 +143,7 @@ export class AuditWriter {
   }
 
   private openStream(): void {
-    const stream = createWriteStream(this.opts.path, { flags: 'a' });
+    const stream = createWriteStream(this.opts.path, { flags: 'a', mode: PRIVATE_FILE_MODE });
     stream.on('error', (err) => {
       this.lastError = err.message;
     });

@@ -2,9 +2,22 @@ import { STATUS_CODES } from 'node:http';
 import type { ExchangeRecord } from '../proxy/exchange-record.js';
 import type { Har, HarEntry, HarHeader } from './traffic-schema.js';
 
+/** What every export leaves out, said in the log's comment so whoever reads the file knows. */
+export const HAR_REDACTION_COMMENT =
+  'Exported by Veil. Redacted: headers are as Veil forwarded them, so the values Veil removed or replaced ' +
+  '(cookies, the original User-Agent, Referer…) are not in this file; each entry comment names the headers ' +
+  "and rules. Veil's own proxy credentials (Proxy-Authorization) are never recorded. Bodies are omitted (sizes only).";
+
 /** Converts records to a HAR 1.2 log: headers as Veil forwarded them, bodies omitted (sizes only). */
 export function toHar(records: readonly ExchangeRecord[], version = '0.1.0'): Har {
-  return { log: { version: '1.2', creator: { name: 'Veil', version }, entries: records.map(toEntry) } };
+  return {
+    log: {
+      version: '1.2',
+      creator: { name: 'Veil', version },
+      entries: records.map(toEntry),
+      comment: HAR_REDACTION_COMMENT,
+    },
+  };
 }
 
 function toEntry(r: ExchangeRecord): HarEntry {
@@ -17,7 +30,11 @@ function toEntry(r: ExchangeRecord): HarEntry {
   if (r.kind !== 'http') comments.push(`${r.kind}: headers only; the tunnel's content is not visible to Veil`);
   if (r.blocked) comments.push(`blocked by ${r.blocked.list}: ${r.blocked.rule}`);
   if (r.error) comments.push(`error ${r.error}`);
-  if (r.receipt.length) comments.push(`${r.receipt.length} header(s) removed or replaced by Veil`);
+  if (r.state === 'open') comments.push('still open when exported: status, sizes and timings so far');
+  if (r.receipt.length) {
+    const what = r.receipt.map((e) => `${e.direction} ${e.header} ${e.action} by ${e.rule}`).join(', ');
+    comments.push(`${r.receipt.length} header(s) removed or replaced by Veil, values not included: ${what}`);
+  }
   const responseHeaders = headers(r.forwardedResponseHeaders);
   const entry: HarEntry = {
     startedDateTime: new Date(r.startedAt).toISOString(),

@@ -18,8 +18,9 @@ export function compileFilter(filter: TrafficFilter | undefined): (record: Excha
   };
 }
 
-/** `1xx`…`5xx`, or `error` for a failed exchange or one that never got a response. */
+/** `1xx`…`5xx`, `open` for an exchange still waiting for its answer, or `error` for one that failed or got none. */
 export function statusClassOf(r: ExchangeRecord): string {
+  if (r.state === 'open' && !r.error && r.status === 0) return 'open';
   if (r.error || r.status < 100 || r.status > 599) return 'error';
   return `${Math.floor(r.status / 100)}xx`;
 }

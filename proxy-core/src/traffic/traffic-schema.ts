@@ -3,6 +3,11 @@ import type { ExchangeRecord } from '../proxy/exchange-record.js';
 
 export const trafficSettings = z.object({
   bufferSize: z.number().int().min(100).max(1_000_000).default(10_000),
+  /**
+   * Keep the values Veil removed or replaced (cookies, the original User-Agent…) in records, receipts and
+   * the audit log. Off: a record keeps each removed value's length and short hash only.
+   */
+  keepRemovedValues: z.boolean().default(false),
 });
 
 export const auditSettings = z.object({
@@ -13,7 +18,8 @@ export const auditSettings = z.object({
   maxAgeDays: z.number().min(1).max(3650).default(7),
   keep: z.number().int().min(1).max(1000).default(10),
   redactQuery: z.boolean().default(false),
-  redactHeaderValues: z.boolean().default(false),
+  /** On by default since settings version 3 (see settings-migrations.ts). */
+  redactHeaderValues: z.boolean().default(true),
 });
 
 export type TrafficSettings = z.infer<typeof trafficSettings>;
@@ -42,6 +48,7 @@ export interface Counters {
 }
 
 export interface TrafficBatch {
+  /** New records, and new versions of earlier ones: a record whose id is known replaces the one held. */
   records: ExchangeRecord[];
   /** Records this subscriber missed because it fell behind (it gets the newest). */
   missed: number;
@@ -83,5 +90,5 @@ export interface HarEntry {
   comment?: string;
 }
 export interface Har {
-  log: { version: '1.2'; creator: { name: string; version: string }; entries: HarEntry[] };
+  log: { version: '1.2'; creator: { name: string; version: string }; entries: HarEntry[]; comment?: string };
 }

@@ -6,13 +6,16 @@ function browserOf(ua: string | undefined): string | null {
   return m ? `${m[1]}/${m[2]}` : null;
 }
 
-/** Why Veil did what a receipt line shows, in a sentence, for the choices that need one. */
-export function explainEntry(e: ReceiptEntry): string | null {
+/**
+ * Why Veil did what a receipt line shows, in a sentence, for the choices that need one. `original` is the
+ * value as the client sent it (the receipt itself keeps only its length and hash).
+ */
+export function explainEntry(e: ReceiptEntry, original?: string): string | null {
   const field = e.rule.slice(e.rule.lastIndexOf('/') + 1);
   if (field === 'user-agent') {
     if (e.action === 'removed') return 'Removed: the site is told no browser at all.';
     if (e.action !== 'replaced') return null;
-    const before = browserOf(e.oldValue);
+    const before = browserOf(original ?? (e as { oldValue?: string }).oldValue);
     if (before !== null && before === browserOf(e.newValue)) {
       return 'Reduced: the same browser and version, without the details (build, system version, device) that tell you apart.';
     }

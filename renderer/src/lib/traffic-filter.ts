@@ -1,7 +1,8 @@
 import type { ExchangeRecord, TrafficFilter } from '../../../proxy-core/src/control/contract.js';
 
-/** The status class a record falls in: `2xx`…, or `error` for failures without a response. */
-export function statusClassOf(r: ExchangeRecord): NonNullable<TrafficFilter['statusClass']> {
+/** The status class a record falls in: `2xx`…, `open` while waiting for an answer, `error` for failures. */
+export function statusClassOf(r: ExchangeRecord): NonNullable<TrafficFilter['statusClass']> | 'open' {
+  if (r.state === 'open' && !r.error && r.status === 0) return 'open';
   if (r.error && !r.blocked) return 'error';
   if (r.status >= 100 && r.status < 600) return `${Math.floor(r.status / 100)}xx` as '2xx';
   return 'error';

@@ -43,10 +43,39 @@ export function flushTraffic(): void {
   pending = [];
   pendingMissed = 0;
   useVeil.setState((s) => {
-    const all = s.records.concat(batch);
+    const all = mergeRecords(s.records, batch);
     const drop = Math.max(0, all.length - TRAFFIC_CAP);
     return { records: drop ? all.slice(drop) : all, missed: s.missed + missed };
   });
+}
+
+/**
+ * `held` with `incoming` merged in, as a new array: a record whose id is held replaces it in place (an `open`
+ * exchange that ended), others are appended. A `done` record is never replaced by an `open` one (a snapshot
+ * can be newer than a live batch still queued).
+ */
+export function mergeRecords(held: readonly ExchangeRecord[], incoming: readonly ExchangeRecord[]): ExchangeRecord[] {
+  const out = held.slice();
+  let newest = out.length ? out[out.length - 1]!.id : Number.NEGATIVE_INFINITY;
+  // built only when a batch updates an earlier record: most batches only append
+  let index: Map<number, number> | null = null;
+  for (const r of incoming) {
+    if (r.id > newest) {
+      newest = r.id;
+      index?.set(r.id, out.length);
+      out.push(r);
+      continue;
+    }
+    if (!index) index = new Map(out.map((x, i) => [x.id, i]));
+    const at = index.get(r.id);
+    if (at === undefined) {
+      index.set(r.id, out.length);
+      out.push(r);
+    } else if (!(out[at]!.state === 'done' && r.state === 'open')) {
+      out[at] = r;
+    }
+  }
+  return out;
 }
 
 /** Loads what the service already recorded. */
@@ -54,9 +83,8 @@ export async function loadTraffic(): Promise<void> {
   try {
     const { records } = await bridge().invoke('traffic.snapshot', { limit: TRAFFIC_CAP });
     useVeil.setState((s) => {
-      // Live records may have arrived while the snapshot was in flight.
-      const known = new Set(records.map((r) => r.id));
-      const merged = records.concat(s.records.filter((r) => !known.has(r.id)));
+      // Live records may have arrived while the snapshot was in flight, some newer versions of its own.
+      const merged = mergeRecords(records, s.records);
       return { records: merged.slice(-TRAFFIC_CAP), trafficLoaded: true, trafficError: null };
     });
   } catch (err) {

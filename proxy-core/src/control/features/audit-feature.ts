@@ -20,7 +20,8 @@ export function createAuditFeature(host: ServiceHost, now?: () => number): Featu
   const pathOf = (a: Settings['audit']): string => a.path ?? join(host.dataDir, 'audit.ndjson');
 
   function onExchange(record: ExchangeRecord): void {
-    if (!writer || !config) return;
+    // only final records: an `open` one is replaced later, and a log line cannot be
+    if (!writer || !config || record.state !== 'done') return;
     writer.write(auditLine(record, { query: config.redactQuery, headerValues: config.redactHeaderValues }));
   }
 
@@ -75,6 +76,7 @@ export function createAuditFeature(host: ServiceHost, now?: () => number): Featu
       attached = proxy;
       listen();
     },
+    onRecord: onExchange,
     detach() {
       unsubscribe?.();
       unsubscribe = null;

@@ -14,6 +14,7 @@ import type { BlockDecision, RequestFacts } from '../../proxy/exchange-policy.js
 import { type BlocklistInfo, type BlockTestResult, CommandError, type UserRulesResult } from '../contract.js';
 import type { Feature, FeatureFactory, ServiceHost } from '../feature.js';
 import type { Settings } from '../settings-schema.js';
+import { resolverOf } from './dns-feature.js';
 
 export interface BlocklistFeatureOptions {
   /** Lists added for this run only (`veil serve --blocklist`), on top of the settings. */
@@ -47,7 +48,7 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
 
   const manager = new ListManager({
     store,
-    download: (url, opts) => downloadList(url, { ...opts, via: downloadRoute() }),
+    download: (url, opts) => downloadList(url, { ...opts, via: downloadRoute(), lookup: resolverOf(host).lookup }),
     progress: (p) => host.emit('blocklist.progress', p),
     failed: (entry, message) =>
       // a list being added reports its failure to the one who adds it, not as a notice

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import { HostPatternMap } from '../../privacy/host-pattern.js';
 import { parseAuthority } from '../../proxy/admit.js';
 import type { DestinationGuard } from '../../proxy/destination-guard.js';
@@ -11,7 +12,9 @@ import type { Upstream } from '../../proxy/upstream.js';
 import { probeUpstream } from '../../proxy/upstream-probe.js';
 import { parseUpstreamUrl, redactUpstreamUrl } from '../../proxy/upstream-url.js';
 import type { Feature, FeatureFactory } from '../feature.js';
+import { type CheckPage, startCheckPage } from '../self-test/check-page-server.js';
 import type { Settings } from '../settings-schema.js';
+import { resolverOf } from './dns-feature.js';
 
 // replaced routes keep serving the exchanges already on them for this long before their pools close
 const RETIRE_AFTER_MS = 60_000;
@@ -31,6 +34,7 @@ function makeUpstream(
   guard: DestinationGuard,
   direct: Upstream,
   health: HealthListener,
+  lookup: LookupFunction | undefined,
 ): Upstream {
   if (raw === 'direct') return direct;
   const url = parseUpstreamUrl(raw);
@@ -41,29 +45,38 @@ function makeUpstream(
   };
   const primary =
     url.kind === 'socks5'
-      ? // with localDns Veil resolves the name itself: the address gets the same guard as the direct
-        // route, or a name resolving to 127.0.0.1 would reach the SOCKS host's own services
-        createSocksUpstream(url, { localDns: s.localDns, onHealth, lookup: (name) => guard.resolve(name) })
-      : createHttpUpstream(url, { onHealth });
+      ? // with localDns Veil resolves the name itself (through Veil's resolver): the address gets the same
+        // guard as the direct route, or a name resolving to 127.0.0.1 would reach the SOCKS host's own services
+        createSocksUpstream(url, {
+          localDns: s.localDns,
+          onHealth,
+          hostLookup: lookup,
+          lookup: (name) => guard.resolve(name, lookup),
+        })
+      : createHttpUpstream(url, { onHealth, lookup });
   if (!s.allowDirectFallback) return primary;
   const fallback = createFallbackUpstream(primary, direct);
   markDown = fallback.markDown;
   return fallback.upstream;
 }
 
-/** Compiles the upstream section: the default route plus per-site rules, most specific first. */
+/**
+ * Compiles the upstream section: the default route plus per-site rules, most specific first.
+ * `lookup` (Veil's resolver, dns/) resolves direct destinations and the upstream proxies' own names.
+ */
 export function buildRoutes(
   s: Settings['upstream'],
   guard: DestinationGuard,
   health: HealthListener = () => {},
+  lookup?: LookupFunction,
 ): Routes {
   // the engine's guard: when Veil is exposed, a name resolving to loopback or link-local is refused at connect time
-  const direct = createDirectUpstream({ lookup: guard.lookup() });
+  const direct = createDirectUpstream({ lookup: guard.lookup(lookup) });
   const byUrl = new Map<string, Upstream>([['direct', direct]]);
   const get = (raw: string): Upstream => {
     let u = byUrl.get(raw);
     if (!u) {
-      u = makeUpstream(raw, s, guard, direct, health);
+      u = makeUpstream(raw, s, guard, direct, health, lookup);
       byUrl.set(raw, u);
     }
     return u;
@@ -77,6 +90,7 @@ export function buildRoutes(
 
 /** Upstream proxies (SOCKS5, HTTP) and per-site routes; the one feature that provides the router. */
 export const routingFeature: FeatureFactory = (host) => {
+  const { lookup } = resolverOf(host);
   let routes: Routes | null = null;
   let builtFrom = '';
   // whether the default upstream answered its last dial; null until Veil has tried it
@@ -88,6 +102,9 @@ export const routingFeature: FeatureFactory = (host) => {
     host.statusChanged();
   };
   const retiring = new Map<NodeJS.Timeout, Routes>();
+  // http://veil.invalid/ (self-test page): routed to Veil's own page server, after the whole pipeline
+  let checkPage: Promise<CheckPage> | null = null;
+  let page: CheckPage | null = null;
 
   function retire(old: Routes): void {
     const timer = setTimeout(() => {
@@ -100,19 +117,22 @@ export const routingFeature: FeatureFactory = (host) => {
 
   const feature: Feature = {
     name: 'routing',
-    applySettings(settings) {
+    async applySettings(settings) {
+      checkPage ??= startCheckPage().then((p) => (page = p));
+      await checkPage;
       // the guard follows the engine's access settings by itself: only the upstream section rebuilds routes
       const key = JSON.stringify(settings.upstream);
       if (key === builtFrom && routes) return;
       const old = routes;
       if (settings.upstream.default !== defaultUrl) reachable = null;
       defaultUrl = settings.upstream.default;
-      routes = buildRoutes(settings.upstream, host.destinationGuard, onHealth);
+      routes = buildRoutes(settings.upstream, host.destinationGuard, onHealth, lookup);
       builtFrom = key;
       if (old) retire(old);
     },
     router() {
-      return routes?.router ?? null;
+      if (!routes) return null;
+      return page ? page.wrap(routes.router) : routes.router;
     },
     status() {
       return {
@@ -133,7 +153,10 @@ export const routingFeature: FeatureFactory = (host) => {
           name = url.name;
           if (args!.target) {
             const { host, port } = parseAuthority(args!.target);
-            const upstream = url.kind === 'socks5' ? createSocksUpstream(url) : createHttpUpstream(url);
+            const upstream =
+              url.kind === 'socks5'
+                ? createSocksUpstream(url, { hostLookup: lookup })
+                : createHttpUpstream(url, { lookup });
             try {
               const { socket } = await upstream.connect(host, port, 10_000);
               socket.destroy();
@@ -141,7 +164,7 @@ export const routingFeature: FeatureFactory = (host) => {
               upstream.close();
             }
           } else {
-            await probeUpstream(url, 10_000);
+            await probeUpstream(url, 10_000, lookup);
           }
           if (!args!.target) onHealth(raw, true);
           return { ok: true, ms: ms(), name };
@@ -161,6 +184,7 @@ export const routingFeature: FeatureFactory = (host) => {
       retiring.clear();
       for (const u of routes?.upstreams ?? []) u.close();
       routes = null;
+      return page?.close();
     },
   };
   return feature;

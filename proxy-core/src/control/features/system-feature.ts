@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { ProxyEngine } from '../../proxy/create-proxy.js';
+import { serialQueue } from '../../serial-queue.js';
 import { detectPlatform } from '../../system/detect-platform.js';
 import { JOURNAL_FILE, ownerAlive, readJournal } from '../../system/journal.js';
 import { buildPac, DIRECT_PAC } from '../../system/pac-file.js';
@@ -39,7 +40,7 @@ export function createSystemFeature(options: SystemFeatureOptions = {}): Feature
     let lastError: string | undefined;
     /** Set by system.enable/disable for this run (it wins over a `--system-proxy` override). */
     let runtimeChoice: boolean | null = null;
-    let queue: Promise<unknown> = Promise.resolve();
+    const queue = serialQueue();
     const controller: SystemProxyController | null = platform
       ? createSystemProxyController({
           platform,
@@ -119,9 +120,7 @@ export function createSystemFeature(options: SystemFeatureOptions = {}): Feature
     }
 
     function enqueue(force = false): Promise<void> {
-      const next = queue.then(() => reconcile(force));
-      queue = next.catch(() => undefined);
-      return next;
+      return queue(() => reconcile(force));
     }
 
     /**
@@ -195,7 +194,7 @@ export function createSystemFeature(options: SystemFeatureOptions = {}): Feature
       name: 'system',
       commands: {
         'system.state': async () => {
-          await queue;
+          await queue.idle();
           return state();
         },
         'system.enable': () => choose(true),

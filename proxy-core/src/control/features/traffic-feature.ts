@@ -31,15 +31,42 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
   const feed = new TrafficFeed();
   let paused = false;
   let missedWhilePaused = 0;
+  /** Exchanges seen opening during the pause, so their end is not counted a second time. */
+  const pausedOpen = new Set<number>();
   let unsubscribe: (() => void) | null = null;
+  /** Where each `open` record sits in the buffer, so its `done` record replaces it there. */
+  const openAt = new Map<number, number>();
 
   function ingest(record: ExchangeRecord): void {
+    const seq = openAt.get(record.id);
+    if (seq !== undefined) {
+      if (record.state === 'done') openAt.delete(record.id);
+      // an exchange kept before a pause is still updated: only new exchanges wait for resume
+      if (buffer.replace(seq, JSON.stringify(record))) {
+        feed.publish(record);
+        return;
+      }
+    }
     if (paused) {
-      missedWhilePaused++;
+      // each new exchange counted once, whether it is seen opening, ending, or both
+      if (record.state === 'open') {
+        pausedOpen.add(record.id);
+        missedWhilePaused++;
+      } else if (!pausedOpen.delete(record.id)) missedWhilePaused++;
       return;
+    }
+    if (record.state === 'open') {
+      openAt.set(record.id, buffer.nextSeq);
+      if (openAt.size > buffer.capacity) forgetDropped();
     }
     buffer.push(JSON.stringify(record));
     feed.publish(record);
+  }
+
+  /** Drops the places of open records the buffer no longer holds (their `done` will be added as new). */
+  function forgetDropped(): void {
+    const oldest = buffer.nextSeq - buffer.size;
+    for (const [id, at] of openAt) if (at < oldest) openAt.delete(id);
   }
 
   /** The newest `limit` records (all without it): nothing older is unpacked. */
@@ -56,7 +83,10 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
   function setPaused(value: boolean): { paused: boolean; missed?: number } {
     if (paused !== value) {
       paused = value;
-      if (paused) missedWhilePaused = 0;
+      if (paused) {
+        missedWhilePaused = 0;
+        pausedOpen.clear();
+      }
       host.statusChanged();
     }
     return paused ? { paused } : { paused, missed: missedWhilePaused };
@@ -78,6 +108,7 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
       unsubscribe?.();
       unsubscribe = null;
     },
+    onRecord: ingest,
     status: () => ({ trafficPaused: paused }),
     events: {
       traffic: (listener, options) => feed.subscribe(listener, options),
@@ -89,7 +120,10 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
         const records = select(args.filter);
         return { records: limit !== undefined ? records.slice(-limit) : records, total: records.length };
       },
-      'traffic.clear': async () => ({ cleared: buffer.clear() }),
+      'traffic.clear': async () => {
+        openAt.clear();
+        return { cleared: buffer.clear() };
+      },
       'traffic.pause': async () => setPaused(true),
       'traffic.resume': async () => setPaused(false),
       'traffic.exportHar': async (args) => toHar(select(args?.filter)),

@@ -1,3 +1,4 @@
+import type { Status } from '../../../../proxy-core/src/control/contract.js';
 import { Notices } from '../../components/notices.js';
 import { RateGraph } from '../../components/rate-graph.js';
 import { StateBox } from '../../components/state-box.js';
@@ -5,6 +6,7 @@ import { Switch } from '../../components/switch.js';
 import { formatBytes, formatCount, formatPercent, plural } from '../../lib/format.js';
 import { loadStatus, setProxyRunning, setSystemProxy } from '../../store/proxy-actions.js';
 import { useVeil } from '../../store/store.js';
+import { SiteViewCheck } from './site-view-check.js';
 
 /** "Am I protected right now?" in one glance: the switch, the state in words, what needs attention. */
 export function HomeScreen() {
@@ -23,7 +25,7 @@ export function HomeScreen() {
       <StateBox kind="loading">Asking Veil for its state…</StateBox>
     );
   }
-  const { counters, systemProxy, upstream } = status;
+  const { counters, systemProxy, upstream, dns } = status;
   const where = status.listening ? `${status.listening.host}:${status.listening.port}` : null;
   return (
     <div className="screen home">
@@ -95,7 +97,22 @@ export function HomeScreen() {
             {upstream.reachable === null ? 'Not checked yet' : upstream.reachable ? 'Reachable' : 'Not reachable'}
           </p>
         </div>
+        {dns && (
+          <div className="card">
+            <h2>DNS</h2>
+            <p className="big">{dns.mode === 'private' ? 'Private' : 'System resolver'}</p>
+            <p className={dns.fallbacks > 0 ? 'field-warning' : 'quiet'}>
+              {dns.mode === 'private'
+                ? dns.fallbacks > 0
+                  ? `${plural(dns.fallbacks, 'lookup')} fell back to the system resolver`
+                  : 'Names are not sent in cleartext'
+                : 'Your network sees the names you visit'}
+            </p>
+          </div>
+        )}
       </section>
+
+      {status.reverse && <ReverseCard reverse={status.reverse} />}
 
       <section className="card counters" aria-label="Counters">
         <dl>
@@ -109,11 +126,49 @@ export function HomeScreen() {
         <RateGraph />
       </section>
 
+      <SiteViewCheck />
+
       <section aria-labelledby="attention">
         <h2 id="attention">Needs attention</h2>
         <Notices />
       </section>
     </div>
+  );
+}
+
+/** The reverse proxy at a glance: where it serves and how many backends answer. */
+function ReverseCard({ reverse }: { reverse: NonNullable<Status['reverse']> }) {
+  const backends = reverse.routes.flatMap((r) => r.backends);
+  const up = backends.filter((b) => b.state === 'up').length;
+  return (
+    <section className="card" aria-labelledby="reverse-title">
+      <h2 id="reverse-title">Reverse proxy</h2>
+      {reverse.running ? (
+        <>
+          <p>
+            Serving on{' '}
+            {reverse.listening.map((l, i) => (
+              <span key={`${l.host}:${l.port}`}>
+                {i > 0 && ', '}
+                <code>{`${l.tls ? 'https' : 'http'}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`}</code>
+              </span>
+            ))}
+          </p>
+          <p className={up < backends.length ? 'field-warning' : 'quiet'}>
+            {up} of {plural(backends.length, 'backend')} answering
+            {up < backends.length &&
+              `; out: ${backends
+                .filter((b) => b.state !== 'up')
+                .map((b) => b.url)
+                .join(', ')}`}
+          </p>
+        </>
+      ) : (
+        <p className="field-error" role="alert">
+          {reverse.error}
+        </p>
+      )}
+    </section>
   );
 }
 

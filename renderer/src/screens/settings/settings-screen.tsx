@@ -4,8 +4,11 @@ import { useVeil } from '../../store/store.js';
 import { AppSection } from './app-section.js';
 import { AuditSection } from './audit-section.js';
 import { CacheSection } from './cache-section.js';
+import { DnsSection } from './dns-section.js';
 import { ProxySection } from './proxy-section.js';
+import { ReverseSection } from './reverse-section.js';
 import { SystemProxySection } from './system-section.js';
+import { TrafficSection } from './traffic-section.js';
 import { UpstreamSection } from './upstream-section.js';
 
 /** Every setting, section by section; each section saves on its own. */
@@ -26,9 +29,12 @@ export function SettingsScreen() {
       <h1>Settings</h1>
       <ProxySection />
       <UpstreamSection />
+      <DnsSection />
       <SystemProxySection />
       <CacheSection />
+      <TrafficSection />
       <AuditSection />
+      <ReverseSection />
       <AppSection />
     </div>
   );

@@ -18,7 +18,9 @@ export function ExchangeDetails({ record: r }: { record: ExchangeRecord }) {
         </button>
       </header>
       <p className="details-meta num">
-        {formatClock(r.startedAt)} · {r.status || 'no response'} {r.error ? `· ${r.error}` : ''} · {r.route}
+        {formatClock(r.startedAt)} · {r.state === 'open' ? 'open · ' : ''}
+        {r.status || (r.state === 'open' ? 'waiting for the answer' : 'no response')} {r.error ? `· ${r.error}` : ''} ·{' '}
+        {r.route}
         {r.profile ? ` · profile ${r.profile}` : ''}
         {r.cache ? ` · cache ${r.cache}` : ''}
         {r.via === 'transparent'

@@ -53,7 +53,9 @@ export function HeaderReceipt({
                     {l.entry.action} by {l.entry.rule}
                   </span>
                 )}
-                {l.entry && explainEntry(l.entry) && <span className="rule-why">{explainEntry(l.entry)}</span>}
+                {l.entry && explainEntry(l.entry, l.value) && (
+                  <span className="rule-why">{explainEntry(l.entry, l.value)}</span>
+                )}
               </dd>
             </div>
           ))}

@@ -177,9 +177,11 @@ const Row = memo(function Row({
         {r.kind === 'connect' ? '(tunnel)' : pathOf(r.url)}
         {r.via === 'transparent' && <span className="tag"> transparent</span>}
       </td>
-      <td className="num">{r.status || r.error || '—'}</td>
+      <td className="num">{r.status || r.error || (r.state === 'open' ? 'open' : '—')}</td>
       <td className="num">{formatBytes(r.bytesDown)}</td>
-      <td className="num">{formatDuration(r.timings.total)}</td>
+      <td className="num" title={r.state === 'open' ? 'Still open: updated when it ends' : undefined}>
+        {r.state === 'open' ? `${formatDuration(r.timings.total)}…` : formatDuration(r.timings.total)}
+      </td>
       <td>{r.cache ?? ''}</td>
       <td className="mono" title={r.blocked ? `${r.blocked.list}: ${r.blocked.rule}` : undefined}>
         {r.blocked ? r.blocked.rule : ''}

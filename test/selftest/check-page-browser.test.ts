@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dnsFeature } from '../../proxy-core/src/control/features/dns-feature.js';
+import { type RunningVeil, startVeil } from '../privacy/harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const present = existsSync(CHROMIUM);
+if (!present) console.warn(`skipping the veil.invalid page tests: ${CHROMIUM} is absent (apt-get install chromium)`);
+
+interface PageCheck {
+  id: string;
+  status: string;
+  text: string;
+}
+
+describe.skipIf(!present)('http://veil.invalid/ in Chromium through Veil', () => {
+  let veil: RunningVeil;
+  let browser: Browser | null = null;
+  beforeAll(async () => {
+    veil = await startVeil({ privacy: { profile: 'standard' } }, [dnsFeature]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await veil?.stop();
+  });
+
+  async function openCheckPage(proxyArgs: string[]): Promise<{ headers: string; checks: PageCheck[] }> {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', ...proxyArgs],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto('http://veil.invalid/');
+      await page.waitForSelector('body[data-done="true"]', { timeout: 15_000 });
+      const headers = (await page.locator('#headers').textContent()) ?? '';
+      const checks = (await page.evaluate('window.veilChecks')) as PageCheck[];
+      return { headers, checks };
+    } finally {
+      await browser.close();
+      browser = null;
+    }
+  }
+
+  it('shows the headers after Veil and reports every canary as coming through Veil', async () => {
+    const { headers, checks } = await openCheckPage([
+      `--proxy-server=http://127.0.0.1:${veil.port}`,
+      '--proxy-bypass-list=<-loopback>',
+    ]);
+    // the standard profile replaced Chromium's User-Agent before the "site" (the page) saw it
+    expect(headers).toMatch(/User-Agent\s*Mozilla\/5\.0 \(Windows NT 10\.0; Win64; x64\)/);
+    expect(headers).not.toContain('HeadlessChrome');
+    expect(headers).toContain('Sec-GPC');
+    const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
+    expect(byId.canary?.status).toBe('pass');
+    // the JS User-Agent is still Chromium's own: the page says so
+    expect(byId['user-agent']?.status).toBe('warn');
+    expect(byId['user-agent']?.text).toContain('HeadlessChrome');
+    expect(['pass', 'fail']).toContain(byId.webrtc?.status);
+    expect(byId['browser-doh']?.status).toBe('pass');
+  }, 40_000);
+
+  it('reports a canary as bypassing Veil when a PAC sends it direct', async () => {
+    const pac = `function FindProxyForURL(url, host) { if (isPlainHostName(host)) return "DIRECT"; return "PROXY 127.0.0.1:${veil.port}"; }`;
+    const { checks } = await openCheckPage([
+      `--proxy-pac-url=data:application/x-ns-proxy-autoconfig;base64,${Buffer.from(pac).toString('base64')}`,
+      '--proxy-bypass-list=<-loopback>',
+    ]);
+    const canary = checks.find((c) => c.id === 'canary');
+    expect(canary?.status).toBe('fail');
+    expect(canary?.text).toMatch(/veilcanary-[0-9a-f]+ bypassed Veil/);
+    expect(canary?.text).not.toContain('canary.veil.invalid');
+    expect(checks.find((c) => c.id === 'browser-doh')?.status).toBe('warn');
+  }, 40_000);
+});
