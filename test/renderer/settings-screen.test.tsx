@@ -97,9 +97,6 @@ describe('Settings', () => {
     const port = screen.getByRole('spinbutton', { name: 'Port' }) as HTMLInputElement;
     fireEvent.change(port, { target: { value: '70000' } });
     const save = screen.getAllByRole('button', { name: 'Save' })[0]!;
-    // Save waits for the check of what was typed
-    expect(save).toHaveProperty('disabled', true);
-    await waitFor(() => expect(save).toHaveProperty('disabled', false));
     await act(async () => fireEvent.click(save));
     expect(screen.getByText('Too big: expected number to be <=65535')).toBeTruthy();
     expect(port.value).toBe('70000');

@@ -13,7 +13,7 @@ const VALIDATE_DELAY_MS = 250;
 export interface FormControls {
   dirty: boolean;
   saving: boolean;
-  /** A field is wrong (or the draft is still being checked): Save waits. */
+  /** A field is wrong: Save waits until it is fixed (Save itself runs the same checks). */
   blocked: boolean;
   /** A failure that belongs to no field (lost connection…). */
   formError: string | null;
@@ -53,7 +53,6 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
   const [saving, setSaving] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
   const [justSaved, setJustSaved] = useState(false);
-  const [checking, setChecking] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const checkSeq = useRef(0);
 
@@ -64,10 +63,8 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
       clearTimeout(timer.current);
       if (!Object.keys(next).length) {
         setErrors({});
-        setChecking(false);
         return;
       }
-      setChecking(true);
       timer.current = setTimeout(async () => {
         const seq = ++checkSeq.current;
         try {
@@ -77,8 +74,6 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
           setFormError(null);
         } catch (err) {
           if (seq === checkSeq.current) setFormError(errorMessage(err));
-        } finally {
-          if (seq === checkSeq.current) setChecking(false);
         }
       }, VALIDATE_DELAY_MS);
     },
@@ -97,13 +92,12 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
     error: (key) => errors[`${section}.${key}`],
     dirty: Object.keys(draft).length > 0,
     saving,
-    blocked: checking || Object.keys(errors).length > 0,
+    blocked: Object.keys(errors).length > 0,
     formError,
     saved: justSaved,
     async save() {
       clearTimeout(timer.current);
       checkSeq.current++;
-      setChecking(false);
       setSaving(true);
       setFormError(null);
       try {
@@ -128,7 +122,6 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
     discard() {
       clearTimeout(timer.current);
       checkSeq.current++;
-      setChecking(false);
       setDraft({});
       setErrors({});
       setFormError(null);

@@ -36,7 +36,6 @@ export function UserRulesEditor() {
   const [allow, setAllow] = useState(savedAllow ?? '');
   const [touched, setTouched] = useState(false);
   const [errors, setErrors] = useState<{ block: LineError[]; allow: LineError[] }>({ block: [], allow: [] });
-  const [checking, setChecking] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -52,7 +51,6 @@ export function UserRulesEditor() {
 
   const check = (nextBlock: string, nextAllow: string) => {
     clearTimeout(timer.current);
-    setChecking(true);
     timer.current = setTimeout(async () => {
       const mine = ++seq.current;
       const b = rulesOf(nextBlock);
@@ -67,8 +65,6 @@ export function UserRulesEditor() {
         );
       } catch (err) {
         if (mine === seq.current) setMessage({ ok: false, text: `Could not check the rules: ${errorMessage(err)}` });
-      } finally {
-        if (mine === seq.current) setChecking(false);
       }
     }, CHECK_DELAY_MS);
   };
@@ -85,7 +81,6 @@ export function UserRulesEditor() {
   const save = async () => {
     clearTimeout(timer.current);
     seq.current++;
-    setChecking(false);
     const b = rulesOf(block);
     const a = rulesOf(allow);
     setBusy(true);
@@ -120,12 +115,7 @@ export function UserRulesEditor() {
         <RulesBox label="Allow" value={allow} errors={errors.allow} onChange={(v) => edit('allow', v)} />
       </div>
       <div className="section-actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy || !touched || checking || bad > 0}
-          onClick={() => void save()}
-        >
+        <button type="button" className="primary" disabled={busy || !touched || bad > 0} onClick={() => void save()}>
           {busy ? 'Saving…' : 'Save rules'}
         </button>
         {bad > 0 && !message && (
