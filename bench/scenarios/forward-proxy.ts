@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { curlMBps } from '../lib/curl.js';
+import { startNginxOrigin } from '../lib/nginx-origin.js';
 import { PEERS, peerInstalled } from '../lib/peers.js';
-import { accepts, cpuMs, freePort, peakRssMb, type Service, startService } from '../lib/processes.js';
+import { accepts, cpuMs, freePort, have, peakRssMb, type Service, startService } from '../lib/processes.js';
 import type { BenchContext, BenchScenario, ScenarioReport } from '../lib/scenario.js';
 import { fmtMBps, fmtMs, fmtRps, withRatio } from '../lib/table.js';
 import { type LoadResult, wrkLoad } from '../lib/wrk.js';
@@ -55,13 +56,27 @@ export const scenario: BenchScenario = {
       if (tunnelPort !== 443)
         notes.push(`CONNECT origin on port ${tunnelPort} (443 unavailable): peers may refuse it.`);
       const originAddr = `127.0.0.1:${origin.port}`;
+      // nginx: an origin that is not the bottleneck (a Node origin's own p99 at c=500 is about a second here)
+      let nginx: { addr: string; tunnelPort: number } | null = null;
+      if (await have('nginx')) {
+        const [plain, tunnel] = [await freePort(), await freePort()];
+        try {
+          services.push(await startNginxOrigin(ctx.tmpDir, [plain, tunnel], BIG_MB));
+          nginx = { addr: `127.0.0.1:${plain}`, tunnelPort: tunnel };
+        } catch (err) {
+          notes.push(`nginx origin: could not start, skipped (${(err as Error).message}).`);
+        }
+      } else {
+        notes.push('nginx origin: not installed, skipped (apt-get install nginx-light).');
+      }
+      const connectPorts = [tunnelPort, ...(nginx ? [nginx.tunnelPort] : [])];
 
       const proxies: Array<{ name: string; service: Service }> = [];
       const veilPort = await freePort();
       const veil = await startService(
         'veil',
         process.execPath,
-        [libFile('veil-server.js'), String(veilPort), String(tunnelPort)],
+        [libFile('veil-server.js'), String(veilPort), ...connectPorts.map(String)],
         veilPort,
       );
       services.push(veil);
@@ -78,7 +93,7 @@ export const scenario: BenchScenario = {
           '--port',
           String(servicePort),
           '--connect-ports',
-          String(tunnelPort),
+          connectPorts.join(','),
           '--config',
           join(serviceDir, 'config.json'),
         ],
@@ -117,91 +132,15 @@ export const scenario: BenchScenario = {
           ...(p.service.child.pid ? { pid: p.service.child.pid } : {}),
         })),
       ];
-      const results: Record<string, TargetResult> = {};
-      for (const t of targets)
-        results[t.name] = {
-          load: {},
-          bodyMBps: null,
-          connectMBps: null,
-          peakRssMb: null,
-          cpuUsPerRequest: null,
-          errors: [],
-        };
-
-      // warm up JITs and pools, then measure each figure for every target back to back,
-      // so a change in the machine's load touches all targets alike
-      for (const t of targets) {
-        await wrkLoad({
-          dir: ctx.tmpDir,
-          origin: originAddr,
-          proxyPort: t.port,
-          connections: 50,
-          durationSec: 1,
-        }).catch(() => null);
-      }
-      for (const c of CONCURRENCY) {
+      const runs: Array<{ origin: string; results: Record<string, TargetResult> }> = [
+        { origin: 'Node origin', results: await measure(ctx, targets, originAddr, tunnelPort) },
+      ];
+      if (nginx)
+        runs.push({ origin: 'nginx origin', results: await measure(ctx, targets, nginx.addr, nginx.tunnelPort) });
+      for (const run of runs) {
         for (const t of targets) {
-          ctx.log(`small responses, c=${c}: ${t.name}`);
-          try {
-            const cpuBefore = cpuMs(t.pid);
-            const r = await wrkLoad({
-              dir: ctx.tmpDir,
-              origin: originAddr,
-              proxyPort: t.port,
-              connections: c,
-              durationSec: ctx.durationSec,
-            });
-            const cpuAfter = cpuMs(t.pid);
-            results[t.name]!.load[c] = r;
-            if (c === 50 && cpuBefore !== null && cpuAfter !== null && r.requests) {
-              results[t.name]!.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / r.requests;
-            }
-            if (r.errors || r.non2xx)
-              results[t.name]!.errors.push(`c=${c}: ${r.errors} socket errors, ${r.non2xx} non-2xx`);
-          } catch (err) {
-            results[t.name]!.errors.push(`c=${c}: ${(err as Error).message}`);
-          }
+          for (const e of run.results[t.name]!.errors) notes.push(`${run.origin}, ${t.name}: ${e}`);
         }
-      }
-      for (const t of targets) results[t.name]!.peakRssMb = t.pid ? peakRssMb(t.pid) : null;
-
-      for (const t of targets) {
-        ctx.log(`${BIG_MB} MB body: ${t.name}`);
-        const proxy = t.port ? `http://127.0.0.1:${t.port}` : undefined;
-        try {
-          results[t.name]!.bodyMBps = await curlMBps(`http://${originAddr}/big`, proxy ? { proxy } : {});
-        } catch (err) {
-          results[t.name]!.errors.push(`body: ${(err as Error).message}`);
-        }
-        ctx.log(`CONNECT tunnel: ${t.name}`);
-        try {
-          results[t.name]!.connectMBps = await curlMBps(
-            `http://127.0.0.1:${tunnelPort}/big`,
-            proxy ? { proxy, tunnel: true } : {},
-          );
-        } catch (err) {
-          results[t.name]!.errors.push(`connect: ${(err as Error).message}`);
-        }
-      }
-
-      const direct = results.direct!;
-      const rows = targets.map((t) => {
-        const r = results[t.name]!;
-        return [
-          t.name,
-          ...CONCURRENCY.map((c) => withRatio(r.load[c]?.rps ?? null, direct.load[c]?.rps ?? null, fmtRps)),
-          ...CONCURRENCY.map((c) => {
-            const l = r.load[c];
-            return l ? `${fmtMs(l.p50Ms)} / ${fmtMs(l.p99Ms)}` : '-';
-          }),
-          withRatio(r.bodyMBps, direct.bodyMBps, fmtMBps),
-          withRatio(r.connectMBps, direct.connectMBps, fmtMBps),
-          r.peakRssMb === null ? '-' : r.peakRssMb.toFixed(0),
-          r.cpuUsPerRequest === null ? '-' : r.cpuUsPerRequest.toFixed(0),
-        ];
-      });
-      for (const t of targets) {
-        for (const e of results[t.name]!.errors) notes.push(`${t.name}: ${e}`);
       }
       notes.push('Peak RSS is the process high-water mark (VmHWM) after the c=500 run, before the large bodies.');
       notes.push('veil is the bare engine (createProxy); veil-service is `veil serve` with all built-in features.');
@@ -210,26 +149,14 @@ export const scenario: BenchScenario = {
       );
       notes.push('naive-node is the 30-line http.request + pipe proxy of the issue, for what Node alone costs.');
       return {
-        tables: [
-          {
-            title: `forward proxy (${ctx.durationSec}s per figure; ratio to direct in parentheses)`,
-            columns: [
-              'target',
-              'req/s c=1',
-              'req/s c=50',
-              'req/s c=500',
-              'p50/p99 ms c=1',
-              'p50/p99 ms c=50',
-              'p50/p99 ms c=500',
-              `${BIG_MB} MB MB/s`,
-              'CONNECT MB/s',
-              'peak RSS MB',
-              'CPU µs/req c=50',
-            ],
-            rows,
-          },
-        ],
-        data: results,
+        tables: runs.map((run) =>
+          table(
+            `forward proxy, ${run.origin} (${ctx.durationSec}s per figure; ratio to direct in parentheses)`,
+            targets,
+            run.results,
+          ),
+        ),
+        data: Object.fromEntries(runs.map((r) => [r.origin, r.results])),
         notes,
       };
     } finally {
@@ -237,3 +164,118 @@ export const scenario: BenchScenario = {
     }
   },
 };
+
+type Target = { name: string; port: number | null; pid?: number };
+
+/** Every figure for every target against one origin, back to back so a change in load touches all alike. */
+async function measure(
+  ctx: BenchContext,
+  targets: Target[],
+  originAddr: string,
+  tunnelPort: number,
+): Promise<Record<string, TargetResult>> {
+  const results: Record<string, TargetResult> = {};
+  for (const t of targets)
+    results[t.name] = {
+      load: {},
+      bodyMBps: null,
+      connectMBps: null,
+      peakRssMb: null,
+      cpuUsPerRequest: null,
+      errors: [],
+    };
+
+  // warm up JITs and pools, then measure each figure for every target back to back,
+  // so a change in the machine's load touches all targets alike
+  for (const t of targets) {
+    await wrkLoad({
+      dir: ctx.tmpDir,
+      origin: originAddr,
+      proxyPort: t.port,
+      connections: 50,
+      durationSec: 1,
+    }).catch(() => null);
+  }
+  for (const c of CONCURRENCY) {
+    for (const t of targets) {
+      ctx.log(`small responses, c=${c}: ${t.name}`);
+      try {
+        const cpuBefore = cpuMs(t.pid);
+        const r = await wrkLoad({
+          dir: ctx.tmpDir,
+          origin: originAddr,
+          proxyPort: t.port,
+          connections: c,
+          durationSec: ctx.durationSec,
+        });
+        const cpuAfter = cpuMs(t.pid);
+        results[t.name]!.load[c] = r;
+        if (c === 50 && cpuBefore !== null && cpuAfter !== null && r.requests) {
+          results[t.name]!.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1000) / r.requests;
+        }
+        if (r.errors || r.non2xx)
+          results[t.name]!.errors.push(`c=${c}: ${r.errors} socket errors, ${r.non2xx} non-2xx`);
+      } catch (err) {
+        results[t.name]!.errors.push(`c=${c}: ${(err as Error).message}`);
+      }
+    }
+  }
+  for (const t of targets) results[t.name]!.peakRssMb = t.pid ? peakRssMb(t.pid) : null;
+
+  for (const t of targets) {
+    ctx.log(`${BIG_MB} MB body: ${t.name}`);
+    const proxy = t.port ? `http://127.0.0.1:${t.port}` : undefined;
+    try {
+      results[t.name]!.bodyMBps = await curlMBps(`http://${originAddr}/big`, proxy ? { proxy } : {});
+    } catch (err) {
+      results[t.name]!.errors.push(`body: ${(err as Error).message}`);
+    }
+    ctx.log(`CONNECT tunnel: ${t.name}`);
+    try {
+      results[t.name]!.connectMBps = await curlMBps(
+        `http://127.0.0.1:${tunnelPort}/big`,
+        proxy ? { proxy, tunnel: true } : {},
+      );
+    } catch (err) {
+      results[t.name]!.errors.push(`connect: ${(err as Error).message}`);
+    }
+  }
+  return results;
+}
+
+/** The printed table of one origin's run. */
+function table(title: string, targets: Target[], results: Record<string, TargetResult>) {
+  const direct = results.direct!;
+  const rows = targets.map((t) => {
+    const r = results[t.name]!;
+    return [
+      t.name,
+      ...CONCURRENCY.map((c) => withRatio(r.load[c]?.rps ?? null, direct.load[c]?.rps ?? null, fmtRps)),
+      ...CONCURRENCY.map((c) => {
+        const l = r.load[c];
+        return l ? `${fmtMs(l.p50Ms)} / ${fmtMs(l.p99Ms)}` : '-';
+      }),
+      withRatio(r.bodyMBps, direct.bodyMBps, fmtMBps),
+      withRatio(r.connectMBps, direct.connectMBps, fmtMBps),
+      r.peakRssMb === null ? '-' : r.peakRssMb.toFixed(0),
+      r.cpuUsPerRequest === null ? '-' : r.cpuUsPerRequest.toFixed(0),
+    ];
+  });
+  return {
+    title,
+    columns: [
+      'target',
+      'req/s c=1',
+      'req/s c=50',
+      'req/s c=500',
+      'p50/p99 ms c=1',
+      'p50/p99 ms c=50',
+      'p50/p99 ms c=500',
+      `${BIG_MB} MB MB/s`,
+      'CONNECT MB/s',
+      'peak RSS MB',
+      'CPU µs/req c=50',
+    ],
+    rows,
+  };
+}

@@ -116,7 +116,7 @@ describe.skipIf(!hasCertutil)('veil ca install/remove with NSS (certutil)', () =
     expect(remove.stdout).toContain(`$ certutil -D -d sql:${db} -n 'Veil local inspection CA'`);
     expect(copies(db)).toBe(0);
     expect(veilCa(home, 'remove').stdout).toContain('in none of the trust stores');
-  });
+  }, 90_000);
 
   it('finds Firefox profiles too, and --dry-run prints the commands without changing anything', () => {
     const home = tempHome();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateAuthority } from '../../proxy-core/src/tls/certificate-authority.js';
 import { certificateFault, explainFault } from '../../proxy-core/src/tls/certificate-fault.js';
 import { peekClientHello } from '../../proxy-core/src/tls/client-hello.js';
-import { connectOriginTls, OriginTlsError } from '../../proxy-core/src/tls/origin-tls.js';
+import { connectOriginTls, OriginTlsError, originContext } from '../../proxy-core/src/tls/origin-tls.js';
 import { ExtraCaError, originTrustAnchors, readExtraCa } from '../../proxy-core/src/tls/origin-trust.js';
 import { selfSigned, serverCert, testCa } from './helpers/test-pki.js';
 import { startTlsOrigin, type TlsOrigin } from './helpers/tls-origin.js';
@@ -147,7 +147,7 @@ describe('TLS to the origin', () => {
   async function dial(port: number, host: string, alpn = ['h2', 'http/1.1']) {
     const raw = netConnect(port, '127.0.0.1');
     await once(raw, 'connect');
-    return connectOriginTls(raw, host, alpn, anchors, 5000);
+    return connectOriginTls(raw, host, alpn, originContext(anchors), 5000);
   }
 
   it('verifies a good origin and reports the protocol it chose from the client’s list', async () => {

@@ -87,7 +87,7 @@ describe('the inspector the feature keeps', () => {
     const file = join(dir, 'extra.pem');
     writeFileSync(file, extra.certPem + veil.certPem);
     const inspector = (await holder.apply(inspectionSettings.parse({ enabled: true, extraCa: [file] })))!;
-    expect(inspector.anchors).toContain(extra.certPem.trim());
-    expect(inspector.anchors.some((a) => a.includes(veil.certPem.trim().split('\n')[1]!))).toBe(false);
+    expect(inspector.origins.anchors).toContain(extra.certPem.trim());
+    expect(inspector.origins.anchors.some((a) => a.includes(veil.certPem.trim().split('\n')[1]!))).toBe(false);
   });
 });

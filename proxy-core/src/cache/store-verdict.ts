@@ -66,6 +66,9 @@ export function storable(
   if (cc.has('private') && privateFields === null) return null;
   // §3.5: a response to an authenticated request only when the origin says it may be shared
   if (q.authorized && !cc.has('public') && !cc.has('s-maxage') && !cc.has('must-revalidate')) return null;
+  // inside an inspected HTTPS tunnel Veil sees what only the user was meant to: an answer to
+  // a signed-in request or one marked private (even private="f") is never kept
+  if (q.url.startsWith('https:') && (q.authorized || cc.has('private'))) return null;
   const explicit = hasExplicitLifetime(headers, cc) || cc.has('public');
   if (!explicit && !HEURISTICALLY_CACHEABLE.has(status)) return null;
   const vary = varyNames(joined(headers, 'vary'));

@@ -4,6 +4,7 @@ import type { DnsStatus } from '../dns/dns-settings.js';
 import type { PrivacyExplanation } from '../privacy/privacy-schema.js';
 import type { BlockInfo, ExchangeRecord } from '../proxy/exchange-record.js';
 import type { ReverseStatus } from '../reverse/reverse-settings.js';
+import type { RefusedHost } from '../tls/refusal-tracker.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
 import { fieldMessage } from './field-words.js';
@@ -113,6 +114,19 @@ export interface CacheStats {
   bytesSaved: number;
 }
 
+/** HTTPS inspection as the UI shows it. */
+export interface InspectionState {
+  /** Inspection is on and running (the CA loaded). */
+  active: boolean;
+  /** SHA-256 fingerprint of Veil's CA, so the user can check what they trust; null before it exists. */
+  caFingerprint: string | null;
+  /** When the CA expires (ms since epoch), and whether renewal is due. */
+  caExpires: number | null;
+  renewSoon: boolean;
+  /** Hosts Veil stopped inspecting because their app refused its certificate. */
+  refused: RefusedHost[];
+}
+
 export interface UpstreamTestResult {
   ok: boolean;
   ms: number;
@@ -169,6 +183,9 @@ export const commandArgs = {
   'blocklist.checkUserRules': z.object({ block: z.array(z.string()), allow: z.array(z.string()) }).strict(),
   'blocklist.test': z.object({ url: z.string().min(1), referer: z.string().optional() }).strict(),
 
+  'inspection.state': none,
+  'inspection.forget': z.object({ host: z.string().min(1) }).strict(),
+
   'cache.stats': none,
   'cache.purge': z
     .object({ host: z.string().min(1).optional() })
@@ -224,6 +241,8 @@ export interface CommandResults {
   'blocklist.setUserRules': UserRulesResult;
   'blocklist.checkUserRules': UserRulesResult;
   'blocklist.test': BlockTestResult;
+  'inspection.state': InspectionState;
+  'inspection.forget': InspectionState;
   'cache.stats': CacheStats;
   'cache.purge': { removed: number };
   'traffic.snapshot': { records: ExchangeRecord[]; total: number };

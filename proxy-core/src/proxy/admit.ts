@@ -157,6 +157,7 @@ function innerUrl(input: AdmitRequest, way: WayIn): URL {
     throw new ProxyError('E_BAD_REQUEST', 400, 'The request target is not a valid URL.');
   }
   const expected = new URL(`${way.scheme}://${authority}/`);
+  if (way.kind === 'tls') checkTlsAuthority(input.rawHeaders, url, expected);
   if (url.host !== expected.host || url.protocol !== expected.protocol) {
     throw new ProxyError(
       'E_BAD_REQUEST',
@@ -165,4 +166,29 @@ function innerUrl(input: AdmitRequest, way: WayIn): URL {
     );
   }
   return url;
+}
+
+/**
+ * Inside an inspected tunnel the certificate Veil minted names one host: a request whose Host
+ * (or absolute target) names another is answered 421 (RFC 9110 §15.5.20), never forwarded there.
+ */
+function checkTlsAuthority(raw: HeaderList, url: URL, expected: URL): void {
+  const host = getHeader(raw, 'host');
+  let named = url;
+  if (host !== undefined) {
+    try {
+      named = new URL(`${expected.protocol}//${host}/`);
+    } catch {
+      throw new ProxyError('E_BAD_REQUEST', 400, 'The Host header is not a valid host[:port].');
+    }
+  }
+  for (const u of [url, named]) {
+    if (u.host !== expected.host) {
+      throw new ProxyError(
+        'E_MISDIRECTED',
+        421,
+        `This connection is for ${expected.host}; open a new one for ${u.host}.`,
+      );
+    }
+  }
 }

@@ -4,8 +4,10 @@ import { admit } from './admit.js';
 import type { EngineContext } from './engine-context.js';
 import { blockedError, endAndRelease, sendError } from './exchange-answers.js';
 import type { RequestFacts } from './exchange-policy.js';
+import type { TunnelNote } from './exchange-record.js';
 import { type ExchangeRecorder, recorderFor } from './exchange-recorder.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
+import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import { clientAddressOf, type WayIn, wayInOf } from './way-in.js';
 
 export { parseAuthority } from './admit.js';
@@ -21,6 +23,14 @@ export interface TunnelOpening {
   clientAddress: string;
   /** Hands a stream carrying HTTP/1.1 (e.g. the decrypted TLS socket) to the engine's pipeline. */
   serveHttp(stream: Duplex, way: WayIn): void;
+  /** The tunnel's route (the same one a blind tunnel would take): origin TLS is dialed through it. */
+  route: Upstream;
+  /** Dials the destination through the route (a pass-through after a look inside). */
+  dial(): Promise<Duplex>;
+  /** Relays the client and a dialed upstream unread, counted in the CONNECT's record. */
+  splice(client: Duplex, upstream: Duplex): void;
+  /** Says in the CONNECT's record what became of the tunnel. */
+  note(tunnel: TunnelNote): void;
 }
 
 /**
@@ -36,6 +46,18 @@ export interface TunnelInspector {
    * false lets Veil go on: HTTP bytes are served as plain HTTP, anything else spliced blind.
    */
   take(client: Duplex, first: Buffer, tunnel: TunnelOpening): boolean;
+  /**
+   * Where an `https:` request from a decrypted tunnel goes on `route`: a pool of verified TLS
+   * connections to the origin. Without it such requests are refused, never sent in cleartext.
+   */
+  httpsTarget?(route: Upstream, host: string, port: number, path: string): HttpTarget;
+  /** A verified TLS stream to the origin through `route` (a wss upgrade from a decrypted tunnel). */
+  connectTls?(
+    route: Upstream,
+    host: string,
+    port: number,
+    timeoutMs: number,
+  ): Promise<{ socket: Duplex; timings: DialTimings }>;
 }
 
 /** Handles CONNECT: admission, then a blind splice, or a look at the first bytes for a cleartext port. */
@@ -66,19 +88,14 @@ export async function openTunnel(
       rec.blocked = info;
       throw blockedError(block);
     }
-    const opening: TunnelOpening = {
-      facts,
-      openedBy: rec.id,
-      clientAddress: clientAddressOf(req),
-      serveHttp: (stream, way) => ctx.serveHttp(stream, way),
-    };
+    const opening = openingFor(ctx, facts, rec, clientAddressOf(req));
     const inspector = ctx.tunnelInspector;
     const inspect = inspector?.wants(opening) ?? false;
     if (inspect || ctx.cleartextConnectPorts.has(facts.port)) {
       lookInside(ctx, client, head, rec, opening, inspect ? inspector : null);
       return;
     }
-    upstream = await dialBlind(ctx, client, head, rec, facts);
+    upstream = await dialBlind(client, head, rec, opening);
     if (!upstream) return;
     rec.status = 200;
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -91,20 +108,50 @@ export async function openTunnel(
   }
 }
 
-/** Dials the tunnel's destination through its route; undefined when the client left meanwhile. */
-async function dialBlind(
+/**
+ * The admitted tunnel as an inspector and the blind path see it: its route, a dial that records its
+ * timings (to `facts.dial` when the client's original destination is known: transparent mode), and a
+ * splice that counts into the tunnel's record.
+ */
+export function openingFor(
   ctx: EngineContext,
+  facts: RequestFacts,
+  rec: ExchangeRecorder,
+  clientAddress: string,
+): TunnelOpening {
+  const route = ctx.router(facts);
+  return {
+    facts,
+    openedBy: rec.id,
+    clientAddress,
+    serveHttp: (stream, way) => ctx.serveHttp(stream, way),
+    route,
+    dial: async () => {
+      rec.route = route.name;
+      const dialed = await route.connect(
+        facts.dial?.address ?? facts.host,
+        facts.dial?.port ?? facts.port,
+        ctx.timeouts.upstreamConnectMs,
+      );
+      rec.dns = dialed.timings.dns;
+      rec.connect = dialed.timings.connect;
+      return dialed.socket;
+    },
+    splice: (c, upstream) => splice(ctx, c, upstream, rec),
+    note: (tunnel) => {
+      rec.tunnel = tunnel;
+    },
+  };
+}
+
+/** Dials the tunnel's destination through its route; undefined when the client left meanwhile. */
+export async function dialBlind(
   client: Duplex,
   head: Buffer,
   rec: ExchangeRecorder,
-  facts: RequestFacts,
+  opening: TunnelOpening,
 ): Promise<Duplex | undefined> {
-  const route = ctx.router(facts);
-  rec.route = route.name;
-  const dialed = await route.connect(facts.host, facts.port, ctx.timeouts.upstreamConnectMs);
-  const upstream = dialed.socket;
-  rec.dns = dialed.timings.dns;
-  rec.connect = dialed.timings.connect;
+  const upstream = await opening.dial();
   if (client.destroyed) {
     upstream.destroy();
     rec.error = 'E_CLIENT_GONE';
@@ -167,7 +214,7 @@ function lookInside(
     let upstream: Duplex | undefined;
     try {
       // what the client sent so far is in its buffer again: the splice reads it first
-      upstream = await dialBlind(ctx, client, Buffer.alloc(0), rec, opening.facts);
+      upstream = await dialBlind(client, Buffer.alloc(0), rec, opening);
       if (upstream) splice(ctx, client, upstream, rec);
     } catch (err) {
       upstream?.destroy();

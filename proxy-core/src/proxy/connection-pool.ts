@@ -15,6 +15,9 @@ export interface ConnectionPoolOptions {
   freeTimeoutMs?: number;
 }
 
+/** The pool limits every route uses unless told otherwise: the engine's direct route and the routing feature's. */
+export const UPSTREAM_POOL: Readonly<ConnectionPoolOptions> = { maxFreePerAddress: 256, freeTimeoutMs: 30_000 };
+
 /**
  * Kept-alive upstream connections per address, most recently used first (LIFO keeps a few
  * connections warm instead of cycling through all of them). Taking an idle connection is
@@ -34,8 +37,8 @@ export class ConnectionPool {
     private readonly dial: Dial,
     options: ConnectionPoolOptions = {},
   ) {
-    this.maxFree = options.maxFreePerAddress ?? 256;
-    this.freeTimeoutMs = options.freeTimeoutMs ?? 30_000;
+    this.maxFree = options.maxFreePerAddress ?? UPSTREAM_POOL.maxFreePerAddress!;
+    this.freeTimeoutMs = options.freeTimeoutMs ?? UPSTREAM_POOL.freeTimeoutMs!;
   }
 
   /** Connections serving an exchange now, plus those being opened (least-connections balancing reads it). */

@@ -6,6 +6,7 @@ import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
 import { openTunnel, type TunnelInspector } from './connect-tunnel.js';
+import { UPSTREAM_POOL } from './connection-pool.js';
 import { DestinationGuard } from './destination-guard.js';
 import { createDirectUpstream } from './direct-upstream.js';
 import type { EngineContext } from './engine-context.js';
@@ -114,7 +115,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   const guard = options.guard ?? new DestinationGuard();
   const holder = {};
   guard.hold(holder, access.guardsDestinations);
-  const direct = createDirectUpstream({ lookup: guard.lookup(options.lookup) });
+  const direct = createDirectUpstream({ lookup: guard.lookup(options.lookup), pool: options.pool ?? UPSTREAM_POOL });
 
   const ctx: EngineContext = {
     policy: options.policy ?? {},

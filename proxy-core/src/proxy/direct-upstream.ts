@@ -1,12 +1,12 @@
 import { type LookupFunction, type NetConnectOpts, connect as netConnect, type Socket } from 'node:net';
-import { ConnectionPool } from './connection-pool.js';
+import { ConnectionPool, type ConnectionPoolOptions } from './connection-pool.js';
 import { ProxyError } from './proxy-error.js';
 import { SOCKET_HIGH_WATER_MARK } from './proxy-options.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 
 export interface DirectUpstreamOptions {
-  /** Idle pooled sockets kept per origin. */
-  maxFreeSockets?: number;
+  /** The pool's limits: one set for every kind of route (see ConnectionPoolOptions). */
+  pool?: ConnectionPoolOptions;
   /** Custom resolver (tests count lookups through it). */
   lookup?: LookupFunction;
 }
@@ -14,9 +14,10 @@ export interface DirectUpstreamOptions {
 /** Straight to the origin, with pooled keep-alive sockets. */
 export function createDirectUpstream(options: DirectUpstreamOptions = {}): Upstream {
   // pooled: at small response sizes, upstream handshakes dominate the cost of an exchange
-  const pool = new ConnectionPool((host, port, timeoutMs) => dialTcp(host, port, timeoutMs, options.lookup), {
-    maxFreePerAddress: options.maxFreeSockets ?? 256,
-  });
+  const pool = new ConnectionPool(
+    (host, port, timeoutMs) => dialTcp(host, port, timeoutMs, options.lookup),
+    options.pool,
+  );
   return {
     name: 'direct',
     httpTarget(host: string, port: number, path: string): HttpTarget {

@@ -49,6 +49,24 @@ export interface ExchangeTimings {
   total: number;
 }
 
+/**
+ * What became of a CONNECT tunnel under HTTPS inspection: `inspected` (TLS terminated by Veil,
+ * each inner request has its own record, `via: 'tls'`), `blind` (relayed unread), `excluded`
+ * (a rule says never inspect this host), `passed-through` (Veil meant to inspect and stepped
+ * aside: the origin's certificate failed, the client refused Veil's, SNI disagreed).
+ */
+export interface TunnelNote {
+  mode: 'inspected' | 'blind' | 'excluded' | 'passed-through';
+  /** Why: the rule's pattern, `private-address`, `origin-certificate`, `sni-mismatch`, `refused-certificate`, … */
+  reason?: string;
+  /** The origin certificate's fault, e.g. `expired`, when that is why. */
+  fault?: string;
+  /** What the client got instead: the origin's own certificate, or Veil's error page. */
+  answer?: 'origin-certificate' | 'error-page';
+  /** The protocol inside an inspected tunnel. */
+  protocol?: 'h2' | 'http/1.1';
+}
+
 export interface ExchangeRecord {
   /** Unique for the life of the service (across listener restarts), increasing. */
   id: number;
@@ -98,6 +116,8 @@ export interface ExchangeRecord {
    * (HTTP inside a cleartext CONNECT), `tls` (inside an inspected one), `reverse`, `transparent`.
    */
   via?: 'tunnel' | 'tls' | 'reverse' | 'transparent';
+  /** For a CONNECT while HTTPS inspection is on: what became of the tunnel. */
+  tunnel?: TunnelNote;
   /** Where a transparently redirected connection was going (`address:port`), when Veil could learn it. */
   originalDestination?: string;
   /** The Host header or SNI did not resolve to that address: sent there anyway, never cached. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry } from './exchange-record.js';
+import type { BlockInfo, CacheResult, ExchangeRecord, ReceiptEntry, TunnelNote } from './exchange-record.js';
 import { getHeader, type HeaderList, toPairs } from './header-list.js';
 import { recordedHeaders, recordedReceipt } from './record-secrets.js';
 import { clientAddressOf, formatAuthority, type WayInKind, wayInOf } from './way-in.js';
@@ -95,6 +95,8 @@ export class ExchangeRecorder {
   receipt: ReceiptEntry[] = [];
   /** The way in, when the request did not come straight from a client of the listener. */
   via?: WayInKind;
+  /** What inspection made of a CONNECT tunnel. */
+  tunnel?: TunnelNote;
   /** Where a transparently redirected connection was going (`address:port`), when known. */
   originalDestination?: string;
   /** The Host or SNI did not resolve to the original destination. */
@@ -164,6 +166,7 @@ export class ExchangeRecorder {
     if (this.error) record.error = this.error;
     if (this.profile) record.profile = this.profile;
     if (this.via) record.via = this.via;
+    if (this.tunnel) record.tunnel = { ...this.tunnel };
     if (this.originalDestination) record.originalDestination = this.originalDestination;
     if (this.hostMismatch) record.hostMismatch = true;
     return record;

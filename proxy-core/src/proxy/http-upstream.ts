@@ -1,5 +1,5 @@
 import type { LookupFunction, Socket } from 'node:net';
-import { ConnectionPool } from './connection-pool.js';
+import { ConnectionPool, type ConnectionPoolOptions } from './connection-pool.js';
 import { dialTcp } from './direct-upstream.js';
 import { type HeadError, readResponseHead, serializeRequestHead } from './head-codec.js';
 import { ProxyError } from './proxy-error.js';
@@ -7,7 +7,8 @@ import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import type { UpstreamUrl } from './upstream-url.js';
 
 export interface HttpUpstreamOptions {
-  maxFreeSockets?: number;
+  /** The pool's limits: one set for every kind of route (see ConnectionPoolOptions). */
+  pool?: ConnectionPoolOptions;
   /** Told after each dial whether the proxy answered (status, opt-in direct fallback). */
   onHealth?: (up: boolean) => void;
   /** Resolves the proxy's own host name (Veil's resolver, dns/); default: the system's. */
@@ -39,9 +40,7 @@ export function createHttpUpstream(url: UpstreamUrl, options: HttpUpstreamOption
 
   // pooled by the proxy's address: one kept-alive connection serves every origin behind it; the
   // deadline is the engine's connect timeout, the same for every route
-  const pool = new ConnectionPool((_host, _port, timeoutMs) => reachProxy(timeoutMs), {
-    maxFreePerAddress: options.maxFreeSockets ?? 256,
-  });
+  const pool = new ConnectionPool((_host, _port, timeoutMs) => reachProxy(timeoutMs), options.pool);
 
   return {
     name: url.name,

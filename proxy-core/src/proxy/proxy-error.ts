@@ -14,6 +14,7 @@ export type ProxyErrorCode =
   | 'E_NO_ROUTE'
   | 'E_NO_DESTINATION'
   | 'E_BLOCKED'
+  | 'E_MISDIRECTED'
   | 'E_UPSTREAM_DNS'
   | 'E_UPSTREAM_REFUSED'
   | 'E_UPSTREAM_UNREACHABLE'

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import type { TlsOptions } from 'node:tls';
+import type { ConnectionPoolOptions } from './connection-pool.js';
 import type { DestinationGuard } from './destination-guard.js';
 import type { ExchangeCache } from './exchange-cache.js';
 import type { ExchangePolicy, RequestFacts } from './exchange-policy.js';
@@ -64,6 +65,8 @@ export interface ProxyOptions {
   /** Request header bytes at most; 431 beyond. Default 16 KiB. */
   maxHeaderSize?: number;
   timeouts?: Partial<ProxyTimeouts>;
+  /** Limits of the direct route's connection pool (default UPSTREAM_POOL, the same as every other route's). */
+  pool?: ConnectionPoolOptions;
   /**
    * Name resolution for the direct route (default: the system resolver). Every answer is
    * checked before connecting, so a name that resolves to loopback is refused like the address.

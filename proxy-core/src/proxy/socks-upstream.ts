@@ -1,7 +1,7 @@
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { SocksClient } from 'socks';
 import { systemLookup } from '../dns/system-lookup.js';
-import { ConnectionPool } from './connection-pool.js';
+import { ConnectionPool, type ConnectionPoolOptions } from './connection-pool.js';
 import { ProxyError } from './proxy-error.js';
 import type { DialTimings, HttpTarget, Upstream } from './upstream.js';
 import type { UpstreamUrl } from './upstream-url.js';
@@ -17,8 +17,8 @@ export interface SocksUpstreamOptions {
   lookup?: (host: string) => Promise<string>;
   /** Resolves the SOCKS server's own host name (Veil's resolver, dns/); default: the system's. */
   hostLookup?: LookupFunction | undefined;
-  /** Idle pooled sockets kept per origin. */
-  maxFreeSockets?: number;
+  /** The pool's limits: one set for every kind of route (see ConnectionPoolOptions). */
+  pool?: ConnectionPoolOptions;
   /** Told after each dial whether the SOCKS server itself answered (status, opt-in direct fallback). */
   onHealth?: (up: boolean) => void;
 }
@@ -62,9 +62,7 @@ export function createSocksUpstream(url: UpstreamUrl, options: SocksUpstreamOpti
 
   // plain HTTP goes origin-form over a socket the SOCKS server opened, pooled per origin like direct;
   // the deadline is the engine's connect timeout, the same for every route
-  const pool = new ConnectionPool((host, port, timeoutMs) => dial(host, port, timeoutMs), {
-    maxFreePerAddress: options.maxFreeSockets ?? 256,
-  });
+  const pool = new ConnectionPool((host, port, timeoutMs) => dial(host, port, timeoutMs), options.pool);
 
   return {
     name: url.name,

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type FirstBytes, peekFirstBytes } from '../transparent/first-bytes.js';
 import type { OriginalDestination, OriginalDestinationLookup } from '../transparent/original-destination.js';
 import { admit } from './admit.js';
-import { splice, type TunnelOpening } from './connect-tunnel.js';
+import { dialBlind, openingFor, splice } from './connect-tunnel.js';
 import type { EngineContext } from './engine-context.js';
 import { blockedError } from './exchange-answers.js';
 import { ExchangeRecorder } from './exchange-recorder.js';
@@ -138,34 +138,15 @@ async function tunnel(
       rec.blocked = info;
       throw blockedError(block);
     }
-    const opening: TunnelOpening = {
-      facts,
-      openedBy: rec.id,
-      clientAddress: way.clientAddress,
-      serveHttp: (stream, inner) => ctx.serveHttp(stream, inner),
-    };
+    const opening = openingFor(ctx, facts, rec, way.clientAddress);
     const inspector = ctx.tunnelInspector;
     if (inspector?.wants(opening) && inspector.take(client, first, opening)) {
       rec.status = 200;
       client.once('close', () => rec.finish());
       return;
     }
-    const route = ctx.router(facts);
-    rec.route = route.name;
-    const dialed = await route.connect(
-      facts.dial?.address ?? facts.host,
-      facts.dial?.port ?? facts.port,
-      ctx.timeouts.upstreamConnectMs,
-    );
-    upstream = dialed.socket;
-    rec.dns = dialed.timings.dns;
-    rec.connect = dialed.timings.connect;
-    if (client.destroyed) {
-      upstream.destroy();
-      rec.error = 'E_CLIENT_GONE';
-      rec.finish();
-      return;
-    }
+    upstream = await dialBlind(client, Buffer.alloc(0), rec, opening);
+    if (!upstream) return;
     rec.status = 200;
     rec.markFirstByte();
     // the peeked bytes are back in the client's buffer: the splice sends them first

@@ -66,11 +66,11 @@ export class UpstreamExchange implements ResponseHandler {
     const upstream = ctx.router(facts);
     rec.route = upstream.name;
     // a transparent connection's original destination is dialed whatever the Host says
-    this.target = upstream.httpTarget(
-      facts.dial?.address ?? facts.host,
-      facts.dial?.port ?? facts.port,
-      facts.url.pathname + facts.url.search,
-    );
+    const path = facts.url.pathname + facts.url.search;
+    // [inspection hook] a decrypted request goes on the inspector's verified TLS pool for this route
+    this.target =
+      (facts.url.protocol === 'https:' && ctx.tunnelInspector?.httpsTarget?.(upstream, facts.host, facts.port, path)) ||
+      upstream.httpTarget(facts.dial?.address ?? facts.host, facts.dial?.port ?? facts.port, path);
     if (facts.url.protocol === 'https:' && !this.target.tls && !this.target.cleartextChosen) {
       // a decrypted request must never leave in cleartext because a route cannot speak TLS
       throw new ProxyError(

@@ -4,6 +4,7 @@ import { admit } from './admit.js';
 import { splice } from './connect-tunnel.js';
 import type { EngineContext } from './engine-context.js';
 import { blockedError, endAndRelease, sendError } from './exchange-answers.js';
+import type { RequestFacts } from './exchange-policy.js';
 import { recorderFor } from './exchange-recorder.js';
 import {
   type HeadError,
@@ -15,6 +16,7 @@ import {
 import { getHeader, type HeaderList, removeHeader, setHeader } from './header-list.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { ProxyError, upstreamFailure } from './proxy-error.js';
+import type { DialTimings, Upstream } from './upstream.js';
 import { clientAddressOf, wayInOf } from './way-in.js';
 
 /**
@@ -72,11 +74,7 @@ export async function forwardUpgrade(
         `The request has a header Veil cannot forward: ${(err as Error).message}`,
       );
     }
-    const dialed = await route.connect(
-      facts.dial?.address ?? host,
-      facts.dial?.port ?? port,
-      ctx.timeouts.upstreamConnectMs,
-    );
+    const dialed = await dialFor(ctx, route, facts);
     upstream = dialed.socket;
     rec.dns = dialed.timings.dns;
     rec.connect = dialed.timings.connect;
@@ -141,4 +139,25 @@ function closingHeaders(headers: HeaderList): HeaderList {
   for (const name of ['keep-alive', 'proxy-connection', 'upgrade']) removeHeader(out, name);
   setHeader(out, 'Connection', 'close');
   return out;
+}
+
+/** The origin connection for an upgrade: TLS (verified by the inspector) for wss from a decrypted tunnel. */
+function dialFor(
+  ctx: EngineContext,
+  route: Upstream,
+  facts: RequestFacts,
+): Promise<{ socket: Duplex; timings: DialTimings }> {
+  const timeout = ctx.timeouts.upstreamConnectMs;
+  // a transparent connection's original destination is dialed whatever the Host says
+  if (facts.url.protocol !== 'https:') {
+    return route.connect(facts.dial?.address ?? facts.host, facts.dial?.port ?? facts.port, timeout);
+  }
+  const connectTls = ctx.tunnelInspector?.connectTls;
+  // a decrypted upgrade must never leave in cleartext
+  if (!connectTls) {
+    return Promise.reject(
+      new ProxyError('E_UPSTREAM_UNREACHABLE', 502, `The route ${route.name} cannot reach ${facts.host} over TLS.`),
+    );
+  }
+  return connectTls(route, facts.host, facts.port, timeout);
 }

@@ -3,6 +3,7 @@ import type { Inspector } from './inspected-tunnel.js';
 import { InspectionScope } from './inspection-scope.js';
 import type { InspectionSettings } from './inspection-settings.js';
 import { createLeafIssuer, type LeafIssuer } from './leaf-issuer.js';
+import { OriginTlsPools } from './origin-pool.js';
 import { originTrustAnchors, readExtraCa } from './origin-trust.js';
 import { RefusalTracker } from './refusal-tracker.js';
 
@@ -21,6 +22,7 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
  */
 export class InspectorHolder {
   private issuer: LeafIssuer | null = null;
+  private origins: OriginTlsPools | null = null;
   private current: Inspector | null = null;
   readonly refusals = new RefusalTracker(3);
 
@@ -38,6 +40,7 @@ export class InspectorHolder {
   async apply(settings: InspectionSettings): Promise<Inspector | null> {
     if (!settings.enabled) {
       this.current = null;
+      this.retireOrigins();
       return null;
     }
     const ca = await createCaStore(this.configDir).load();
@@ -48,14 +51,25 @@ export class InspectorHolder {
     const extra = await readExtraCa([...settings.extraCa, ...(this.run.extraCa ?? [])]);
     const effective = { ...settings, exclude: [...settings.exclude, ...(this.run.exclude ?? [])] };
     this.refusals.setThreshold(settings.pinningThreshold);
+    const anchors = originTrustAnchors(extra, ca.certPem);
+    if (!this.origins || this.origins.anchors.join('') !== anchors.join('')) {
+      this.retireOrigins();
+      this.origins = new OriginTlsPools(anchors, HANDSHAKE_TIMEOUT_MS);
+    }
     this.current = {
       scope: new InspectionScope(effective, (h) => this.refusals.isPassedThrough(h)),
       issuer: this.issuer,
-      anchors: originTrustAnchors(extra, ca.certPem),
+      origins: this.origins,
       refusals: this.refusals,
       onOriginCertError: settings.onOriginCertError,
       handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
     };
     return this.current;
+  }
+
+  /** Closes the pooled origin connections (inspection off, or other trust anchors). */
+  retireOrigins(): void {
+    this.origins?.destroy();
+    this.origins = null;
   }
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { checkServerIdentity, connect, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { type CertificateFault, certificateFault } from './certificate-fault.js';
 
 /** The origin's side of an inspected tunnel: a verified TLS connection and the protocol it chose. */
@@ -22,13 +22,21 @@ export class OriginTlsError extends Error {
   }
 }
 
+/**
+ * The client context origins are verified with: built once per set of anchors, because passing
+ * `ca` to every connect would parse every root certificate again for each connection.
+ */
+export function originContext(anchors: readonly string[]): SecureContext {
+  return createSecureContext({ ca: [...anchors], minVersion: 'TLSv1.2' });
+}
+
 /** The ALPN protocols Veil can speak inside a tunnel, in the client's order. */
 export function supportedAlpn(clientAlpn: readonly string[]): Array<'h2' | 'http/1.1'> {
   return clientAlpn.filter((p): p is 'h2' | 'http/1.1' => p === 'h2' || p === 'http/1.1');
 }
 
 /**
- * TLS to the origin over an already-routed socket: strict verification against `ca` (never
+ * TLS to the origin over an already-routed socket: strict verification against `trust` (never
  * Veil's own CA: see originTrustAnchors), the CONNECT host checked against the certificate
  * (DNS name or IP), TLS 1.2 at least, offering the ALPN list the client offered.
  */
@@ -36,7 +44,7 @@ export function connectOriginTls(
   raw: Duplex,
   host: string,
   alpn: readonly string[],
-  ca: readonly string[],
+  trust: SecureContext,
   timeoutMs: number,
 ): Promise<OriginTls> {
   return new Promise((resolve, reject) => {
@@ -44,7 +52,7 @@ export function connectOriginTls(
       socket: raw,
       ...(isIP(host) ? {} : { servername: host }),
       ALPNProtocols: supportedAlpn(alpn),
-      ca: [...ca],
+      secureContext: trust,
       minVersion: 'TLSv1.2',
       rejectUnauthorized: true,
       // the name the client asked the proxy for, not whatever the socket resolved to

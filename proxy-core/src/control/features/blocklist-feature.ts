@@ -11,6 +11,7 @@ import { type Decision, Matcher } from '../../blocklist/matcher.js';
 import { SUGGESTED_LISTS } from '../../blocklist/suggestions.js';
 import { compileUserRules, parseUserRules } from '../../blocklist/user-rules.js';
 import type { BlockDecision, RequestFacts } from '../../proxy/exchange-policy.js';
+import { InspectionScope } from '../../tls/inspection-scope.js';
 import { type BlocklistInfo, type BlockTestResult, CommandError, type UserRulesResult } from '../contract.js';
 import type { Feature, FeatureFactory, ServiceHost } from '../feature.js';
 import type { Settings } from '../settings-schema.js';
@@ -135,10 +136,16 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
     } catch {
       throw new CommandError({ code: 'E_INVALID_ARGS', message: `"${url}" is not a URL or host name.` });
     }
-    const plain = target.protocol === 'http:' || target.protocol === 'ws:';
+    // inside an inspected tunnel the engine matches the full https URL: explain the same way
+    const inspected =
+      (target.protocol === 'https:' || target.protocol === 'wss:') &&
+      new InspectionScope(host.settings().inspection).decide(target.hostname).inspect;
+    const plain = target.protocol === 'http:' || target.protocol === 'ws:' || inspected;
     const req: MatchRequest = matchRequestFor(target.hostname, plain ? target.href : null, referer ?? null, null);
     const d: Decision = matcher.decide(req);
-    const seen = plain ? target.href : `${target.hostname} (HTTPS: Veil sees only the host)`;
+    const seen = plain
+      ? target.href
+      : `${target.hostname} (HTTPS: Veil sees only the host unless HTTPS inspection is on for it)`;
     if (d.decision === 'block' && d.block) {
       const b = d.block;
       return {
@@ -160,7 +167,7 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
       method: plain ? 'GET' : 'CONNECT',
       url: target,
       host: target.hostname,
-      port: Number(target.port) || (plain ? 80 : 443),
+      port: Number(target.port) || (target.protocol === 'http:' || target.protocol === 'ws:' ? 80 : 443),
       clientAddress: '',
       headers: [],
     };

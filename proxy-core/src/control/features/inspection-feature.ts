@@ -1,5 +1,9 @@
+import { X509Certificate } from 'node:crypto';
+import { createCaStore } from '../../tls/ca-store.js';
+import { caExpiry } from '../../tls/certificate-authority.js';
 import { InspectorHolder, type RunInspection } from '../../tls/create-inspector.js';
-import type { Inspector } from '../../tls/inspected-tunnel.js';
+import { createTunnelInspector, type Inspector } from '../../tls/inspected-tunnel.js';
+import type { InspectionState } from '../contract.js';
 import type { Feature, FeatureFactory } from '../feature.js';
 
 /** The inspection feature as the service and the engine see it. */
@@ -12,6 +16,21 @@ export interface InspectionFeature extends Feature {
 export function inspectionFeatureWith(run: RunInspection = {}): FeatureFactory {
   return (host) => {
     const holder = new InspectorHolder(host.dataDir, run);
+    // one inspector for the engine's whole life: it reads the holder's current state per tunnel
+    const tunnels = createTunnelInspector(() => holder.inspector);
+    const state = async (): Promise<InspectionState> => {
+      const ca = await createCaStore(host.dataDir)
+        .existing()
+        .catch(() => null);
+      const expiry = ca ? caExpiry(ca.cert) : null;
+      return {
+        active: holder.inspector !== null,
+        caFingerprint: ca ? new X509Certificate(ca.certPem).fingerprint256 : null,
+        caExpires: ca ? ca.cert.notAfter.getTime() : null,
+        renewSoon: expiry?.renewSoon ?? false,
+        refused: holder.refusals.list(),
+      };
+    };
     const feature: InspectionFeature = {
       name: 'inspection',
       async applySettings(settings) {
@@ -28,6 +47,19 @@ export function inspectionFeatureWith(run: RunInspection = {}): FeatureFactory {
         }
       },
       inspector: () => holder.inspector,
+      commands: {
+        'inspection.state': () => state(),
+        'inspection.forget': async (args) => {
+          holder.refusals.forget(args!.host);
+          return state();
+        },
+      },
+      attach(proxy) {
+        proxy.setTunnelInspector(tunnels);
+      },
+      dispose() {
+        holder.retireOrigins();
+      },
     };
     return feature;
   };

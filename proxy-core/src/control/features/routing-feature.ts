@@ -1,6 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { HostPatternMap } from '../../privacy/host-pattern.js';
 import { parseAuthority } from '../../proxy/admit.js';
+import { type ConnectionPoolOptions, UPSTREAM_POOL } from '../../proxy/connection-pool.js';
 import type { DestinationGuard } from '../../proxy/destination-guard.js';
 import { createDirectUpstream } from '../../proxy/direct-upstream.js';
 import { createFallbackUpstream } from '../../proxy/fallback-upstream.js';
@@ -35,6 +36,7 @@ function makeUpstream(
   direct: Upstream,
   health: HealthListener,
   lookup: LookupFunction | undefined,
+  pool: ConnectionPoolOptions,
 ): Upstream {
   if (raw === 'direct') return direct;
   const url = parseUpstreamUrl(raw);
@@ -52,8 +54,9 @@ function makeUpstream(
           onHealth,
           hostLookup: lookup,
           lookup: (name) => guard.resolve(name, lookup),
+          pool,
         })
-      : createHttpUpstream(url, { onHealth, lookup });
+      : createHttpUpstream(url, { onHealth, lookup, pool });
   if (!s.allowDirectFallback) return primary;
   const fallback = createFallbackUpstream(primary, direct);
   markDown = fallback.markDown;
@@ -69,14 +72,16 @@ export function buildRoutes(
   guard: DestinationGuard,
   health: HealthListener = () => {},
   lookup?: LookupFunction,
+  /** One set of pool limits for every route, direct, SOCKS and HTTP alike (the engine's own direct too). */
+  pool: ConnectionPoolOptions = UPSTREAM_POOL,
 ): Routes {
   // the engine's guard: when Veil is exposed, a name resolving to loopback or link-local is refused at connect time
-  const direct = createDirectUpstream({ lookup: guard.lookup(lookup) });
+  const direct = createDirectUpstream({ lookup: guard.lookup(lookup), pool });
   const byUrl = new Map<string, Upstream>([['direct', direct]]);
   const get = (raw: string): Upstream => {
     let u = byUrl.get(raw);
     if (!u) {
-      u = makeUpstream(raw, s, guard, direct, health, lookup);
+      u = makeUpstream(raw, s, guard, direct, health, lookup, pool);
       byUrl.set(raw, u);
     }
     return u;

@@ -53,7 +53,7 @@ export async function startCheckPage(): Promise<CheckPage> {
   });
   server.unref();
   const port = (server.address() as AddressInfo).port;
-  const local = createDirectUpstream({ maxFreeSockets: 8 });
+  const local = createDirectUpstream({ pool: { maxFreePerAddress: 8 } });
   const upstream: Upstream = {
     name: 'veil (check page)',
     httpTarget: (_host, _port, path) => local.httpTarget('127.0.0.1', port, path),

@@ -5,6 +5,7 @@ import { AppSection } from './app-section.js';
 import { AuditSection } from './audit-section.js';
 import { CacheSection } from './cache-section.js';
 import { DnsSection } from './dns-section.js';
+import { InspectionSection } from './inspection-section.js';
 import { ProxySection } from './proxy-section.js';
 import { ReverseSection } from './reverse-section.js';
 import { SystemProxySection } from './system-section.js';
@@ -31,6 +32,7 @@ export function SettingsScreen() {
       <UpstreamSection />
       <DnsSection />
       <SystemProxySection />
+      <InspectionSection />
       <CacheSection />
       <TrafficSection />
       <AuditSection />

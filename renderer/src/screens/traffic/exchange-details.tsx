@@ -49,8 +49,10 @@ export function ExchangeDetails({ record: r }: { record: ExchangeRecord }) {
         {r.receipt.length === 0 ? (
           <p className="quiet">
             {r.kind === 'connect'
-              ? 'An HTTPS tunnel is encrypted end to end: Veil saw only the host name and could not change headers inside it.'
-              : 'Veil changed nothing in this exchange.'}
+              ? tunnelSentence(r)
+              : r.via === 'tls'
+                ? 'Veil changed nothing in this request (read inside an inspected HTTPS tunnel).'
+                : 'Veil changed nothing in this exchange.'}
           </p>
         ) : (
           <ul>
@@ -101,4 +103,23 @@ export function ExchangeDetails({ record: r }: { record: ExchangeRecord }) {
       </section>
     </aside>
   );
+}
+
+/** What a CONNECT tunnel's record says about inspection, in words. */
+function tunnelSentence(r: ExchangeRecord): string {
+  const t = r.tunnel;
+  if (t?.mode === 'inspected') {
+    return 'Inspected: Veil opened this HTTPS tunnel; each request inside has its own record and receipt.';
+  }
+  if (t?.mode === 'excluded') return `Not inspected: ${t.reason ?? 'an exclusion'} is on the list of sites left alone.`;
+  if (t?.mode === 'passed-through') {
+    if (t.reason === 'origin-certificate') {
+      return t.answer === 'error-page'
+        ? `Not inspected: the site's certificate failed (${t.fault ?? 'invalid'}); Veil showed its error page.`
+        : `Not inspected: the site's certificate failed (${t.fault ?? 'invalid'}); the browser saw the site's own certificate.`;
+    }
+    if (t.reason === 'refused-certificate') return "Not inspected: the app refused Veil's certificate before.";
+    return `Not inspected (${t.reason ?? 'passed through'}): Veil relayed the tunnel untouched.`;
+  }
+  return 'An HTTPS tunnel is encrypted end to end: Veil saw only the host name and could not change headers inside it.';
 }
