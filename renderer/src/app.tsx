@@ -20,6 +20,17 @@ const screens: Record<Screen, () => React.JSX.Element> = {
 export function App({ initial = 'Home' }: { initial?: Screen }) {
   const [screen, setScreen] = useState<Screen>(initial);
   const fatal = useVeil((s) => s.fatal);
+  const refused = useVeil((s) => s.connection === 'refused');
+  if (refused) {
+    return (
+      <main className="fatal">
+        <StateBox kind="error">
+          <strong>This link no longer opens Veil.</strong> Its token is not the current one: it is an old link or
+          bookmark, or the token was rotated. Run <code>veil ui-url</code> in a terminal and open the address it prints.
+        </StateBox>
+      </main>
+    );
+  }
   if (fatal) {
     return (
       <main className="fatal">

@@ -15,6 +15,9 @@ function onConnection(state: ConnectionState): void {
   useVeil.setState({ connection: state });
   // After a reconnect the service may have restarted: reload what the screens show.
   if (state === 'open' && wasOpen) {
+    // a restarted Veil numbers its exchanges from 1 again: rows (and the open receipt) from before would
+    // share ids with new ones, so the table starts over from the service's own record
+    useVeil.setState({ records: [], selectedId: null, missed: 0 });
     void loadStatus();
     void loadSettings();
     void loadTraffic();

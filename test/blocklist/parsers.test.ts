@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detectFormat } from '../../proxy-core/src/blocklist/detect-format.js';
 import { parseList } from '../../proxy-core/src/blocklist/parse-list.js';
 import type { ParsedRule } from '../../proxy-core/src/blocklist/rule.js';
+import { parseUserRules } from '../../proxy-core/src/blocklist/user-rules.js';
 
 // Shaped like the head of StevenBlack's unified hosts file, plus damage.
 const HOSTS = `# Title: StevenBlack/hosts
@@ -143,5 +144,27 @@ describe('format detection', () => {
     const { report, rules } = await parseList('\uFEFF0.0.0.0 a.example\r\n0.0.0.0 b.example\r\n', 'auto');
     expect(report.format).toBe('hosts');
     expect(hosts(rules)).toEqual(['a.example', 'b.example']);
+  });
+});
+
+describe('rules that cannot mean what they say', () => {
+  it.each([
+    ['||bad^^$$$', '"$$$" is not a list of options (they look like $third-party or $domain=example.com)'],
+    ['||bad^^', '"^^": one ^ already stands for the end of the host or a separator'],
+    ['http://[::1', '"http://[::1" is not a valid URL'],
+    ['|https://exa mple.com/', 'a rule cannot contain spaces'],
+  ])('%s is refused with why', (rule, why) => {
+    expect(parseUserRules([rule], 'block')).toEqual({ rules: [], errors: [{ line: 1, message: why }] });
+  });
+
+  it.each([
+    '|http://[::1]:8080/*',
+    '|https://*.example.com/ads^',
+    'http://a.example/x*y',
+    '||ads.example^$third-party',
+  ])('%s is still a rule', (rule) => {
+    const { rules, errors } = parseUserRules([rule], 'block');
+    expect(errors).toEqual([]);
+    expect(rules).toHaveLength(1);
   });
 });

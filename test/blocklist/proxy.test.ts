@@ -34,6 +34,8 @@ beforeAll(async () => {
   origin = createServer((req, res) => {
     if (req.url === '/setup.exe') {
       res.writeHead(200, { 'Content-Type': 'application/x-msdownload' }).end('MZ-not-really-a-program');
+    } else if (req.url === '/missing.txt') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such list');
     } else if (req.url === '/list.txt') {
       res.writeHead(200, { 'Content-Type': 'text/plain', ETag: '"l1"' }).end('subscribed.test\n');
     } else {
@@ -232,5 +234,29 @@ describe('subscriptions through the running proxy', () => {
     );
     expect(await service.invoke('blocklist.remove', { id: info.id })).toEqual({ removed: true });
     expect((await fetchVia('http://subscribed.test/')).status).not.toBe(403);
+  });
+
+  it('a list whose address answers 404 is refused with the reason, not added broken', async () => {
+    const url = `http://127.0.0.1:${originPort}/missing.txt`;
+    const notices: string[] = [];
+    const off = service.on('notice', (n) => notices.push(n.code));
+    const before = (await service.invoke('blocklist.list')).length;
+    await expect(service.invoke('blocklist.add', { source: { type: 'url', url } })).rejects.toThrow(
+      /^Nothing was added: .*404.* Check the address, then add it again\.$/,
+    );
+    off();
+    expect((await service.invoke('blocklist.list')).length).toBe(before);
+    expect(service.settings.blocklists.lists.some((l) => l.source.type === 'url' && l.source.url === url)).toBe(false);
+    expect(notices).toEqual([]);
+  });
+
+  it('a list whose host has no DNS name is refused naming DNS, not "the proxy refused the tunnel"', async () => {
+    for (const url of ['https://lists.veil-test.invalid/hosts.txt', 'http://lists.veil-test.invalid/hosts.txt']) {
+      const err = await service.invoke('blocklist.add', { source: { type: 'url', url } }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toBe(
+        "Nothing was added: the name lists.veil-test.invalid could not be found (DNS): check the list's address, or the network's DNS. Check the address, then add it again.",
+      );
+    }
   });
 });

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
-import { connect, tempDir } from './helpers.js';
+import { connect, freePort, tempDir } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../../bin/veil.js', import.meta.url));
 const cli = fileURLToPath(new URL('../../dist/proxy-core/src/cli.js', import.meta.url));
@@ -12,7 +13,9 @@ const cli = fileURLToPath(new URL('../../dist/proxy-core/src/cli.js', import.met
 describe('veil serve --ui flags', () => {
   it('parses --ui and --ui-port, and rejects a bad port with the fix', () => {
     expect(parseServeArgs([]).uiPort).toBeNull();
-    expect(parseServeArgs(['--ui']).uiPort).toBe(0);
+    // a stable default, so the address can be bookmarked; --ui-port 0 still picks a free one
+    expect(parseServeArgs(['--ui']).uiPort).toBe(8898);
+    expect(parseServeArgs(['--ui-port', '0']).uiPort).toBe(0);
     expect(parseServeArgs(['--ui-port', '9911']).uiPort).toBe(9911);
     expect(() => parseServeArgs(['--ui-port', 'abc'])).toThrow(/--ui-port must be a number/);
     expect(() => parseServeArgs(['--ui-port', '70000'])).toThrow(/0 to 65535/);
@@ -34,9 +37,11 @@ describe('veil serve --ui', () => {
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npx tsc -b\` first.`);
     const t = await tempDir();
     cleanup = t.cleanup;
-    child = spawn(process.execPath, [bin, 'serve', '--ui', '--port', '0', '--config', join(t.dir, 'config.json')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [bin, 'serve', '--ui', '--ui-port', '0', '--port', '0', '--config', join(t.dir, 'config.json')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout!.setEncoding('utf8');
     const uiLine = await new Promise<string>((resolve, reject) => {
@@ -64,5 +69,60 @@ describe('veil serve --ui', () => {
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  /** Starts `veil serve --ui-port P` and resolves with its UI address once printed. */
+  async function serveUi(dir: string, uiPort: number): Promise<{ url: URL; out: () => string }> {
+    child = spawn(
+      process.execPath,
+      [bin, 'serve', '--ui-port', String(uiPort), '--port', '0', '--config', join(dir, 'config.json')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    const url = await new Promise<URL>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = out.match(/^Veil UI at (\S+)$/m);
+        if (m) resolve(new URL(m[1]!));
+      };
+      child!.stdout!.on('data', onData);
+      child!.stderr!.on('data', onData);
+      child!.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    return { url, out: () => out };
+  }
+
+  async function stopChild(): Promise<void> {
+    const exited = new Promise((r) => child!.once('exit', r));
+    child!.kill('SIGTERM');
+    await exited;
+  }
+
+  it('keeps its address and token across restarts (0600 file), and a rotated token takes effect live', async () => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npx tsc -b\` first.`);
+    const t = await tempDir();
+    cleanup = t.cleanup;
+    const port = await freePort();
+    const first = await serveUi(t.dir, port);
+    await stopChild();
+    const second = await serveUi(t.dir, port);
+    expect(second.url.href).toBe(first.url.href);
+    expect((await stat(join(t.dir, 'ui-access.json'))).mode & 0o777).toBe(0o600);
+    const token = first.url.hash.slice('#token='.length);
+    const check = (tk: string) => fetch(`http://127.0.0.1:${port}/token-check?token=${encodeURIComponent(tk)}`);
+    expect((await check(token)).status).toBe(200);
+
+    const rotated = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [bin, 'ui-url', '--rotate', '--config', join(t.dir, 'config.json')], (err, stdout) =>
+        err ? reject(err) : resolve(stdout.trim()),
+      ),
+    );
+    const fresh = new URL(rotated).hash.slice('#token='.length);
+    expect(fresh).not.toBe(token);
+    const stale = await check(token);
+    expect(stale.status).toBe(401);
+    expect(await stale.text()).toContain('Run `veil ui-url` for the current address.');
+    expect((await check(fresh)).status).toBe(200);
+    await stopChild();
   });
 });

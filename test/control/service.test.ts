@@ -1,15 +1,17 @@
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CommandError, type Notice, type Status } from '../../proxy-core/src/control/contract.js';
+import { CommandError, type Status } from '../../proxy-core/src/control/contract.js';
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';
 import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js';
-import { createFileStore, createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
+import { createFileStore, createMemoryStore, type SettingsStore } from '../../proxy-core/src/control/settings-store.js';
 import { freePort, startOrigin, tempDir, viaProxy } from './helpers.js';
 
 let service: VeilService;
+let store: SettingsStore;
 let origin: Awaited<ReturnType<typeof startOrigin>>;
 let cleanup: () => Promise<void>;
 
@@ -17,8 +19,9 @@ async function startService(port: number): Promise<Status> {
   const { dir, cleanup: c } = await tempDir();
   cleanup = c;
   const settings = defaultSettings();
+  store = createMemoryStore({ ...settings, proxy: { ...settings.proxy, port } });
   service = createService({
-    store: createMemoryStore({ ...settings, proxy: { ...settings.proxy, port } }),
+    store,
     dataDir: dir,
     engine: { timeouts: { drainMs: 500 } },
   });
@@ -110,13 +113,17 @@ describe('settings apply live', () => {
     blocker.listen(0, '127.0.0.1');
     await once(blocker, 'listening');
     const taken = (blocker.address() as { port: number }).port;
-    const notices: Notice[] = [];
-    service.on('notice', (n) => notices.push(n));
-    await service.invoke('settings.update', { patch: { proxy: { port: taken } } });
+    const refused = await service.invoke('settings.update', { patch: { proxy: { port: taken } } });
+    // refused on its field, and not saved: the file and the settings keep the port Veil runs on
+    expect(refused).toEqual({
+      ok: false,
+      errors: [{ path: 'proxy.port', message: expect.stringMatching(new RegExp(`Port ${taken} .*already in use`)) }],
+    });
+    expect((await service.invoke('settings.get')).proxy.port).toBe(0);
+    expect((await store.load()).settings.proxy.port).toBe(0);
     const status = await service.invoke('status.get');
     expect(status.listening?.port).toBe(p2);
-    expect(status.error).toMatch(/already in use/);
-    expect(notices.map((n) => n.code)).toContain('E_LISTEN');
+    expect(status.error).toBeUndefined();
     expect((await viaProxy(p2, `${origin.url}/still`)).body).toBe('hello /still');
     await new Promise((r) => blocker.close(r));
 
@@ -179,5 +186,78 @@ describe('flags (run overrides)', () => {
     await service.invoke('settings.update', { patch: { proxy: { port: chosen } } });
     expect((await service.invoke('status.get')).listening?.port).toBe(chosen);
     expect(JSON.parse(await readFile(path, 'utf8')).proxy.port).toBe(chosen);
+  });
+});
+
+describe('a change is saved only once it took effect', () => {
+  it('refuses an address that is not one of this machine, names the field, and keeps the file', async () => {
+    const { dir, cleanup: c } = await tempDir();
+    cleanup = c;
+    const path = join(dir, 'config.json');
+    await writeFile(path, JSON.stringify({ proxy: { port: 0 } }));
+    service = createService({ store: createFileStore(path), dataDir: dir, engine: { timeouts: { drainMs: 500 } } });
+    const started = await service.start();
+    const before = await readFile(path, 'utf8');
+    // 192.0.2.1 (TEST-NET-1) is never an address of this machine: the bind fails with EADDRNOTAVAIL
+    const r = await service.invoke('settings.update', {
+      patch: { proxy: { listen: '192.0.2.1', allowedClients: ['192.0.2.0/24'] } },
+    });
+    expect(r).toEqual({
+      ok: false,
+      errors: [
+        { path: 'proxy.listen', message: expect.stringContaining('192.0.2.1 is not an address of this computer') },
+      ],
+    });
+    expect(await readFile(path, 'utf8')).toBe(before);
+    const status = await service.invoke('status.get');
+    expect(status.listening).toEqual(started.listening);
+    expect(status.error).toBeUndefined();
+  });
+
+  it('refuses what is not an address, and 0.0.0.0 without allowed clients, in plain words', async () => {
+    await startService(0);
+    const words = async (proxy: Record<string, unknown>) => {
+      const r = await service.invoke('settings.validate', { patch: { proxy } });
+      return r.ok ? [] : r.errors;
+    };
+    expect(await words({ listen: 'not an ip' })).toEqual([
+      { path: 'proxy.listen', message: expect.stringMatching(/^Listen address must be an IP address/) },
+    ]);
+    expect(await words({ listen: '0.0.0.0' })).toEqual([
+      { path: 'proxy.listen', message: expect.stringContaining('list the clients that may') },
+    ]);
+    expect(await words({ listen: '0.0.0.0', allowedClients: ['192.168.1.0/24'] })).toEqual([]);
+    expect(await words({ listen: '0.0.0.0', allowedClients: ['192.168.1.0/24', 'my laptop'] })).toEqual([
+      { path: 'proxy.allowedClients.1', message: '"my laptop" is not an IP address or a range like 192.168.1.0/24.' },
+    ]);
+    expect(await words({ port: 70000 })).toEqual([
+      { path: 'proxy.port', message: 'Port must be a whole number from 0 to 65535.' },
+    ]);
+    expect(await words({ port: 80.5 })).toEqual([
+      { path: 'proxy.port', message: 'Port must be a whole number from 0 to 65535.' },
+    ]);
+    expect(await words({ port: 'abc' })).toEqual([
+      { path: 'proxy.port', message: 'Port must be a whole number from 0 to 65535.' },
+    ]);
+    expect(await words({ proxyAuth: 'alice' })).toEqual([
+      { path: 'proxy.proxyAuth', message: 'Proxy login must be user:password.' },
+    ]);
+  });
+});
+
+describe('exchange ids', () => {
+  it('continue across a rebind: a new engine never reuses the ids of the last one', async () => {
+    await startService(0);
+    const first = (await service.invoke('status.get')).listening!.port;
+    await viaProxy(first, `${origin.url}/one`);
+    const moved = await service.invoke('settings.update', { patch: { proxy: { port: await freePort() } } });
+    expect(moved.ok).toBe(true);
+    await viaProxy((await service.invoke('status.get')).listening!.port, `${origin.url}/two`);
+    await new Promise((r) => setTimeout(r, 50));
+    const { records } = await service.invoke('traffic.snapshot');
+    expect(records.map((r) => [r.id, new URL(r.url).pathname])).toEqual([
+      [1, '/one'],
+      [2, '/two'],
+    ]);
   });
 });

@@ -129,14 +129,37 @@ describe('settings file store', () => {
     expect((await createFileStore(path).load()).notices).toHaveLength(1);
   });
 
-  it('recovers from a wrong type and names the field', async () => {
+  it('keeps every valid setting of a file with invalid fields, and names each one that fell back', async () => {
     await saveTwice(9002);
     const doc = await json(path);
     doc.proxy.port = 'eighty';
-    await writeFile(path, JSON.stringify(doc));
+    doc.proxy.listen = 'not an ip';
+    doc.cache.maxSizeMb = -3;
+    doc.privacy.profile = 'strict';
+    doc.blocklists.userBlock = ['||ads.example^'];
+    const written = JSON.stringify(doc);
+    await writeFile(path, written);
     const { settings, notices } = await createFileStore(path).load();
-    expect(settings.proxy.port).toBe(9001);
-    expect(notices[0]!.message).toContain('proxy.port');
+    // the user's profile and rules stay; only the three bad fields fall back
+    expect(settings.privacy.profile).toBe('strict');
+    expect(settings.blocklists.userBlock).toEqual(['||ads.example^']);
+    expect(settings.proxy).toMatchObject({ port: 8899, listen: '127.0.0.1', allowTrace: false });
+    expect(settings.cache.maxSizeMb).toBe(256);
+    expect(notices.map((n) => n.message)).toEqual([
+      'Settings file: proxy.port is invalid (Port must be a whole number from 0 to 65535); using the default, 8899.',
+      expect.stringMatching(
+        /^Settings file: proxy.listen is invalid \(Listen address must be an IP address.*using the default, "127.0.0.1"\.$/,
+      ),
+      'Settings file: cache.maxSizeMb is invalid (Cache size limit (MB) must be a number from 0 to 65536); using the default, 256.',
+      expect.stringMatching(
+        /^Every other setting in .* is in use; the file as it was is kept as .*config\.json\.corrupt-/,
+      ),
+    ]);
+    const aside = (await readdir(dir)).filter((n) => n.startsWith('config.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(dir, aside[0]!), 'utf8')).toBe(written);
+    expect((await json(path)).privacy.profile).toBe('strict');
+    expect((await createFileStore(path).load()).notices).toEqual([]);
   });
 
   it('starts on defaults when the backup is bad too', async () => {

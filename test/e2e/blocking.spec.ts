@@ -30,11 +30,12 @@ test('a block rule added in the editor blocks the next request, which shows its 
   await expect(blockedBy).toContainText('||127.0.0.1^');
 });
 
-test('a bad rule is named by line and nothing is saved', async ({ ui }) => {
+test('a bad rule is named by line as it is typed and nothing can be saved', async ({ ui }) => {
   await openScreen(ui, 'Blocklists');
   const block = ui.getByRole('textbox', { name: 'Block', exact: true });
   await block.fill('good.example\nthis is not a rule\n');
-  await ui.getByRole('button', { name: 'Save rules' }).click();
+  // checked as typed: no Save needed to see it, and Save waits until it is fixed
   await expect(ui.getByText(/^Line 2:/)).toBeVisible();
+  await expect(ui.getByRole('button', { name: 'Save rules' })).toBeDisabled();
   await expect(block).toHaveValue('good.example\nthis is not a rule\n');
 });

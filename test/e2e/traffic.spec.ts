@@ -62,14 +62,17 @@ test('Export HAR downloads a valid HAR of what is shown', async ({ ui, veil, ech
   expect(har.log.entries[0].response.status).toBe(200);
 });
 
-test('pause stops the live table and resume brings it back', async ({ ui, veil, echo }) => {
+test('pause stops the live table, and resume says how many requests it did not record', async ({ ui, veil, echo }) => {
   await openScreen(ui, 'Traffic');
   await curlVia(veil.proxyUrl, `${echo.url}/before`);
   await expect(trafficRows(ui)).toHaveCount(1);
   await ui.getByRole('button', { name: 'Pause' }).click();
   await expect(ui.getByRole('button', { name: 'Resume' })).toBeVisible();
   await curlVia(veil.proxyUrl, `${echo.url}/while-paused`);
+  await expect(ui.getByText('Paused: new requests still go through Veil but are not recorded here.')).toBeVisible();
   await ui.getByRole('button', { name: 'Resume' }).click();
+  // the table never shows it, and says so
+  await expect(ui.getByText('1 request made while paused is not shown.')).toBeVisible();
   await curlVia(veil.proxyUrl, `${echo.url}/after`);
   await expect(trafficRows(ui).filter({ hasText: '/after' })).toHaveCount(1);
   await expect(trafficRows(ui).filter({ hasText: '/while-paused' })).toHaveCount(0);

@@ -12,19 +12,46 @@ export interface VeilProcess {
   uiUrl: string;
   /** Everything the process printed, for failure messages. */
   output(): string;
+  /** The config directory (holds config.json and the UI token). */
+  dir: string;
+  configPath: string;
   stop(): Promise<void>;
 }
 
 const ROOT = new URL('../../', import.meta.url);
 
+export interface StartOptions {
+  /** Reuse this config directory (a restart): its config.json and UI token are kept. */
+  dir?: string;
+  /** The UI's port; default 0 (a free one: suites run side by side, the default 8898 would collide). */
+  uiPort?: number;
+  /** Keep the directory on stop (the caller restarts in it, then removes it). */
+  keepDir?: boolean;
+  /** Extra `veil serve` flags. */
+  args?: string[];
+}
+
 /** Starts `veil serve --port 0 --ui` with a fresh config file and waits for both addresses it prints. */
-export async function startVeil(config: Record<string, unknown> = {}): Promise<VeilProcess> {
-  const dir = await mkdtemp(join(tmpdir(), 'veil-e2e-'));
+export async function startVeil(
+  config: Record<string, unknown> | null = {},
+  options: StartOptions = {},
+): Promise<VeilProcess> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'veil-e2e-')));
   const configPath = join(dir, 'config.json');
-  await writeFile(configPath, JSON.stringify(config));
+  if (config !== null) await writeFile(configPath, JSON.stringify(config));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['bin/veil.js', 'serve', '--port', '0', '--ui', '--config', configPath],
+    [
+      'bin/veil.js',
+      'serve',
+      '--port',
+      '0',
+      '--ui-port',
+      String(options.uiPort ?? 0),
+      '--config',
+      configPath,
+      ...(options.args ?? []),
+    ],
     { cwd: ROOT, env: { ...process.env, XDG_CONFIG_HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -42,11 +69,13 @@ export async function startVeil(config: Record<string, unknown> = {}): Promise<V
   });
   return {
     ...addresses,
+    dir,
+    configPath,
     output: () => out,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
-      await rm(dir, { recursive: true, force: true });
+      if (!options.keepDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -121,4 +150,14 @@ export async function sendMany(proxyUrl: string, baseUrl: string, count: number)
   } finally {
     agent.destroy();
   }
+}
+
+/** A port that was free a moment ago (for a UI port that must stay the same across a restart). */
+export async function freePort(): Promise<number> {
+  const { createServer: createNet } = await import('node:net');
+  const s = createNet().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
 }

@@ -4,7 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EchoOrigin, headerValue, type RunningVeil, startEchoOrigin, startVeil, viaProxy } from './harness.js';
 import { getOver, openTunnel, rawRequest, readHead, wsTextFrame } from './raw-client.js';
 
-const CLIENT_UA = 'TestBrowser/1.0 (fingerprintable)';
+// a full build number and an old Windows: what standard's reduction removes
+const CLIENT_UA =
+  'Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.205 Safari/537.36';
 const REFERER = 'https://www.news-site.com/article?id=7';
 
 let origin: EchoOrigin;

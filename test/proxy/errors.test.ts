@@ -68,6 +68,11 @@ describe('error answers', () => {
     const res = await viaProxy(proxy.port, 'http://missing.test/');
     expect(res.status).toBe(502);
     expect(res.body.toString()).toContain('missing.test');
+    // the host, not "the name missing.test:80", and what to do about it
+    expect(res.body.toString()).toContain(
+      'The name missing.test could not be found (DNS). Check the address for a typo, or your network&#39;s DNS.',
+    );
+    expect(res.headers['x-veil-error']).toBe('E_UPSTREAM_DNS');
     expect((await proxy.nextRecord((r) => r.host === 'missing.test')).error).toBe('E_UPSTREAM_DNS');
   });
 

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { parseUserRules } from '../../proxy-core/src/blocklist/user-rules.js';
 import type { BlocklistInfo } from '../../proxy-core/src/control/contract.js';
 import { FakeBridge, failure } from './fake-bridge.js';
 import { makeSettings, makeStatus } from './fixtures.js';
@@ -85,6 +86,81 @@ describe('Blocklists', () => {
     expect(toggle.getAttribute('aria-checked')).toBe('false');
   });
 
+  it('opens the skipped lines in place, with each line and why', async () => {
+    await renderApp(
+      new FakeBridge({ ...base, 'blocklist.list': [easyList], 'blocklist.suggestions': [] }),
+      'Blocklists',
+    );
+    const details = screen.getByText('2 lines skipped').closest('details')!;
+    fireEvent.click(screen.getByText('2 lines skipped'));
+    expect(details.open).toBe(true);
+    expect(within(details).getByRole('listitem').textContent).toBe('Line 4 bad — not a host');
+    expect(within(details).getByText('The first 1 of 2 are shown.')).toBeTruthy();
+  });
+
+  it('edits a typed list in place and saves it in the settings', async () => {
+    const typed: BlocklistInfo = {
+      ...easyList,
+      id: 't1',
+      name: 'Typed ads',
+      source: { type: 'text', text: 'ads.example' },
+      lastError: null,
+      skipped: 0,
+      skippedLines: [],
+    };
+    const settings = makeSettings((s) => {
+      s.blocklists.lists = [{ id: 't1', name: 'Typed ads', enabled: true, source: typed.source, format: 'auto' }];
+    });
+    const bridge = new FakeBridge({
+      ...base,
+      'settings.get': settings,
+      'blocklist.list': [typed],
+      'blocklist.suggestions': [],
+      'settings.update': (a) => ({
+        ok: true,
+        settings: { ...settings, blocklists: { ...settings.blocklists, ...(a!.patch.blocklists as object) } },
+      }),
+    });
+    await renderApp(bridge, 'Blocklists');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Edit Typed ads' })));
+    const box = screen.getByRole('textbox', { name: 'Rules of Typed ads' }) as HTMLTextAreaElement;
+    expect(box.value).toBe('ads.example');
+    fireEvent.change(box, { target: { value: 'ads.example\ntracker.example' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save list' })));
+    expect(bridge.argsOf('settings.update').at(-1)).toEqual({
+      patch: {
+        blocklists: {
+          lists: [
+            {
+              id: 't1',
+              name: 'Typed ads',
+              enabled: true,
+              source: { type: 'text', text: 'ads.example\ntracker.example' },
+              format: 'auto',
+            },
+          ],
+        },
+      },
+    });
+    expect(screen.queryByRole('textbox', { name: 'Rules of Typed ads' })).toBeNull();
+  });
+
+  it('counts Blocked live while the screen is open', async () => {
+    const bridge = new FakeBridge({
+      ...base,
+      'blocklist.list': [{ ...easyList, hits: 1 }],
+      'blocklist.suggestions': [],
+    });
+    await renderApp(bridge, 'Blocklists');
+    const row = screen.getByRole('switch', { name: `Use ${easyList.name}` }).closest('tr')!;
+    expect(row.children[4]!.textContent).toBe('1');
+    bridge.answer({ 'blocklist.list': [{ ...easyList, hits: 7 }] });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 2200));
+    });
+    expect(row.children[4]!.textContent).toBe('7');
+  });
+
   it('shows refresh progress from events', async () => {
     const bridge = new FakeBridge({ ...base, 'blocklist.list': [easyList], 'blocklist.suggestions': [] });
     await renderApp(bridge, 'Blocklists');
@@ -113,25 +189,48 @@ describe('Blocklists', () => {
     expect(input.value).toBe('https://lists.example/missing.txt');
   });
 
-  it('points at the bad line of the user rules and keeps the text', async () => {
+  it("marks bad rules in place as they are typed (the service's own parser), and Save waits for them", async () => {
+    const realCheck = (args: { block: string[]; allow: string[] } | undefined) => {
+      const block = parseUserRules(args?.block ?? [], 'block').errors;
+      const allow = parseUserRules(args?.allow ?? [], 'allow').errors;
+      return block.length || allow.length ? { ok: false as const, block, allow } : { ok: true as const };
+    };
     const bridge = new FakeBridge({
       ...base,
       'settings.get': makeSettings((s) => {
         s.blocklists.userBlock = ['ads.example.com'];
       }),
       'blocklist.list': [],
-      'blocklist.setUserRules': { ok: false, block: [{ line: 2, message: 'Not a rule: "||bad^^"' }], allow: [] },
+      'blocklist.checkUserRules': realCheck as never,
+      'blocklist.setUserRules': { ok: true },
     });
-    await renderApp(bridge, 'Blocklists');
+    const view = await renderApp(bridge, 'Blocklists');
     const block = screen.getByRole('textbox', { name: 'Block' }) as HTMLTextAreaElement;
+    const save = screen.getByRole('button', { name: 'Save rules' });
     expect(block.value).toBe('ads.example.com');
-    const typed = 'ads.example.com\n\n||bad^^';
-    fireEvent.change(block, { target: { value: typed } });
-    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save rules' })));
-    expect(bridge.argsOf('blocklist.setUserRules')).toEqual([{ block: ['ads.example.com', '||bad^^'], allow: [] }]);
-    // The service's line 2 is the third line of the text (the blank line is skipped).
-    expect(screen.getByText('Line 3: Not a rule: "||bad^^"')).toBeTruthy();
+    const typed = 'ads.example.com\n\n||bad^^$$$\nhttp://[::1';
+    await typeRules(block, typed);
+    expect(bridge.argsOf('blocklist.checkUserRules').at(-1)).toEqual({
+      block: ['ads.example.com', '||bad^^$$$', 'http://[::1'],
+      allow: [],
+    });
+    // the service's lines 2 and 3 are the text's lines 3 and 4 (the blank line is skipped)
+    expect(screen.getByText(/^Line 3: "\$\$\$" is not a list of options/)).toBeTruthy();
+    expect(screen.getByText('Line 4: "http://[::1" is not a valid URL')).toBeTruthy();
+    const marked = [...view.container.querySelectorAll('.gutter-line.bad')].map((el) => el.getAttribute('data-line'));
+    expect(marked).toEqual(['3', '4']);
+    expect(save).toHaveProperty('disabled', true);
+    expect(screen.getByText('2 lines are marked: fix them to save.')).toBeTruthy();
     expect(block.value).toBe(typed);
+
+    await typeRules(block, 'ads.example.com\n\n||good.example^');
+    expect(view.container.querySelectorAll('.gutter-line.bad')).toHaveLength(0);
+    expect(save).toHaveProperty('disabled', false);
+    await act(async () => fireEvent.click(save));
+    expect(screen.getByText('Saved 2 block and 0 allow rules.')).toBeTruthy();
+    // editing again: the old "Saved" no longer describes what the box holds
+    fireEvent.change(block, { target: { value: 'ads.example.com\nmore.example' } });
+    expect(screen.queryByText(/^Saved /)).toBeNull();
   });
 
   it('tests a URL and names the rule that decided', async () => {
@@ -151,3 +250,11 @@ describe('Blocklists', () => {
     expect(screen.getByText('||ads.example.com^ — My rules, line 1')).toBeTruthy();
   });
 });
+
+/** Types into a rules box and waits past the editor's check delay. */
+async function typeRules(box: HTMLTextAreaElement, text: string) {
+  fireEvent.change(box, { target: { value: text } });
+  await act(async () => {
+    await new Promise((r) => setTimeout(r, 300));
+  });
+}

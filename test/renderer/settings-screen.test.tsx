@@ -106,6 +106,7 @@ describe('Settings', () => {
     });
     bridge.answer({ 'settings.update': { ok: true, settings: fixed } });
     fireEvent.change(port, { target: { value: '9000' } });
+    await waitFor(() => expect(save).toHaveProperty('disabled', false));
     await act(async () => fireEvent.click(save));
     expect(bridge.argsOf('settings.update').at(-1)).toEqual({ patch: { proxy: { port: 9000 } } });
     expect(screen.queryByText('Too big: expected number to be <=65535')).toBeNull();

@@ -162,6 +162,30 @@ describe('Traffic', () => {
     expect(screen.queryByRole('complementary', { name: 'Exchange details' })).toBeNull();
   });
 
+  it('the receipt says why the User-Agent was reduced or made uniform', async () => {
+    const chrome =
+      'Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.205 Safari/537.36';
+    const reduced =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const uniform =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/155.0.0.0 Safari/537.36';
+    const withUa = (newValue: string, rule: string) =>
+      makeRecord({
+        requestHeaders: [['User-Agent', chrome]],
+        receipt: [{ direction: 'request', action: 'replaced', header: 'User-Agent', oldValue: chrome, newValue, rule }],
+      });
+    const a = withUa(reduced, 'standard/user-agent');
+    const b = withUa(uniform, 'strict/user-agent');
+    await renderApp(new FakeBridge({ ...base, 'traffic.snapshot': { records: [a, b], total: 2 } }), 'Traffic');
+    fireEvent.click(rows()[0]!);
+    const details = () => screen.getByRole('complementary', { name: 'Exchange details' });
+    expect(details().textContent).toContain(
+      'Reduced: the same browser and version, without the details (build, system version, device) that tell you apart.',
+    );
+    fireEvent.click(rows()[1]!);
+    expect(details().textContent).toContain('Uniform: every user of this profile sends this same string');
+  });
+
   it('marks a transparent exchange, names its original destination and says a Host mismatch in words', async () => {
     const plain = makeRecord({ host: 'plain.test' });
     const forged = makeRecord({
@@ -194,7 +218,12 @@ describe('Traffic', () => {
     });
     expect(rows()).toHaveLength(1);
     expect(bridge.argsOf('traffic.pause')).toHaveLength(1);
+    expect(screen.getByText('Paused: new requests still go through Veil but are not recorded here.')).toBeTruthy();
+    bridge.answer({ 'traffic.resume': { paused: false, missed: 3 } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Resume' })));
+    expect(screen.getByText('3 requests made while paused are not shown.')).toBeTruthy();
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Clear' })));
+    expect(screen.queryByText(/made while paused/)).toBeNull();
     expect(bridge.argsOf('traffic.clear')).toHaveLength(1);
     expect(screen.getByText(/No traffic yet/)).toBeTruthy();
   });

@@ -9,7 +9,13 @@ import { defaultSettings } from '../../proxy-core/src/control/settings-schema.js
 import { createMemoryStore } from '../../proxy-core/src/control/settings-store.js';
 import { startUiServer, type UiServer } from '../../proxy-core/src/control/ui-server.js';
 import { BridgeError } from '../../renderer/src/bridge/bridge.js';
-import { type ConnectionState, createWsBridge, tokenFromHash, wsUrlFor } from '../../renderer/src/bridge/ws-bridge.js';
+import {
+  type ConnectionState,
+  checkTokenAt,
+  createWsBridge,
+  tokenFromHash,
+  wsUrlFor,
+} from '../../renderer/src/bridge/ws-bridge.js';
 import { waitFor } from '../support/wait.js';
 
 // The renderer's WebSocket Bridge against the real service and UI server; Node 20 has no global WebSocket,
@@ -124,5 +130,29 @@ describe('the WebSocket Bridge', () => {
     const err = await bridge.invoke('status.get').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BridgeError);
     expect(states).not.toContain('open');
+  });
+
+  it('tells a stale token (refused: retrying cannot help) from a Veil that is not running (retried)', async () => {
+    const server = await boot();
+    const origin = `http://127.0.0.1:${server.port}`;
+    expect(await checkTokenAt(origin, server.token)).toBe('ok');
+    expect(await checkTokenAt(origin, 'an-old-token-from-a-bookmark')).toBe('stale');
+    const states: ConnectionState[] = [];
+    const bridge = createWsBridge({
+      url: `ws://127.0.0.1:${server.port}/ws?token=an-old-token-from-a-bookmark`,
+      WebSocketImpl,
+      onState: (s) => states.push(s),
+      checkToken: () => checkTokenAt(origin, 'an-old-token-from-a-bookmark'),
+    });
+    closers.push(() => bridge.close());
+    await waitFor('the refusal', () => states.includes('refused'));
+    await new Promise((r) => setTimeout(r, 600));
+    // no retry after a refusal: one connecting, one closed, one refused
+    expect(states).toEqual(['connecting', 'closed', 'refused']);
+
+    const { port } = server;
+    await server.close();
+    ui = null;
+    expect(await checkTokenAt(`http://127.0.0.1:${port}`, 'anything')).toBe('unknown');
   });
 });

@@ -140,9 +140,10 @@ describe('traffic feature', () => {
     expect(await service.invoke('traffic.pause')).toEqual({ paused: true });
     expect((await service.invoke('status.get')).trafficPaused).toBe(true);
     traffic.ingest(fakeRecord(2));
-    expect(await service.invoke('traffic.resume')).toEqual({ paused: false });
     traffic.ingest(fakeRecord(3));
-    expect((await service.invoke('traffic.snapshot')).records.map((r) => r.id)).toEqual([1, 3]);
+    expect(await service.invoke('traffic.resume')).toEqual({ paused: false, missed: 2 });
+    traffic.ingest(fakeRecord(4));
+    expect((await service.invoke('traffic.snapshot')).records.map((r) => r.id)).toEqual([1, 4]);
     expect(statuses).toEqual([true, false]);
     expect(await service.invoke('traffic.clear')).toEqual({ cleared: 2 });
     expect((await service.invoke('traffic.snapshot')).total).toBe(0);

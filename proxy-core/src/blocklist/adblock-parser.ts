@@ -63,7 +63,31 @@ export function parseAdblockLine(text: string, line: number, sink: RuleSink, for
     sink.skip(line, text, 'a rule cannot contain spaces');
     return;
   }
+  const problem = patternProblem(pattern);
+  if (problem) {
+    sink.skip(line, text, problem);
+    return;
+  }
   sink.rule({ type: 'pattern', action, text: body, pattern, options, line });
+}
+
+/**
+ * Why a URL pattern cannot mean what it says, or null: a `$` left in it is an option list Veil could not
+ * read (`||bad^^$$$`), and a pattern spelled as a URL must be one up to its wildcards (`http://[::1`).
+ */
+function patternProblem(pattern: string): string | null {
+  const dollar = pattern.indexOf('$');
+  if (dollar >= 0) {
+    return `"${pattern.slice(dollar)}" is not a list of options (they look like $third-party or $domain=example.com)`;
+  }
+  if (/\^{2,}/.test(pattern)) return '"^^": one ^ already stands for the end of the host or a separator';
+  const url = /^\|?([a-z][a-z0-9+.-]*:\/\/.*)$/i.exec(pattern)?.[1];
+  if (url) {
+    // wildcards and separators stand in for URL characters; what is left must parse as a URL
+    const concrete = url.replace(/\*/g, 'x').replace(/\^/g, '/').replace(/\|$/, '');
+    if (!URL.canParse(concrete)) return `"${url}" is not a valid URL`;
+  }
+  return null;
 }
 
 /** Fills `options`; returns why the rule is skipped, or null. */

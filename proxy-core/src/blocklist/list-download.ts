@@ -54,7 +54,8 @@ export async function downloadList(url: string, options: DownloadOptions = {}): 
   }
   if (status !== 200) {
     res.resume();
-    throw new Error(`${target.host} answered ${status} ${res.statusMessage ?? ''}`.trim());
+    const veil = veilCause(res.headers['x-veil-error'], target.hostname);
+    throw new Error(veil ?? `${target.host} answered ${status} ${res.statusMessage ?? ''}`.trim());
   }
   const text = await readBody(res, options.maxBytes ?? MAX_BYTES, options.onProgress, timeoutMs);
   return {
@@ -115,7 +116,9 @@ function send(
     }
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${target.host} did not answer within ${timeoutMs} ms`)));
     req.once('response', resolve);
-    req.once('error', (err) => reject(new Error(`could not download from ${target.host}: ${err.message}`)));
+    req.once('error', (err) =>
+      reject(CAUSE_NAMED.has(err) ? err : new Error(`could not download from ${target.host}: ${err.message}`)),
+    );
     req.end();
   });
 }
@@ -136,12 +139,45 @@ function tunnel(via: ViaProxy, host: string, port: number, timeoutMs: number): P
       if (res.statusCode === 200) resolve(socket);
       else {
         socket.destroy();
-        reject(new Error(`the proxy refused the tunnel to ${host}:${port} (${res.statusCode})`));
+        const veil = veilCause(res.headers['x-veil-error'], host);
+        const err = new Error(veil ?? `the proxy refused the tunnel to ${host}:${port} (${res.statusCode})`);
+        if (veil) CAUSE_NAMED.add(err);
+        reject(err);
       }
     });
     req.once('error', reject);
     req.end();
   });
+}
+
+/** Errors whose message already names the host and the cause: passed on without a prefix. */
+const CAUSE_NAMED = new WeakSet<Error>();
+
+/**
+ * What Veil's own listener (which carries the download) says went wrong, from its X-Veil-Error code; null
+ * for an answer from someone else. "The proxy refused the tunnel (502)" named the messenger, not the cause.
+ */
+function veilCause(code: string | string[] | undefined, host: string): string | null {
+  switch (Array.isArray(code) ? code[0] : code) {
+    case undefined:
+      return null;
+    case 'E_UPSTREAM_DNS':
+      return `the name ${host} could not be found (DNS): check the list's address, or the network's DNS`;
+    case 'E_UPSTREAM_REFUSED':
+      return `${host} refused the connection`;
+    case 'E_UPSTREAM_TIMEOUT':
+      return `${host} did not answer in time`;
+    case 'E_UPSTREAM_UNREACHABLE':
+      return `${host} cannot be reached from this network`;
+    case 'E_UPSTREAM_PROXY':
+      return `the upstream proxy in Settings did not carry the download to ${host}`;
+    case 'E_BLOCKED':
+      return `Veil's own blocklists block ${host}: allow it in Your rules to download the list`;
+    case 'E_DESTINATION_NOT_ALLOWED':
+      return `${host} is on this machine or its network, which Veil does not reach for network clients`;
+    default:
+      return `Veil could not reach ${host} (${code})`;
+  }
 }
 
 /** SNI takes host names only (RFC 6066 §3); an IP address is verified without it. */

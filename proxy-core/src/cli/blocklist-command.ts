@@ -68,6 +68,19 @@ export async function blocklistCommand(argv: string[]): Promise<void> {
     return;
   }
   if (positionals.length !== 1) throw new CliError('veil blocklist test takes exactly one URL.');
+  const target = positionals[0]!;
+  if (!isTestable(target)) {
+    throw new CliError(
+      `"${target}" is not a URL or host name. Give one like https://ads.example.com/pixel.gif or ads.example.com.`,
+    );
+  }
+  for (const raw of values.blocklist ?? []) {
+    if (/^https?:\/\//i.test(raw)) {
+      throw new CliError(
+        `--blocklist ${raw}: veil blocklist test never downloads. Save the list to a file (curl -o list.txt ${raw}) and pass the file.`,
+      );
+    }
+  }
   const runLists = await runListEntries(values.blocklist ?? []);
   const configPath = values.config ?? defaultConfigPath();
   const dataDir = dirname(configPath);
@@ -76,17 +89,21 @@ export async function blocklistCommand(argv: string[]): Promise<void> {
     store: createFileStore(configPath),
     dataDir,
     overrides: { proxy: { enabled: false } },
-    features: [blocklistFeatureWith({ runLists })],
+    features: [blocklistFeatureWith({ runLists, downloads: false })],
   });
   try {
     await service.start();
-    // run-only subscriptions are fetched now, so the test sees them
-    for (const l of runLists) if (l.source.type === 'url') await service.invoke('blocklist.refresh', { id: l.id });
+    // the stored copies only: a test must not reach the network (or tell a list's server it ran)
     for (const info of await service.invoke('blocklist.list')) {
-      if (info.enabled && info.lastError) process.stderr.write(`veil: list "${info.name}": ${info.lastError}\n`);
+      if (!info.enabled) continue;
+      if (info.source.type === 'url' && info.lastUpdate === null) {
+        process.stderr.write(
+          `veil: list "${info.name}" is not used: it was never downloaded (veil serve downloads it; this test never does).\n`,
+        );
+      } else if (info.lastError) process.stderr.write(`veil: list "${info.name}": ${info.lastError}\n`);
     }
     const result = await service.invoke('blocklist.test', {
-      url: positionals[0]!,
+      url: target,
       ...(values.referer ? { referer: values.referer } : {}),
     });
     process.stdout.write(`${result.decision.toUpperCase()}  ${result.explanation}\n`);
@@ -94,6 +111,18 @@ export async function blocklistCommand(argv: string[]): Promise<void> {
   } finally {
     await service.shutdown(2000);
   }
+}
+
+/** A URL with a host (http, https, ws, wss) or a bare host name: what `blocklist.test` can judge. */
+function isTestable(text: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    try {
+      return new URL(text).hostname !== '';
+    } catch {
+      return false;
+    }
+  }
+  return /^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?(:\d+)?$/i.test(text);
 }
 
 function parseTestArgs(argv: string[]) {

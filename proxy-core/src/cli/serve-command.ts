@@ -1,20 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath } from '../config-paths.js';
+import type { FieldError } from '../control/contract.js';
 import { blocklistFeature, blocklistFeatureWith } from '../control/features/blocklist-feature.js';
 import { builtInFeatures } from '../control/features/index.js';
 import { inspectionFeature, inspectionFeatureWith } from '../control/features/inspection-feature.js';
-import { createService } from '../control/service.js';
+import { createService, InvalidOverridesError, type VeilService } from '../control/service.js';
 import type { SettingsPatch } from '../control/settings-schema.js';
 import { createFileStore } from '../control/settings-store.js';
+import { DEFAULT_UI_PORT, liveToken, readUiAccess, writeUiAccess } from '../control/ui-access.js';
 import type { UiServer } from '../control/ui-server.js';
 import { parseResolverUrl } from '../dns/resolver-url.js';
 import { ensurePrivateDir } from '../private-files.js';
 import { isLoopbackHost } from '../proxy/access-control.js';
 import { hostPattern } from '../proxy/host-pattern-schema.js';
+import { isListenAddress } from '../proxy/proxy-settings.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import type { RunInspection } from '../tls/create-inspector.js';
 import { readExtraCa } from '../tls/origin-trust.js';
@@ -64,10 +67,11 @@ export const SERVE_USAGE = `Usage: veil serve [options]
   --dns-fallback MODE   "system": when the private resolvers fail, use the system resolver
                         (counted, shown on Home and in veil selftest); "none" (the default)
   --config FILE         Settings file (default $XDG_CONFIG_HOME/veil/config.json)
-  --ui                  Serve the web UI on its own loopback port and print its address (with a token)
+  --ui                  Serve the web UI on its own loopback port and print its address (with a token;
+                        the token is kept in the config directory: \`veil ui-url\` prints the address)
   --transparent PORT    Also listen for connections a Linux gateway's firewall redirects
                         (veil transparent rules), on the --listen address, same access rules
-  --ui-port N           Port for the web UI (default 0: a free one); implies --ui
+  --ui-port N           Port for the web UI (default 8898; 0 picks a free one); implies --ui
   -h, --help            Show this help
 `;
 
@@ -79,9 +83,49 @@ export interface ServeArgs {
   help: boolean;
   /** The web UI's port when `--ui` is on (0 picks one), or null without `--ui`. */
   uiPort: number | null;
+  /** The port came from `--ui-port` (not the default): taken means an error, not another port. */
+  uiPortChosen: boolean;
+  configChosen: boolean;
   /** `--no-inspect` patterns and `--upstream-ca` files, added for this run on top of the settings. */
   inspection: RunInspection;
 }
+
+/** Options that take a value which may be negative: `--port -1` reaches the range check, not parseArgs' "ambiguous". */
+const VALUE_OPTIONS = new Set([
+  '--port',
+  '--ui-port',
+  '--cache-size',
+  '--connect-ports',
+  '--transparent',
+  '--connect-timeout',
+  '--upstream-timeout',
+]);
+
+function attachNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (VALUE_OPTIONS.has(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** What flag sets a settings field, for messages about a value given on the command line. */
+const FLAG_OF: Record<string, string> = {
+  'proxy.port': '--port',
+  'proxy.listen': '--listen',
+  'proxy.allowedClients': '--allow-client',
+  'proxy.proxyAuth': '--proxy-auth',
+  'proxy.allowedConnectPorts': '--connect-ports',
+  'privacy.profile': '--profile',
+  'upstream.default': '--upstream',
+  'cache.maxSizeMb': '--cache-size',
+  'cache.dir': '--cache-dir',
+};
 
 /** Parses `veil serve` flags into config path and per-run overrides; throws CliError with the fix. */
 export function parseServeArgs(argv: string[]): ServeArgs {
@@ -90,7 +134,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   try {
     ({ values, tokens = [] } = parseArgs({
       tokens: true,
-      args: argv,
+      args: attachNegativeValues(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -134,7 +178,14 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     }
     proxy.port = port;
   }
-  if (typeof values.listen === 'string') proxy.listen = values.listen;
+  if (typeof values.listen === 'string') {
+    if (!isListenAddress(values.listen)) {
+      throw new CliError(
+        `--listen takes an IP address of this computer (127.0.0.1, ::1, or 0.0.0.0 for every network), not "${values.listen}".`,
+      );
+    }
+    proxy.listen = values.listen;
+  }
   if (Array.isArray(values['allow-client'])) proxy.allowedClients = values['allow-client'];
   if (typeof values['proxy-auth'] === 'string') {
     if (!values['proxy-auth'].includes(':')) throw new CliError('--proxy-auth takes user:password.');
@@ -153,13 +204,15 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     }
     proxy.transparentPort = n;
   }
-  let uiPort: number | null = values.ui === true ? 0 : null;
+  let uiPort: number | null = values.ui === true ? DEFAULT_UI_PORT : null;
+  let uiPortChosen = false;
   if (values['ui-port'] !== undefined) {
     const n = Number(values['ui-port']);
     if (!/^\d+$/.test(String(values['ui-port'])) || n > 65535) {
       throw new CliError(`--ui-port must be a number from 0 to 65535, not "${values['ui-port']}".`);
     }
     uiPort = n;
+    uiPortChosen = true;
   }
   const overrides: SettingsPatch = {};
   if (Object.keys(proxy).length) overrides.proxy = { ...proxy, enabled: true };
@@ -200,6 +253,8 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     blocklists: Array.isArray(values.blocklist) ? values.blocklist : [],
     help: values.help === true,
     uiPort,
+    uiPortChosen,
+    configChosen: typeof values.config === 'string',
     inspection: parseInspectionFlags(values),
   };
 }
@@ -309,6 +364,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     return;
   }
   const dataDir = dirname(args.configPath);
+  if (args.configChosen && !existsSync(args.configPath)) {
+    process.stderr.write(
+      `veil: info: ${args.configPath} does not exist yet; Veil starts on defaults and creates it when a setting is first saved.\n`,
+    );
+  }
   await ensurePrivateDir(dataDir);
   const runLists = await runListEntries(args.blocklists);
   try {
@@ -335,10 +395,16 @@ export async function serveCommand(argv: string[]): Promise<void> {
   try {
     status = await service.start();
   } catch (err) {
+    if (err instanceof InvalidOverridesError) {
+      await service.shutdown(1000);
+      throw new CliError(flagProblem(err.errors, args));
+    }
     // with the UI the user can fix the port there; without it there is nothing to run
     if (args.uiPort === null) {
       await service.shutdown(1000);
-      throw new CliError((err as Error).message);
+      // the service's advice is for the Settings screen; the command line has its own
+      const what = (err as Error).message.replace(/ Choose (another|one).*$/, '');
+      throw new CliError(`${what} ${portAdvice(args)}`);
     }
     process.stderr.write(`veil: ${(err as Error).message} Fix it in the UI (Settings).\n`);
     status = await service.invoke('status.get');
@@ -346,27 +412,19 @@ export async function serveCommand(argv: string[]): Promise<void> {
   let ui: UiServer | null = null;
   if (args.uiPort !== null) {
     try {
-      // loaded only with --ui: the WebSocket stack is a few MB of memory a headless proxy never uses
-      const { startUiServer } = await import('../control/ui-server.js');
-      ui = await startUiServer({ service, port: args.uiPort, staticDir: RENDERER_DIR });
+      ui = await startUi(service, dataDir, args);
     } catch (err) {
       await service.shutdown(1000);
       throw new CliError((err as Error).message);
     }
   }
-  if (status.error && args.uiPort === null) {
-    await service.shutdown(1000);
-    throw new CliError(`${status.error} Choose another port with --port.`);
-  }
-  const proxySection = service.settings.proxy;
-  if (status.listening && !isLoopbackHost(status.listening.host) && proxySection.allowedClients.length === 0) {
-    await service.shutdown(1000);
-    throw new CliError(
-      `Listening on ${status.listening.host} exposes Veil to the network: add --allow-client CIDR (e.g. 192.168.1.0/24) for the clients that may use it.`,
-    );
+  // headless, stderr is where a repaired settings file or a migration gets noticed: before the address lines
+  for (const n of status.notices) {
+    if (n.code === 'E_LISTEN') continue;
+    process.stderr.write(`veil: ${n.level}: ${n.message}${n.action ? ` ${n.action}` : ''}\n`);
   }
   if (!status.listening) {
-    process.stdout.write('Veil is off (proxy.enabled is false in the settings).\n');
+    if (!status.error) process.stdout.write('Veil is off (proxy.enabled is false in the settings).\n');
   } else {
     const { host, port } = status.listening;
     const shown = host.includes(':') ? `[${host}]` : host;
@@ -388,6 +446,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       dns.fallback === 'system' ? 'falls back to the system resolver, counted' : 'strict: 502 when they fail';
     process.stdout.write(`Private DNS: ${dns.servers.map((s) => s.url).join(', ')} (${mode})\n`);
   }
+  // not awaited: a silent upstream takes its full timeout, and the proxy is already serving (failing closed)
+  void warnUnreachableUpstream(service);
   if (service.settings.systemProxy.enabled) {
     const sp = await service.invoke('system.state');
     const where = sp.pacUrl ? ` (PAC ${sp.pacUrl})` : '';
@@ -396,10 +456,6 @@ export async function serveCommand(argv: string[]): Promise<void> {
         ? `System proxy: on, ${sp.platform}${where}\n`
         : `System proxy: off${sp.error ? ` — ${sp.error}` : ''}\n`,
     );
-  }
-  // headless, stderr is where a recovered settings file or a migration gets noticed
-  for (const n of status.notices) {
-    process.stderr.write(`veil: ${n.level}: ${n.message}${n.action ? ` ${n.action}` : ''}\n`);
   }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -412,4 +468,56 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   await ui?.close();
   await service.shutdown(5000);
+}
+
+/** The line for flags that make the settings invalid, in the flags' own names. */
+function flagProblem(errors: FieldError[], args: ServeArgs): string {
+  const listen = args.overrides.proxy?.listen;
+  if (listen && errors.some((e) => e.path === 'proxy.listen') && isListenAddress(listen) && !isLoopbackHost(listen)) {
+    return `Listening on ${listen} exposes Veil to the network: add --allow-client CIDR (e.g. 192.168.1.0/24) for the clients that may use it.`;
+  }
+  const [first] = errors;
+  const flag = first ? FLAG_OF[first.path.split('.').slice(0, 2).join('.')] : undefined;
+  return `${flag ? `${flag}: ` : ''}${first?.message ?? 'invalid options.'}`;
+}
+
+/** Where the port came from, so the user knows what to change. */
+function portAdvice(args: ServeArgs): string {
+  if (args.overrides.proxy?.port !== undefined) return 'Choose another with --port (0 picks a free one).';
+  return `The port is proxy.port in ${args.configPath}: change it there, or run with --port N for this run.`;
+}
+
+/** The web UI on its stable port with the token kept in the config directory (0600). */
+async function startUi(service: VeilService, dataDir: string, args: ServeArgs): Promise<UiServer> {
+  // loaded only with --ui: the WebSocket stack is a few MB of memory a headless proxy never uses
+  const { startUiServer } = await import('../control/ui-server.js');
+  const { access } = readUiAccess(dataDir);
+  const options = { service, staticDir: RENDERER_DIR, token: liveToken(dataDir, access.token) };
+  let ui: UiServer;
+  try {
+    ui = await startUiServer({ ...options, port: args.uiPort ?? DEFAULT_UI_PORT });
+  } catch (err) {
+    if (args.uiPortChosen || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    // the default port is taken (another Veil, another program): a free one beats no UI
+    ui = await startUiServer({ ...options, port: 0 });
+    process.stderr.write(
+      `veil: warning: UI port ${DEFAULT_UI_PORT} is in use; the UI is on port ${ui.port} for this run (--ui-port N picks one).\n`,
+    );
+  }
+  await writeUiAccess(dataDir, { token: access.token, port: ui.port });
+  return ui;
+}
+
+/** An upstream that does not answer is said at start; Veil still fails closed (502) until it does. */
+async function warnUnreachableUpstream(service: VeilService): Promise<void> {
+  const url = service.settings.upstream.default;
+  if (!url) return;
+  const probe = await service.invoke('upstream.test', { url }).catch((err: Error) => ({
+    ok: false,
+    name: redactUpstreamUrl(url),
+    error: err.message,
+  }));
+  if (probe.ok) return;
+  const why = probe.error ?? `The upstream ${probe.name ?? redactUpstreamUrl(url)} does not answer.`;
+  process.stderr.write(`veil: warning: ${why} Requests fail closed (502) until it answers.\n`);
 }

@@ -7,6 +7,7 @@ import type { ReverseStatus } from '../reverse/reverse-settings.js';
 import type { RefusedHost } from '../tls/refusal-tracker.js';
 import type { Counters, Har, TrafficBatch } from '../traffic/traffic-schema.js';
 import { trafficFilterSchema } from '../traffic/traffic-schema.js';
+import { fieldMessage } from './field-words.js';
 import type { SelfTestReport } from './self-test/self-test-report.js';
 import { blocklistSource, type Profile, profileSchema, type Settings } from './settings-schema.js';
 
@@ -178,6 +179,8 @@ export const commandArgs = {
   'blocklist.remove': id,
   'blocklist.refresh': z.object({ id: z.string().min(1).optional() }).strict(),
   'blocklist.setUserRules': z.object({ block: z.array(z.string()), allow: z.array(z.string()) }).strict(),
+  /** The same checks as setUserRules, nothing saved: the editor marks bad lines as they are typed. */
+  'blocklist.checkUserRules': z.object({ block: z.array(z.string()), allow: z.array(z.string()) }).strict(),
   'blocklist.test': z.object({ url: z.string().min(1), referer: z.string().optional() }).strict(),
 
   'inspection.state': none,
@@ -236,6 +239,7 @@ export interface CommandResults {
   'blocklist.remove': { removed: boolean };
   'blocklist.refresh': BlocklistInfo[];
   'blocklist.setUserRules': UserRulesResult;
+  'blocklist.checkUserRules': UserRulesResult;
   'blocklist.test': BlockTestResult;
   'inspection.state': InspectionState;
   'inspection.forget': InspectionState;
@@ -244,7 +248,8 @@ export interface CommandResults {
   'traffic.snapshot': { records: ExchangeRecord[]; total: number };
   'traffic.clear': { cleared: number };
   'traffic.pause': { paused: boolean };
-  'traffic.resume': { paused: boolean };
+  /** `missed`: exchanges made while paused, which were not kept (the table never shows them). */
+  'traffic.resume': { paused: boolean; missed?: number };
   'traffic.exportHar': Har;
   'upstream.test': UpstreamTestResult;
   'system.state': SystemProxyState;
@@ -292,7 +297,7 @@ export function parseCommandArgs<C extends CommandName>(command: C, args: unknow
     throw new CommandError({
       code: 'E_INVALID_ARGS',
       message: `Invalid arguments for ${command}`,
-      errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: fieldMessage(schema, i) })),
     });
   }
   return parsed.data as z.output<(typeof commandArgs)[C]>;

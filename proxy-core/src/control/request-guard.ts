@@ -56,8 +56,8 @@ export function checkToken(req: IncomingMessage, cfg: GuardConfig): GuardVerdict
     ok: false,
     status: 401,
     reason: given
-      ? 'The token is wrong. Open the address `veil serve --ui` printed, with its #token=….'
-      : 'A token is required. Open the address `veil serve --ui` printed, with its #token=….',
+      ? 'The token is not the current one (an old link, or the token was rotated). Run `veil ui-url` for the current address.'
+      : 'A token is required. Run `veil ui-url` for the address with its #token=….',
   };
 }
 

@@ -14,6 +14,7 @@ import {
   type CommandName,
   type CommandResult,
   type EventName,
+  type FieldError,
   type Notice,
   parseCommandArgs,
   type Status,
@@ -21,9 +22,13 @@ import {
   type VeilApi,
   type VeilEvents,
 } from './contract.js';
+
+export { InvalidOverridesError } from './listen-failure.js';
+
 import type { CommandHandler, EventSource, Feature, FeatureFactory, ServiceHost, SubscribeOptions } from './feature.js';
 import { resolverOf } from './features/dns-feature.js';
 import { builtInFeatures } from './features/index.js';
+import { InvalidOverridesError, listenFailure } from './listen-failure.js';
 import { mergeSettings, validateSettings } from './settings-merge.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
 import type { SettingsStore } from './settings-store.js';
@@ -167,7 +172,8 @@ export function createService(options: ServiceOptions): VeilService {
    */
   function applyOverridesTo(patch: Record<string, unknown>): {
     patch: Record<string, unknown>;
-    release: () => void;
+    /** Drops the released fields from the flags; returns the undo, for a change that could not take effect. */
+    release: () => () => void;
   } {
     const out: Record<string, unknown> = { ...patch };
     const released: Array<[Record<string, unknown>, string]> = [];
@@ -187,7 +193,11 @@ export function createService(options: ServiceOptions): VeilService {
     return {
       patch: out,
       release: () => {
+        const values = released.map(([held, field]) => [held, field, held[field]] as const);
         for (const [held, field] of released) delete held[field];
+        return () => {
+          for (const [held, field, value] of values) held[field] = value;
+        };
       },
     };
   }
@@ -195,23 +205,39 @@ export function createService(options: ServiceOptions): VeilService {
   function withOverrides(s: Settings): Settings {
     if (Object.keys(overrides).length === 0) return s;
     const merged = validateSettings(mergeSettings(s, overrides));
-    if (!merged.ok)
-      throw new Error(`Invalid option: ${merged.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    if (!merged.ok) throw new InvalidOverridesError(merged.errors);
     return merged.settings;
   }
 
-  /** Validates, then (when `save`) persists and applies. Writes are serialized. */
+  /**
+   * Validates, then (when `save`) applies and persists. The listener moves first: a port or address that
+   * cannot be bound is refused on its field and nothing is saved, so the file never holds a value Veil is
+   * not running with. Writes are serialized.
+   */
   function update(patch: Record<string, unknown>, save: boolean): Promise<UpdateResult> {
     const run = async (): Promise<UpdateResult> => {
       const base = stored ?? requireSettings();
       const flags = applyOverridesTo(patch);
       const result = validateSettings(mergeSettings(base, flags.patch));
       if (!result.ok || !save) return result;
-      flags.release();
       const previous = effective;
+      const undoRelease = flags.release();
+      const next = withOverrides(result.settings);
+      const failed = await reconcileProxy(next);
+      if (failed) {
+        undoRelease();
+        // nothing runs at all (Veil was off, or turned on from the tray): the status and a notice say why,
+        // since a switch has no field to show it beside
+        if (!proxy) {
+          listenError = failed.message;
+          host.notify({ level: 'error', code: 'E_LISTEN', message: failed.message, action: 'Change it in Settings.' });
+        }
+        emit('status', status());
+        return { ok: false, errors: [failed] };
+      }
       await options.store.save(result.settings);
       stored = result.settings;
-      effective = withOverrides(result.settings);
+      effective = next;
       await applySettings(effective, previous);
       emit('settings', effective);
       emit('status', status());
@@ -220,10 +246,10 @@ export function createService(options: ServiceOptions): VeilService {
     return writes(run);
   }
 
+  /** Every feature takes the settings, then the engine (already bound by reconcileProxy) takes their policy. */
   async function applySettings(next: Settings, previous: Settings | null): Promise<void> {
     for (const f of features) await f.applySettings?.(next, previous);
     refreshPolicy();
-    await reconcileProxy(next);
     proxy?.setTimeouts(engineTimeouts(next));
   }
 
@@ -270,26 +296,28 @@ export function createService(options: ServiceOptions): VeilService {
   }
 
   /**
-   * Starts, stops or rebinds the engine to match the settings. Compared with what the running engine was
-   * built from (not the previous settings, which may hold a port that failed to bind). A new port binds
-   * first and, if that fails, the old listener stays. A change of access settings alone is applied in place
-   * (open connections stay); a new listen address on the same port restarts the engine (closing first:
-   * two listeners cannot share one port).
+   * Starts, stops or rebinds the engine to match the settings; the field error when it cannot. Compared with
+   * what the running engine was built from (not the previous settings). A new port binds first and, if that
+   * fails, the old listener stays. A change of access settings alone is applied in place (open connections
+   * stay); a new listen address on the same port restarts the engine (closing first: two listeners cannot
+   * share one port), and the old address comes back when the new one cannot be bound.
    */
-  async function reconcileProxy(next: Settings): Promise<void> {
+  async function reconcileProxy(next: Settings): Promise<FieldError | null> {
     if (!next.proxy.enabled || closing) {
       if (proxy) await stopProxy();
-      return;
+      listenError = undefined;
+      return null;
     }
     const bound = proxy?.address ?? null;
     const wanted = { ...next.proxy };
     // "any port" keeps the one it got, so an access change does not move the proxy
     if (wanted.port === 0 && runningProxy?.port === 0 && bound) wanted.port = bound.port;
+    let restore: Settings['proxy'] | null = null;
     if (proxy && bound && runningProxy) {
       const runningAs = { ...runningProxy, port: bound.port };
       if (JSON.stringify(runningAs) === JSON.stringify(wanted)) {
         listenError = undefined;
-        return;
+        return null;
       }
       const sameListeners =
         wanted.port === runningAs.port &&
@@ -314,30 +342,31 @@ export function createService(options: ServiceOptions): VeilService {
         });
         runningProxy = next.proxy;
         listenError = undefined;
-        return;
+        return null;
       }
-      if (wanted.port === bound.port) await stopProxy();
+      if (wanted.port === bound.port) {
+        restore = runningAs;
+        await stopProxy();
+      }
     }
-    const fresh = createProxy(engineOptions({ ...next, proxy: wanted }));
+    const failure = await bind(next, wanted);
+    if (failure && restore) await bind(next, restore);
+    return failure;
+  }
+
+  /** Binds a fresh engine with `proxySection` and makes it the running one; the field error when it cannot. */
+  async function bind(next: Settings, proxySection: Settings['proxy']): Promise<FieldError | null> {
+    const fresh = createProxy(engineOptions({ ...next, proxy: proxySection }));
     try {
       await fresh.listen();
       listenError = undefined;
     } catch (err) {
-      listenError = (err as Error).message;
-      host.notify({
-        level: 'error',
-        code: 'E_LISTEN',
-        message: listenError,
-        action: proxy
-          ? 'Veil keeps its previous address. Choose another port in Settings.'
-          : 'Choose another port in Settings.',
-      });
       await fresh.close();
-      return;
+      return listenFailure(err as NodeJS.ErrnoException, proxySection);
     }
     if (closing) {
       await fresh.close();
-      return;
+      return null;
     }
     const old = proxy;
     if (old) {
@@ -345,12 +374,13 @@ export function createService(options: ServiceOptions): VeilService {
       await old.close();
     }
     proxy = fresh;
-    runningProxy = next.proxy;
+    runningProxy = proxySection;
     fresh.on('exchange', (r) => {
       if (r.state === 'done') counters.add(r);
     });
     fresh.on('error', (e) => host.notify({ level: 'warning', code: e.code, message: e.message }));
     for (const f of features) f.attach?.(fresh);
+    return null;
   }
 
   async function stopProxy(): Promise<void> {
@@ -390,7 +420,17 @@ export function createService(options: ServiceOptions): VeilService {
       effective = withOverrides(loaded.settings);
       for (const n of loaded.notices) host.notify(n);
       await applySettings(effective, null);
-      if (listenError && !proxy) throw new Error(listenError);
+      const failed = await reconcileProxy(effective);
+      if (failed) {
+        listenError = failed.message;
+        host.notify({
+          level: 'error',
+          code: 'E_LISTEN',
+          message: failed.message,
+          action: `Choose another ${failed.path === 'proxy.port' ? 'port' : 'listen address'} in Settings.`,
+        });
+        throw new Error(listenError);
+      }
       return status();
     },
     async shutdown(deadlineMs = 5000) {

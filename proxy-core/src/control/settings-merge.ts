@@ -1,4 +1,5 @@
 import type { FieldError } from './contract.js';
+import { fieldMessage } from './field-words.js';
 import { type Settings, settingsSchema } from './settings-schema.js';
 
 /** Merges a patch into settings: sections merge field by field, arrays and scalars replace. */
@@ -18,7 +19,10 @@ export function validateSettings(doc: unknown): { ok: true; settings: Settings }
   if (parsed.success) return { ok: true, settings: parsed.data };
   return {
     ok: false,
-    errors: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    errors: parsed.error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: fieldMessage(settingsSchema, issue),
+    })),
   };
 }
 

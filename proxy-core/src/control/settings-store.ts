@@ -2,9 +2,10 @@ import { readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import { serialQueue } from '../serial-queue.js';
-import type { Notice } from './contract.js';
+import type { FieldError, Notice } from './contract.js';
 import { validateSettings } from './settings-merge.js';
 import { migrateSettings } from './settings-migrations.js';
+import { repairSettings, shownDefault } from './settings-repair.js';
 import { defaultSettings, SETTINGS_VERSION, type Settings, settingsSchema } from './settings-schema.js';
 
 export type StoreNotice = Omit<Notice, 'id' | 'at'>;
@@ -34,14 +35,24 @@ export function createMemoryStore(initial: Settings = defaultSettings()): Settin
 }
 
 type Reading =
-  | { ok: true; settings: Settings; from: number; text: string; unknown: string[] }
+  | {
+      ok: true;
+      settings: Settings;
+      from: number;
+      text: string;
+      unknown: string[];
+      /** Fields that were invalid and fell back to their defaults. */
+      repaired: FieldError[];
+    }
   | { ok: false; error: string };
 
 /**
  * A JSON file, written atomically (write-file-atomic: temp file, fsync, rename), 0600 in a 0700 directory
  * like every copy of it (it may hold proxy credentials). Before each write the previous
  * good document goes to `<path>.bak`. A file that does not parse, migrate or validate is moved to
- * `<path>.corrupt-<timestamp>` and Veil starts on the backup, or on defaults when the backup is bad too.
+ * `<path>.corrupt-<timestamp>` and Veil starts on the backup, or on defaults when the backup is bad too; a file
+ * that parses but has invalid fields keeps every valid one (the invalid ones fall back to their defaults, each
+ * named in a notice) and is copied to `<path>.corrupt-<timestamp>` as it was.
  * A file migrated from an older version is first copied to `<path>.v<N>`. A file edited by hand while Veil
  * runs is copied to `<path>.external-<timestamp>` before Veil's next save replaces it.
  */
@@ -80,6 +91,26 @@ export function createFileStore(path: string): SettingsStore {
               message: `The settings file has fields Veil does not know, which are ignored: ${main.unknown.join(', ')}.`,
               action: `Check them for typos in ${path}. The next change saved from Veil drops them (the file before it is kept as ${path}.bak).`,
             });
+          }
+          if (main.repaired.length) {
+            // the file as written stays whole beside the repaired one; every valid field stays in use
+            const aside = `${path}.corrupt-${stamp()}`;
+            await writePrivateFile(aside, main.text);
+            for (const p of main.repaired) {
+              notices.push({
+                level: 'warning',
+                code: 'SETTINGS_FIELD_INVALID',
+                message: `Settings file: ${p.path} is invalid (${p.message.replace(/\.$/, '')}); using ${shownDefault(main.settings, p.path)}.`,
+              });
+            }
+            notices.push({
+              level: 'info',
+              code: 'SETTINGS_REPAIRED',
+              message: `Every other setting in ${path} is in use; the file as it was is kept as ${aside}.`,
+            });
+            lastGood = null;
+            await saveNow(main.settings);
+            return { settings: main.settings, notices };
           }
           if (main.from < SETTINGS_VERSION) {
             await writePrivateFile(`${path}.v${main.from}`, await readFile(path, 'utf8'));
@@ -149,11 +180,14 @@ async function readSettings(file: string): Promise<Reading | null> {
   }
   const migrated = migrateSettings(doc);
   if (!migrated.ok) return { ok: false, error: migrated.error };
+  const unknown = unknownFields(migrated.doc);
   const result = validateSettings(migrated.doc);
-  if (!result.ok) {
+  if (result.ok) return { ok: true, settings: result.settings, from: migrated.from, text, unknown, repaired: [] };
+  const repaired = repairSettings(migrated.doc);
+  if (!repaired) {
     return { ok: false, error: result.errors.map((e) => `${e.path || '(document)'}: ${e.message}`).join('; ') };
   }
-  return { ok: true, settings: result.settings, from: migrated.from, text, unknown: unknownFields(migrated.doc) };
+  return { ok: true, settings: repaired.settings, from: migrated.from, text, unknown, repaired: repaired.problems };
 }
 
 /** Fields the schema does not know (typos, or from another program): zod drops them, so the user is told. */

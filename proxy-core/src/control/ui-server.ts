@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve, sep } from 'node:path';
-import { checkHost, type GuardConfig } from './request-guard.js';
+import { checkHost, checkToken, type GuardConfig } from './request-guard.js';
 import type { VeilService } from './service.js';
 import { mimeFor, uiContentSecurityPolicy } from './ui-policy.js';
 import { attachWsTransport } from './ws-transport.js';
@@ -16,29 +16,33 @@ export interface UiServerOptions {
   staticDir: string;
   /** 0 picks a free port. Always bound to 127.0.0.1. */
   port?: number;
-  /** Default: 32 random bytes, base64url. */
-  token?: string;
+  /** Default: 32 random bytes, base64url. A function is asked on every check (a token rotated on disk). */
+  token?: string | (() => string);
   /** Origins besides the server's own that may open the WebSocket (a Vite dev server). */
   extraOrigins?: string[];
 }
 
 export interface UiServer {
-  /** `http://127.0.0.1:PORT/#token=…`: what the user opens. */
+  /** `http://127.0.0.1:PORT/#token=…`: what the user opens (with the token in force now). */
   readonly url: string;
   readonly port: number;
   readonly token: string;
   close(): Promise<void>;
 }
 
+/** `GET /token-check?token=…`: 200 when the token is the current one, 401 with the reason when not. */
+export const TOKEN_CHECK_PATH = '/token-check';
+
 /**
  * The headless UI: serves the built renderer and the contract (WebSocket at /ws) on its own loopback port,
  * never on the proxy's. Static files need no token (they hold no secrets); the API does.
  */
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
-  const token = options.token ?? randomBytes(32).toString('base64url');
+  const given = options.token ?? randomBytes(32).toString('base64url');
+  const token = typeof given === 'function' ? given : () => given;
   const root = resolve(options.staticDir);
   let port = 0;
-  const guard = (): GuardConfig => ({ port, token, extraOrigins: options.extraOrigins ?? [] });
+  const guard = (): GuardConfig => ({ port, token: token(), extraOrigins: options.extraOrigins ?? [] });
 
   const server = createServer((req, res) => {
     void serveStatic(req, res).catch(() => {
@@ -79,6 +83,13 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     } catch {
       return send(res, 400, 'text/plain; charset=utf-8', 'Bad path.\n');
     }
+    // the page asks here after a refused WebSocket, to tell a stale link from a Veil that is not running
+    if (pathname === TOKEN_CHECK_PATH) {
+      const verdict = checkToken(req, guard());
+      res.setHeader('Cache-Control', 'no-store');
+      if (verdict.ok) return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+      return send(res, verdict.status, 'text/plain; charset=utf-8', `${verdict.reason}\n`);
+    }
     if (pathname.endsWith('/')) pathname += 'index.html';
     const file = resolve(join(root, pathname));
     if (!file.startsWith(root + sep) || pathname.includes('\0')) {
@@ -108,15 +119,21 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     await once(server, 'listening');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE')
-      throw new Error(`UI port ${options.port} on 127.0.0.1 is already in use; pick another with --ui-port.`);
+    if (code === 'EADDRINUSE') {
+      const taken = new Error(`UI port ${options.port} on 127.0.0.1 is already in use; pick another with --ui-port.`);
+      throw Object.assign(taken, { code });
+    }
     throw err;
   }
   port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/#token=${token}`,
+    get url() {
+      return `http://127.0.0.1:${port}/#token=${token()}`;
+    },
     port,
-    token,
+    get token() {
+      return token();
+    },
     async close() {
       await transport.close();
       server.closeAllConnections();

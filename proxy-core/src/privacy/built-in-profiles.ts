@@ -23,10 +23,11 @@ export const BUILT_IN_PROFILES: readonly Profile[] = Object.freeze([
     id: 'standard',
     name: 'Standard',
     description:
-      'Removes forwarding and client-address headers, sends a common browser User-Agent without client hints, ' +
-      'trims cross-site Referer to the origin, blocks third-party cookies both ways and adds Sec-GPC: 1.',
+      'Removes forwarding and client-address headers, reduces the User-Agent to its common form for your browser ' +
+      '(same browser and version) without client hints, trims cross-site Referer to the origin, blocks ' +
+      'third-party cookies both ways and adds Sec-GPC: 1.',
     removeForwardingHeaders: true,
-    userAgent: 'replace',
+    userAgent: 'reduce',
     removeClientHints: true,
     referer: 'origin-when-cross-site',
     cookies: 'block-third-party',
@@ -39,7 +40,8 @@ export const BUILT_IN_PROFILES: readonly Profile[] = Object.freeze([
     id: 'strict',
     name: 'Strict',
     description:
-      'Standard, plus: no Referer at all, no cookies either way except on sites you allow, ' +
+      'Standard, plus: one User-Agent shared by every strict user (current Chrome on Windows), ' +
+      'no Referer at all, no cookies either way except on sites you allow, ' +
       'Accept-Language normalized to en-US, and no From, DNT or third-party If-None-Match (ETag tracking).',
     removeForwardingHeaders: true,
     userAgent: 'replace',

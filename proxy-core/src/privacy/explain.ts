@@ -34,7 +34,12 @@ export function explainRequest(policy: PrivacyPolicy, url: URL, referer?: string
   } else {
     why.push(`Forwarding headers: kept${by(labels.removeForwardingHeaders)}`);
   }
-  const ua = { keep: 'kept', replace: 'replaced with the generic browser string', remove: 'removed' }[rules.userAgent];
+  const ua = {
+    keep: 'kept',
+    reduce: 'reduced to the common form of the same browser and major version',
+    replace: 'replaced with the uniform string every strict user sends',
+    remove: 'removed',
+  }[rules.userAgent];
   why.push(`User-Agent: ${ua}${by(labels.userAgent)}`);
   why.push(`Sec-CH-UA* client hints: ${c.stripClientHints ? 'removed' : 'kept'}${by(labels.removeClientHints)}`);
   if (referer) {

@@ -3,6 +3,7 @@ import type { HeaderList } from '../proxy/header-list.js';
 import type { CompiledRules } from './compiled-rules.js';
 import { type CookieAction, cookieAction, isUaClientHint, refererFor, sessionOnlyCookie } from './header-rules.js';
 import type { Party } from './site-of.js';
+import { reduceUserAgent } from './user-agent-reduction.js';
 
 /** What the rewriters need to know about one exchange beyond its headers. */
 export interface ExchangeContext {
@@ -40,6 +41,7 @@ export function rewriteRequestHeaders(c: CompiledRules, x: ExchangeContext, head
           rule = labels.userAgent;
           if (rules.userAgent === 'remove') value = null;
           else if (rules.userAgent === 'replace') value = c.userAgent;
+          else if (rules.userAgent === 'reduce') value = reduceUserAgent(value);
           break;
         case 'referer':
           rule = labels.referer;

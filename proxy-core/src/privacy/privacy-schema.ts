@@ -1,14 +1,31 @@
 import { z } from 'zod';
 import { HEADER_NAME, HEADER_NAME_MESSAGE, HEADER_VALUE_MESSAGE, isHeaderValue } from '../proxy/header-syntax.js';
 import { hostPattern } from '../proxy/host-pattern-schema.js';
+import { UNIFORM_USER_AGENT } from './browser-releases.js';
 
-/** A header value the user types (User-Agent, Accept-Language): Veil writes it as is, so it must fit one line. */
-const headerValue = z.string().refine(isHeaderValue, HEADER_VALUE_MESSAGE);
+const PAST_DEFAULT_USER_AGENTS = new Set([
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
+]);
+
 const headerName = z.string().trim().min(1).regex(HEADER_NAME, HEADER_NAME_MESSAGE);
 
 export const cookiePolicy = z.enum(['allow', 'block-third-party', 'session-only', 'block']);
 export const refererPolicy = z.enum(['keep', 'origin-when-cross-site', 'remove']);
-export const userAgentPolicy = z.enum(['keep', 'replace', 'remove']);
+/** keep; reduce (same browser and major version, identifying detail gone); replace (one uniform string); remove. */
+export const userAgentPolicy = z.enum(['keep', 'reduce', 'replace', 'remove']);
+
+/** What Accept-Language may be replaced with: language tags and weights, e.g. `en-US,en;q=0.9`. */
+const ACCEPT_LANGUAGE =
+  /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?(\s*,\s*(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(;q=[01](\.\d{1,3})?)?)*$/;
+/** One issue per bad value: a line break is named as such, anything else as not a language list. */
+const acceptLanguage = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    if (!isHeaderValue(v)) ctx.addIssue({ code: 'custom', message: HEADER_VALUE_MESSAGE });
+    else if (!ACCEPT_LANGUAGE.test(v))
+      ctx.addIssue({ code: 'custom', message: 'Write languages as sites expect them, e.g. en-US,en;q=0.9.' });
+  });
 
 /** A privacy profile: a named set of rules (data), applied by privacy/ (code). */
 export const profileSchema = z.object({
@@ -21,7 +38,7 @@ export const profileSchema = z.object({
   description: z.string().default(''),
   /** Remove X-Forwarded-For, Forwarded, Via, X-Real-IP and the rest. */
   removeForwardingHeaders: z.boolean().default(true),
-  userAgent: userAgentPolicy.default('replace'),
+  userAgent: userAgentPolicy.default('reduce'),
   /** Remove Sec-CH-UA* client hints (always done when the User-Agent is replaced or removed). */
   removeClientHints: z.boolean().default(true),
   referer: refererPolicy.default('origin-when-cross-site'),
@@ -29,7 +46,7 @@ export const profileSchema = z.object({
   /** Add Sec-GPC: 1 (Global Privacy Control). */
   sendGpc: z.boolean().default(true),
   /** Replace Accept-Language with this value; null keeps it. */
-  acceptLanguage: headerValue.nullable().default(null),
+  acceptLanguage: acceptLanguage.nullable().default(null),
   /** More request headers to remove, by name (From, DNT, …). */
   removeHeaders: z.array(headerName).default([]),
   /** Remove If-None-Match on third-party requests (ETag tracking). */
@@ -50,7 +67,7 @@ export const siteRuleSchema = z.object({
       referer: refererPolicy.optional(),
       cookies: cookiePolicy.optional(),
       sendGpc: z.boolean().optional(),
-      acceptLanguage: headerValue.nullable().optional(),
+      acceptLanguage: acceptLanguage.nullable().optional(),
       removeHeaders: z.array(headerName).optional(),
       removeThirdPartyEtag: z.boolean().optional(),
     })
@@ -68,14 +85,16 @@ export const privacySection = z.object({
   siteRules: z.array(siteRuleSchema).default([]),
   /** Sites whose cookies are always kept (the sites you sign in to). */
   cookieAllowList: z.array(hostPattern).default([]),
-  /** The generic User-Agent used when a profile replaces it. */
+  /**
+   * The uniform User-Agent used when a profile replaces it. A file holding a past default (which Veil wrote
+   * out with every save) gets the current one: an aged uniform string makes its users stand out.
+   */
   userAgent: z
     .string()
     .min(1)
     .refine(isHeaderValue, HEADER_VALUE_MESSAGE)
-    .default(
-      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
-    ),
+    .transform((v) => (PAST_DEFAULT_USER_AGENTS.has(v) ? UNIFORM_USER_AGENT : v))
+    .default(UNIFORM_USER_AGENT),
   /** More forwarding/address headers to remove besides the built-in list. */
   extraForwardingHeaders: z.array(headerName).default([]),
 });

@@ -262,9 +262,11 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
         await once(server, 'listening');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new Error(`Port ${port} on ${host} is already in use.`);
-        if (code === 'EADDRNOTAVAIL') throw new Error(`${host} is not an address of this machine.`);
-        if (code === 'EACCES') throw new Error(`Not allowed to listen on ${host}:${port}.`);
+        // the code stays on the error: the service names the field it belongs to
+        const named = (message: string) => Object.assign(new Error(message), { code });
+        if (code === 'EADDRINUSE') throw named(`Port ${port} on ${host} is already in use.`);
+        if (code === 'EADDRNOTAVAIL') throw named(`${host} is not an address of this machine.`);
+        if (code === 'EACCES') throw named(`Not allowed to listen on ${host}:${port}.`);
         throw err;
       }
       const addr = server.address() as AddressInfo;

@@ -100,7 +100,10 @@ export function sendError(ctx: EngineContext, to: AnswerTarget, rec: ExchangeRec
     rec.finish();
     return;
   }
-  answer(to, rec, failure.status, pageHeaders(failure.headers), Buffer.from(errorPageFor(failure)));
+  // X-Veil-Error: the cause as a code, for programs (Veil's own list updater) that cannot read the page
+  const headers = pageHeaders(failure.headers);
+  headers.push('X-Veil-Error', failure.code);
+  answer(to, rec, failure.status, headers, Buffer.from(errorPageFor(failure)));
 }
 
 /** The refusal path under its issue name: `refuse(ctx, to, rec, err)`. */

@@ -46,7 +46,15 @@ const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', '
 export function upstreamFailure(err: unknown, target: string): ProxyError {
   if (err instanceof ProxyError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
-  if (DNS_CODES.has(code)) return new ProxyError('E_UPSTREAM_DNS', 502, `The name ${target} could not be resolved.`);
+  if (DNS_CODES.has(code)) {
+    // the name is the host: "the name example.com:80" reads as if the port were part of it
+    const host = target.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    return new ProxyError(
+      'E_UPSTREAM_DNS',
+      502,
+      `The name ${host} could not be found (DNS). Check the address for a typo, or your network's DNS.`,
+    );
+  }
   if (code === 'ECONNREFUSED') return new ProxyError('E_UPSTREAM_REFUSED', 502, `${target} refused the connection.`);
   if (code === 'ETIMEDOUT' || code === 'E_TIMEOUT')
     return new ProxyError('E_UPSTREAM_TIMEOUT', 504, `${target} did not answer in time.`);

@@ -7,7 +7,19 @@ export const systemProxySettings = z.object({
   /** Fail closed: if Veil dies, nothing goes direct. Fail open adds `DIRECT` as a fallback. */
   failClosed: z.boolean().default(true),
   /** Extra hosts that bypass Veil (besides localhost and private networks). */
-  bypass: z.array(z.string().trim().min(1)).default([]),
+  bypass: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1)
+        // every OS list is separated by commas or semicolons: one of them inside an entry splits it in two
+        .regex(
+          /^[^\s,;]+$/,
+          'Each bypassed host is one name, address or range, e.g. intranet.example.com or 10.0.0.0/8.',
+        ),
+    )
+    .default([]),
   /** Warn when another program changes the system proxy while Veil is on. */
   guard: z.boolean().default(true),
 });

@@ -1,6 +1,6 @@
 import type { Bridge } from './bridge.js';
 import { createElectronBridge } from './electron-bridge.js';
-import { type ConnectionState, createWsBridge, tokenFromHash, wsUrlFor } from './ws-bridge.js';
+import { type ConnectionState, checkTokenAt, createWsBridge, tokenFromHash, wsUrlFor } from './ws-bridge.js';
 
 /** The preload's API when running in Electron, else the page's WebSocket; null with a reason when neither. */
 export function pickBridge(onState: (state: ConnectionState) => void): Bridge | { error: string } {
@@ -11,8 +11,13 @@ export function pickBridge(onState: (state: ConnectionState) => void): Bridge | 
   const token = tokenFromHash(window.location.hash);
   if (!token) {
     return {
-      error: 'This page needs the address `veil serve --ui` printed, including its #token=… part. Open that address.',
+      error:
+        'This page needs its address with the #token=… part. Run `veil ui-url` in a terminal and open the address it prints.',
     };
   }
-  return createWsBridge({ url: wsUrlFor(window.location, token), onState });
+  return createWsBridge({
+    url: wsUrlFor(window.location, token),
+    onState,
+    checkToken: () => checkTokenAt(window.location.origin, token),
+  });
 }

@@ -2,8 +2,14 @@ import type { CommandName, EventName, VeilEvents } from '../../../proxy-core/src
 import type { WsClientMessage, WsServerMessage } from '../../../proxy-core/src/control/ws-protocol.js';
 import { type Bridge, BridgeError, toBridgeError } from './bridge.js';
 
-/** Connection state for the UI's "reconnecting" banner. */
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/**
+ * Connection state for the UI's "reconnecting" banner. `refused`: the server runs but does not take this
+ * page's token (an old link, or the token was rotated); retrying cannot help, a new link does.
+ */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'refused';
+
+/** What the server says of a token: current, not current, or no answer (Veil is not running). */
+export type TokenVerdict = 'ok' | 'stale' | 'unknown';
 
 export interface WsBridgeOptions {
   /** ws:// URL including the token. */
@@ -14,6 +20,8 @@ export interface WsBridgeOptions {
   onState?: (state: ConnectionState) => void;
   /** Injected for tests of the transport itself; the browser's WebSocket by default. */
   WebSocketImpl?: typeof WebSocket;
+  /** Asked when a connection closes before it opened: a browser cannot see the 401 of a refused upgrade. */
+  checkToken?: () => Promise<TokenVerdict>;
 }
 
 interface Pending {
@@ -49,7 +57,9 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
     options.onState?.('connecting');
     const ws = new Impl(options.url);
     socket = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       attempt = 0;
       // Nothing is pushed before a subscribe; after a reconnect the subscriptions start over.
       const events = [...listeners].filter(([, set]) => set.size > 0).map(([name]) => name);
@@ -70,7 +80,16 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
         p.reject(new BridgeError({ code: 'E_DISCONNECTED', message: 'Lost the connection to Veil. Retrying…' }));
         pending.delete(id);
       }
-      if (!closed) scheduleReconnect();
+      if (closed) return;
+      if (opened || !options.checkToken) {
+        scheduleReconnect();
+        return;
+      }
+      void options.checkToken().then((verdict) => {
+        if (closed) return;
+        if (verdict === 'stale') options.onState?.('refused');
+        else scheduleReconnect();
+      });
     };
   }
 
@@ -145,6 +164,17 @@ export function createWsBridge(options: WsBridgeOptions): Bridge & { close(): vo
 export function tokenFromHash(hash: string): string | null {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   return params.get('token');
+}
+
+/** Asks the page's own server whether `token` is the current one (GET /token-check, see ui-server.ts). */
+export async function checkTokenAt(origin: string, token: string): Promise<TokenVerdict> {
+  try {
+    const res = await fetch(`${origin}/token-check?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+    if (res.ok) return 'ok';
+    return res.status === 401 ? 'stale' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The WebSocket URL on the page's own origin. */

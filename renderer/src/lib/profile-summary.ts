@@ -2,7 +2,8 @@ import type { PrivacyProfile } from '../../../proxy-core/src/control/contract.js
 
 const userAgent: Record<PrivacyProfile['userAgent'], string> = {
   keep: 'Shows sites your real browser and system',
-  replace: 'Looks like a common browser',
+  reduce: 'Your browser and version, minus what sets you apart',
+  replace: 'Looks like every other strict user (current Chrome on Windows)',
   remove: 'Sends no browser identity at all',
 };
 const referer: Record<PrivacyProfile['referer'], string> = {

@@ -13,6 +13,8 @@ const VALIDATE_DELAY_MS = 250;
 export interface FormControls {
   dirty: boolean;
   saving: boolean;
+  /** A field is wrong: Save waits until it is fixed (Save itself runs the same checks). */
+  blocked: boolean;
   /** A failure that belongs to no field (lost connection…). */
   formError: string | null;
   saved: boolean;
@@ -90,6 +92,7 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
     error: (key) => errors[`${section}.${key}`],
     dirty: Object.keys(draft).length > 0,
     saving,
+    blocked: Object.keys(errors).length > 0,
     formError,
     saved: justSaved,
     async save() {
@@ -118,6 +121,7 @@ export function useSectionForm<S extends Section>(section: S): SectionForm<S> {
     },
     discard() {
       clearTimeout(timer.current);
+      checkSeq.current++;
       setDraft({});
       setErrors({});
       setFormError(null);

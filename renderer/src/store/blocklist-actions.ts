@@ -1,6 +1,7 @@
 import type { BlocklistInfo, BlocklistProgress, CommandArgs } from '../../../proxy-core/src/control/contract.js';
 import { errorMessage } from '../bridge/bridge.js';
 import { bridge } from './bridge-ref.js';
+import { updateSettings } from './settings-actions.js';
 import { useVeil } from './store.js';
 
 function upsert(list: BlocklistInfo): void {
@@ -83,4 +84,32 @@ export async function saveUserRules(block: string[], allow: string[]) {
 /** Asks which rule, if any, decides a URL. */
 export async function testBlockUrl(url: string) {
   return bridge().invoke('blocklist.test', { url });
+}
+
+/** Checks the user's rules without saving them (the editor marks bad lines as they are typed). */
+export async function checkUserRules(block: string[], allow: string[]) {
+  return bridge().invoke('blocklist.checkUserRules', { block, allow });
+}
+
+/** Takes the lists again without a loading state: the Blocked counts move while the screen is open. */
+export async function pollBlocklists(): Promise<void> {
+  try {
+    useVeil.setState({ lists: await bridge().invoke('blocklist.list') });
+  } catch {
+    // the next poll tries again; a lost connection has its own banner
+  }
+}
+
+/** Replaces the text of a typed list (the list's rules are its text, kept in the settings). */
+export async function saveTypedList(id: string, text: string): Promise<string | null> {
+  const lists = useVeil.getState().settings?.blocklists.lists ?? [];
+  const next = lists.map((l) => (l.id === id ? { ...l, source: { type: 'text' as const, text } } : l));
+  try {
+    const result = await updateSettings({ blocklists: { lists: next } });
+    if (!result.ok) return result.errors.map((e) => e.message).join(' ');
+    await pollBlocklists();
+    return null;
+  } catch (err) {
+    return errorMessage(err);
+  }
 }

@@ -94,10 +94,11 @@ export async function loadTraffic(): Promise<void> {
 
 /** Stops or restarts the live table; the service is told so it can stop sending. */
 export async function setTrafficPaused(paused: boolean): Promise<void> {
-  useVeil.setState({ paused });
+  useVeil.setState(paused ? { paused, missedWhilePaused: 0 } : { paused });
   if (paused) pending = [];
   try {
-    await bridge().invoke(paused ? 'traffic.pause' : 'traffic.resume');
+    if (paused) await bridge().invoke('traffic.pause');
+    else useVeil.setState({ missedWhilePaused: (await bridge().invoke('traffic.resume')).missed ?? 0 });
   } catch {
     // Older services lack the command; the table pauses on its own regardless.
   }
@@ -106,7 +107,7 @@ export async function setTrafficPaused(paused: boolean): Promise<void> {
 /** Empties the table and the service's buffer. */
 export async function clearTraffic(): Promise<void> {
   pending = [];
-  useVeil.setState({ records: [], selectedId: null, missed: 0 });
+  useVeil.setState({ records: [], selectedId: null, missed: 0, missedWhilePaused: 0 });
   try {
     await bridge().invoke('traffic.clear');
   } catch (err) {

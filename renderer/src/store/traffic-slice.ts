@@ -8,6 +8,8 @@ export interface TrafficSlice {
   trafficLoaded: boolean;
   trafficError: string | null;
   paused: boolean;
+  /** Exchanges made during the last pause: never shown, so the toolbar says how many. */
+  missedWhilePaused: number;
   filter: TrafficFilter;
   selectedId: number | null;
 }
@@ -18,6 +20,7 @@ export const createTrafficSlice: SliceCreator<TrafficSlice> = () => ({
   trafficLoaded: false,
   trafficError: null,
   paused: false,
+  missedWhilePaused: 0,
   filter: {},
   selectedId: null,
 });

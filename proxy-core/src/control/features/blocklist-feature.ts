@@ -12,7 +12,7 @@ import { SUGGESTED_LISTS } from '../../blocklist/suggestions.js';
 import { compileUserRules, parseUserRules } from '../../blocklist/user-rules.js';
 import type { BlockDecision, RequestFacts } from '../../proxy/exchange-policy.js';
 import { InspectionScope } from '../../tls/inspection-scope.js';
-import { type BlocklistInfo, type BlockTestResult, CommandError } from '../contract.js';
+import { type BlocklistInfo, type BlockTestResult, CommandError, type UserRulesResult } from '../contract.js';
 import type { Feature, FeatureFactory, ServiceHost } from '../feature.js';
 import type { Settings } from '../settings-schema.js';
 import { resolverOf } from './dns-feature.js';
@@ -22,6 +22,8 @@ export interface BlocklistFeatureOptions {
   runLists?: ListEntry[];
   /** How often due subscriptions are checked. Default 15 minutes. */
   checkEveryMs?: number;
+  /** False: subscriptions are used as stored and never fetched (`veil blocklist test`). Default true. */
+  downloads?: boolean;
 }
 
 const USER_BLOCK = 'user-block';
@@ -34,6 +36,8 @@ const USER_ALLOW = 'user-allow';
 export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeatureOptions = {}): Feature {
   const runLists = [...(options.runLists ?? [])];
   const store = new ListStore(host.dataDir);
+  /** Lists whose first download is part of `blocklist.add`. */
+  const adding = new Set<string>();
   let userBlock: CompiledList | null = null;
   let userAllow: CompiledList | null = null;
   let matcher = new Matcher([], null);
@@ -48,6 +52,8 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
     download: (url, opts) => downloadList(url, { ...opts, via: downloadRoute(), lookup: resolverOf(host).lookup }),
     progress: (p) => host.emit('blocklist.progress', p),
     failed: (entry, message) =>
+      // a list being added reports its failure to the one who adds it, not as a notice
+      adding.has(entry.id) ||
       host.notify({
         level: 'warning',
         code: 'E_BLOCKLIST_UPDATE',
@@ -189,6 +195,7 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
       loaded = manager.sync(entries(settings));
       await loaded;
       rebuild();
+      if (options.downloads === false) return;
       if (host.proxy() || !settings.proxy.enabled) void manager.refreshDue();
       if (!timer) {
         timer = setInterval(() => void manager.refreshDue(), options.checkEveryMs ?? 15 * 60_000);
@@ -196,7 +203,7 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
       }
     },
     attach() {
-      void manager.refreshDue();
+      if (options.downloads !== false) void manager.refreshDue();
     },
     policy() {
       return {
@@ -240,9 +247,27 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
         }
         const id = `l-${randomUUID().slice(0, 8)}`;
         const entry = { id, name, enabled: true, source, format: args!.format ?? 'auto' };
-        await saveLists([...host.settings().blocklists.lists, entry]);
-        await manager.idle();
-        if (source.type === 'url' && manager.info(id)?.lastUpdate === null) await manager.refresh(id);
+        adding.add(id);
+        try {
+          await saveLists([...host.settings().blocklists.lists, entry]);
+          await manager.idle();
+          if (source.type === 'url' && manager.info(id)?.lastUpdate === null) await manager.refresh(id);
+        } finally {
+          adding.delete(id);
+        }
+        if (source.type === 'url') {
+          const info = manager.info(id);
+          // a list that never downloaded is not added broken: the user fixes the address and tries again
+          // (with Veil off behind an upstream nothing was tried yet: that list waits for Veil instead)
+          if (info && info.lastUpdate === null && info.lastError && host.proxy()) {
+            await saveLists(host.settings().blocklists.lists.filter((l) => l.id !== id));
+            await store.remove(id);
+            throw new CommandError({
+              code: 'E_FAILED',
+              message: `Nothing was added: ${info.lastError.replace(/\.$/, '')}. Check the address, then add it again.`,
+            });
+          }
+        }
         return find(id);
       },
       'blocklist.setEnabled': async (args) => {
@@ -279,11 +304,11 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
         await manager.refresh(args?.id);
         return manager.infos();
       },
+      'blocklist.checkUserRules': async (args) => checkUserRules(args!.block, args!.allow),
       'blocklist.setUserRules': async (args) => {
         const { block, allow } = args!;
-        const blockErrors = parseUserRules(block, 'block').errors;
-        const allowErrors = parseUserRules(allow, 'allow').errors;
-        if (blockErrors.length || allowErrors.length) return { ok: false, block: blockErrors, allow: allowErrors };
+        const checked = checkUserRules(block, allow);
+        if (!checked.ok) return checked;
         const result = await host.updateSettings({ blocklists: { userBlock: block, userAllow: allow } });
         if (!result.ok) {
           return { ok: false, block: result.errors.map((e) => ({ line: 0, message: e.message })), allow: [] };
@@ -296,6 +321,14 @@ export function createBlocklistFeature(host: ServiceHost, options: BlocklistFeat
       },
     },
   };
+}
+
+/** The user's rules as the editor and setUserRules check them: each bad line with why. */
+function checkUserRules(block: string[], allow: string[]): UserRulesResult {
+  const blockErrors = parseUserRules(block, 'block').errors;
+  const allowErrors = parseUserRules(allow, 'allow').errors;
+  if (blockErrors.length || allowErrors.length) return { ok: false, block: blockErrors, allow: allowErrors };
+  return { ok: true };
 }
 
 /** The built-in blocklist feature. */

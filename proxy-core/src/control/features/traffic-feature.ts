@@ -17,7 +17,8 @@ export interface TrafficFeature extends Feature {
 
 /**
  * Keeps the last `traffic.bufferSize` exchanges and feeds them live to subscribers in batches.
- * While paused, new exchanges are neither kept nor fed (the counters and the audit log still see them).
+ * While paused, new exchanges are neither kept nor fed (the counters and the audit log still see them); they
+ * are counted, and Resume says how many the table will never show.
  */
 export const trafficFeature: FeatureFactory = (host: ServiceHost) => createTrafficFeature(host);
 
@@ -29,6 +30,9 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
   const buffer = new RingBuffer<string>(10_000);
   const feed = new TrafficFeed();
   let paused = false;
+  let missedWhilePaused = 0;
+  /** Exchanges seen opening during the pause, so their end is not counted a second time. */
+  const pausedOpen = new Set<number>();
   let unsubscribe: (() => void) | null = null;
   /** Where each `open` record sits in the buffer, so its `done` record replaces it there. */
   const openAt = new Map<number, number>();
@@ -43,7 +47,14 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
         return;
       }
     }
-    if (paused) return;
+    if (paused) {
+      // each new exchange counted once, whether it is seen opening, ending, or both
+      if (record.state === 'open') {
+        pausedOpen.add(record.id);
+        missedWhilePaused++;
+      } else if (!pausedOpen.delete(record.id)) missedWhilePaused++;
+      return;
+    }
     if (record.state === 'open') {
       openAt.set(record.id, buffer.nextSeq);
       if (openAt.size > buffer.capacity) forgetDropped();
@@ -69,12 +80,16 @@ export function createTrafficFeature(host: ServiceHost): TrafficFeature {
     return newest().filter(compileFilter(filter));
   }
 
-  function setPaused(value: boolean): { paused: boolean } {
+  function setPaused(value: boolean): { paused: boolean; missed?: number } {
     if (paused !== value) {
       paused = value;
+      if (paused) {
+        missedWhilePaused = 0;
+        pausedOpen.clear();
+      }
       host.statusChanged();
     }
-    return { paused };
+    return paused ? { paused } : { paused, missed: missedWhilePaused };
   }
 
   return {

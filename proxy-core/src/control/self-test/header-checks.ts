@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { builtInProfile } from '../../privacy/built-in-profiles.js';
 import { cookieAction, refererFor, stripsClientHints } from '../../privacy/header-rules.js';
 import type { Profile } from '../../privacy/privacy-schema.js';
+import { reduceUserAgent } from '../../privacy/user-agent-reduction.js';
 import type { Settings } from '../settings-schema.js';
 import { CANARY } from './canary-exchange.js';
 import type { CheckResult } from './self-test-report.js';
@@ -77,14 +78,24 @@ export function headerChecks(received: Headers, s: Settings, profile: Profile, t
   );
 
   const ua = get(received, 'User-Agent');
-  const uaWanted =
-    profile.userAgent === 'keep' ? CANARY.userAgent : profile.userAgent === 'replace' ? s.privacy.userAgent : undefined;
+  const uaWanted = {
+    keep: CANARY.userAgent,
+    reduce: reduceUserAgent(CANARY.userAgent),
+    replace: s.privacy.userAgent,
+    remove: undefined,
+  }[profile.userAgent];
+  const uaDone = {
+    keep: 'kept as the browser sent it',
+    reduce: 'reduced to the same browser and version, without the detail that tells the user apart',
+    replace: 'replaced with the uniform one',
+    remove: 'removed',
+  }[profile.userAgent];
   out.push(
     ua === uaWanted
       ? {
           id: 'user-agent',
           status: 'pass',
-          message: `User-Agent ${profile.userAgent === 'keep' ? 'kept as the browser sent it' : profile.userAgent === 'replace' ? 'replaced with the generic one' : 'removed'}, as ${where} says.`,
+          message: `User-Agent ${uaDone}, as ${where} says.`,
         }
       : {
           id: 'user-agent',

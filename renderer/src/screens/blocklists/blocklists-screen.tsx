@@ -1,11 +1,13 @@
 import { useEffect } from 'react';
 import { StateBox } from '../../components/state-box.js';
-import { loadBlocklists } from '../../store/blocklist-actions.js';
+import { loadBlocklists, pollBlocklists } from '../../store/blocklist-actions.js';
 import { useVeil } from '../../store/store.js';
 import { AddListForm } from './add-list-form.js';
 import { ListTable } from './list-table.js';
 import { TestUrl } from './test-url.js';
 import { UserRulesEditor } from './user-rules-editor.js';
+
+const POLL_MS = 2000;
 
 /** Subscriptions, the user's own rules, and a way to ask why a URL is blocked. */
 export function BlocklistsScreen() {
@@ -13,6 +15,11 @@ export function BlocklistsScreen() {
   const error = useVeil((s) => s.listsError);
   useEffect(() => {
     void loadBlocklists();
+    // the Blocked column counts live: taken again every few seconds while the screen is open and visible
+    const timer = setInterval(() => {
+      if (!document.hidden) void pollBlocklists();
+    }, POLL_MS);
+    return () => clearInterval(timer);
   }, []);
 
   let body: React.ReactNode;

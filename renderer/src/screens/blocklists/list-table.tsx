@@ -1,9 +1,11 @@
+import { useState } from 'react';
 import type { BlocklistInfo } from '../../../../proxy-core/src/control/contract.js';
 import { StateBox } from '../../components/state-box.js';
 import { Switch } from '../../components/switch.js';
 import { formatCount, formatWhen } from '../../lib/format.js';
 import { refreshBlocklists, removeBlocklist, setBlocklistEnabled } from '../../store/blocklist-actions.js';
 import { useVeil } from '../../store/store.js';
+import { TypedListEditor } from './typed-list-editor.js';
 
 function sourceText(l: BlocklistInfo): string {
   if (l.source.type === 'url') return l.source.url;
@@ -14,6 +16,7 @@ function sourceText(l: BlocklistInfo): string {
 /** The subscribed lists with their switches, sizes and last update. */
 export function ListTable({ lists, error }: { lists: BlocklistInfo[]; error: string | null }) {
   const progress = useVeil((s) => s.progress);
+  const [editing, setEditing] = useState<string | null>(null);
   if (!lists.length) {
     return (
       <>
@@ -73,10 +76,9 @@ export function ListTable({ lists, error }: { lists: BlocklistInfo[]; error: str
                 <td>
                   {l.name}
                   {l.lastError && <p className="field-error">{l.lastError}</p>}
-                  {l.skipped > 0 && (
-                    <p className="quiet" title={l.skippedLines.map((s) => `${s.line}: ${s.reason}`).join('\n')}>
-                      {formatCount(l.skipped)} lines skipped
-                    </p>
+                  {l.skipped > 0 && <SkippedLines list={l} />}
+                  {editing === l.id && l.source.type === 'text' && (
+                    <TypedListEditor id={l.id} name={l.name} text={l.source.text} onDone={() => setEditing(null)} />
                   )}
                 </td>
                 <td className="mono ellipsis" title={sourceText(l)}>
@@ -105,9 +107,18 @@ export function ListTable({ lists, error }: { lists: BlocklistInfo[]; error: str
                   )}
                 </td>
                 <td className="actions">
-                  {l.source.type !== 'text' && (
+                  {l.source.type !== 'text' ? (
                     <button type="button" onClick={() => void refreshBlocklists(l.id)} aria-label={`Refresh ${l.name}`}>
                       Refresh
+                    </button>
+                  ) : (
+                    <button
+                      type="button"
+                      aria-expanded={editing === l.id}
+                      onClick={() => setEditing(editing === l.id ? null : l.id)}
+                      aria-label={`Edit ${l.name}`}
+                    >
+                      Edit
                     </button>
                   )}
                   <button type="button" onClick={() => void removeBlocklist(l.id)} aria-label={`Remove ${l.name}`}>
@@ -120,5 +131,27 @@ export function ListTable({ lists, error }: { lists: BlocklistInfo[]; error: str
         </tbody>
       </table>
     </>
+  );
+}
+
+/** The lines a list could not use, with why: opened in place, not hidden in a tooltip. */
+function SkippedLines({ list }: { list: BlocklistInfo }) {
+  const shown = list.skippedLines.length;
+  return (
+    <details className="skipped-lines">
+      <summary>{formatCount(list.skipped)} lines skipped</summary>
+      <ul className="skipped-list">
+        {list.skippedLines.map((s) => (
+          <li key={s.line}>
+            <span className="num">Line {s.line}</span> <code>{s.text}</code> — {s.reason}
+          </li>
+        ))}
+      </ul>
+      {list.skipped > shown && (
+        <p className="quiet">
+          The first {formatCount(shown)} of {formatCount(list.skipped)} are shown.
+        </p>
+      )}
+    </details>
   );
 }

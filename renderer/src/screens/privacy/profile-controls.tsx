@@ -73,7 +73,8 @@ export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
     } catch (err) {
       const e = toBridgeError(err);
       setErrors(e.errors);
-      setMessage(`Could not save: ${errorMessage(e)}`);
+      // field errors are shown at their fields; the line here says only that nothing changed
+      setMessage(e.errors.length ? null : `Could not save: ${errorMessage(e)}`);
     }
   };
 
@@ -190,11 +191,16 @@ export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
           </button>
         )}
         {message && <span role="status">{message}</span>}
-        {errors.length > 0 && !errors.some((e) => errorFor(e.path.split('.').at(-1) ?? '')) && (
-          <p className="field-error" role="alert">
-            {errors.map((e) => e.message).join('; ')}
-          </p>
-        )}
+        {errors.length > 0 &&
+          (errors.some((e) => errorFor(e.path.split('.').at(-1) ?? '')) ? (
+            <p className="field-error" role="alert">
+              Nothing was saved: fix the fields marked above.
+            </p>
+          ) : (
+            <p className="field-error" role="alert">
+              {errors.map((e) => e.message).join('; ')}
+            </p>
+          ))}
       </div>
     </section>
   );

@@ -34,7 +34,9 @@ export function ProxySection() {
           warning={
             exposed
               ? clients.length
-                ? `Veil will accept connections from ${clients.join(', ')} on this network.`
+                ? form.error('allowedClients')
+                  ? undefined
+                  : `Veil will accept connections from ${clients.join(', ')} on this network.`
                 : 'Anyone who can reach this computer could use Veil as an open proxy. List the allowed clients below.'
               : undefined
           }

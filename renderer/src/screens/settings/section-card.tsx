@@ -12,7 +12,8 @@ export function SectionCard({ title, form, children }: { title: string; form: Fo
         <button
           type="button"
           className="primary"
-          disabled={!form.dirty || form.saving}
+          disabled={!form.dirty || form.saving || form.blocked}
+          title={form.blocked && form.dirty ? 'Fix the fields marked above first.' : undefined}
           onClick={() => void form.save()}
         >
           {form.saving ? 'Saving…' : 'Save'}

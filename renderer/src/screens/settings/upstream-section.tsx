@@ -56,7 +56,7 @@ export function UpstreamSection() {
             ? test.failed
             : test.ok
               ? `Reachable in ${test.ms} ms.`
-              : `Not reachable: ${test.error ?? 'no answer'}.`}
+              : `Not reachable: ${(test.error ?? 'no answer').replace(/\.+$/, '')}.`}
         </p>
       )}
       <label className="check">

@@ -1,4 +1,5 @@
 import type { ReceiptEntry } from '../../../../proxy-core/src/control/contract.js';
+import { explainEntry } from '../../lib/receipt-words.js';
 
 interface Line {
   name: string;
@@ -51,6 +52,9 @@ export function HeaderReceipt({
                   <span className="rule" title={`Rule: ${l.entry.rule}`}>
                     {l.entry.action} by {l.entry.rule}
                   </span>
+                )}
+                {l.entry && explainEntry(l.entry, l.value) && (
+                  <span className="rule-why">{explainEntry(l.entry, l.value)}</span>
                 )}
               </dd>
             </div>

@@ -10,16 +10,19 @@ export const ROW_HEIGHT = 24;
 /** How close to the bottom still counts as "following the newest". */
 const STICK_SLACK = ROW_HEIGHT * 1.5;
 
-/** Index of the first row whose id is >= id (rows are in id order). */
-function indexOfId(rows: ExchangeRecord[], id: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (rows[mid]!.id < id) lo = mid + 1;
-    else hi = mid;
+/**
+ * The position of the row with this id, or -1. Rows are in the order exchanges *ended*, which is not id order
+ * (a slow exchange started first lands below faster ones), so a binary search by id lands a few rows off.
+ * `near` is where to look first: the row is usually where it was.
+ */
+export function positionOf(rows: readonly ExchangeRecord[], id: number, near = 0): number {
+  if (rows[near]?.id === id) return near;
+  for (let d = 1; d < rows.length; d++) {
+    if (rows[near + d]?.id === id) return near + d;
+    if (rows[near - d]?.id === id) return near - d;
+    if (near + d >= rows.length && near - d < 0) break;
   }
-  return lo;
+  return -1;
 }
 
 /** The virtualized exchange table: newest at the bottom, following it until the user scrolls up. */
@@ -53,7 +56,8 @@ export function TrafficTable({ rows, selectedId }: { rows: ExchangeRecord[]; sel
     } else {
       const i = Math.floor(el.scrollTop / ROW_HEIGHT);
       const top = shownRows.current[i];
-      if (top) el.scrollTop = indexOfId(rows, top.id) * ROW_HEIGHT + (el.scrollTop - i * ROW_HEIGHT);
+      const at = top ? positionOf(rows, top.id, i) : -1;
+      if (at >= 0) el.scrollTop = at * ROW_HEIGHT + (el.scrollTop - i * ROW_HEIGHT);
     }
     shownRows.current = rows;
   }, [rows]);
@@ -75,7 +79,7 @@ export function TrafficTable({ rows, selectedId }: { rows: ExchangeRecord[]; sel
 
   const onKeyDown = (e: globalThis.KeyboardEvent) => {
     if (!rows.length) return;
-    const current = selectedId === null ? -1 : indexOfId(rows, selectedId);
+    const current = selectedId === null ? -1 : positionOf(rows, selectedId);
     let next: number | null = null;
     if (e.key === 'ArrowDown') next = Math.min(rows.length - 1, current + 1);
     else if (e.key === 'ArrowUp') next = Math.max(0, current < 0 ? rows.length - 1 : current - 1);

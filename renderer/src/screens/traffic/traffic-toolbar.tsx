@@ -22,6 +22,7 @@ export function TrafficToolbar({
   const filter = useVeil((s) => s.filter);
   const paused = useVeil((s) => s.paused);
   const missed = useVeil((s) => s.missed);
+  const missedWhilePaused = useVeil((s) => s.missedWhilePaused);
   const [exportError, setExportError] = useState<string | null>(null);
 
   const onExport = async () => {
@@ -93,6 +94,17 @@ export function TrafficToolbar({
         {shown === total ? formatCount(total) : `${formatCount(shown)} of ${formatCount(total)}`}
         {missed > 0 && ` (${formatCount(missed)} skipped while busy)`}
       </span>
+      {paused && (
+        <span className="quiet paused-note" role="status">
+          Paused: new requests still go through Veil but are not recorded here.
+        </span>
+      )}
+      {!paused && missedWhilePaused > 0 && (
+        <span className="quiet paused-note" role="status">
+          {formatCount(missedWhilePaused)} {missedWhilePaused === 1 ? 'request' : 'requests'} made while paused{' '}
+          {missedWhilePaused === 1 ? 'is' : 'are'} not shown.
+        </span>
+      )}
       <button type="button" onClick={() => void setTrafficPaused(!paused)} aria-pressed={paused}>
         {paused ? 'Resume' : 'Pause'}
       </button>
