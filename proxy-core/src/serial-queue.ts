@@ -18,3 +18,13 @@ export function serialQueue(): SerialQueue {
   };
   return Object.assign(enqueue, { idle: () => tail.then(() => undefined) });
 }
+
+/** Waits for every promise to settle, or for `deadlineMs`, whichever comes first (a shutdown that must end). */
+export async function settledWithin(work: Array<Promise<unknown> | unknown>, deadlineMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((r) => {
+    timer = setTimeout(r, deadlineMs);
+  });
+  await Promise.race([Promise.allSettled(work), deadline]);
+  clearTimeout(timer);
+}

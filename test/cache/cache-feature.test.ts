@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
+import { parseServeArgs } from '../../proxy-core/src/cli/serve-args.js';
 import { cacheFeature } from '../../proxy-core/src/control/features/cache-feature.js';
 import { privacyFeature } from '../../proxy-core/src/control/features/privacy-feature.js';
 import { createService, type VeilService } from '../../proxy-core/src/control/service.js';

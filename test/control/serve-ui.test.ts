@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
+import { parseServeArgs } from '../../proxy-core/src/cli/serve-args.js';
 import { connect, freePort, tempDir } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../../bin/veil.js', import.meta.url));

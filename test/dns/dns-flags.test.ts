@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
+import { parseServeArgs } from '../../proxy-core/src/cli/serve-args.js';
 import { settingsSchema } from '../../proxy-core/src/control/settings-schema.js';
 import { resolverCert } from './resolver-servers.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
+import { parseServeArgs } from '../../proxy-core/src/cli/serve-args.js';
 import { shortHash } from '../../proxy-core/src/proxy/record-secrets.js';
 import { parseUpstreamUrl, redactUpstreamUrl } from '../../proxy-core/src/proxy/upstream-url.js';
 import { type EchoOrigin, headerValue, type RunningVeil, startEchoOrigin, startVeil, viaProxy } from './harness.js';

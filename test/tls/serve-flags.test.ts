@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
+import { parseServeArgs } from '../../proxy-core/src/cli/serve-args.js';
 import { createCaStore } from '../../proxy-core/src/tls/ca-store.js';
 import { InspectorHolder } from '../../proxy-core/src/tls/create-inspector.js';
 import { inspectionSettings } from '../../proxy-core/src/tls/inspection-settings.js';

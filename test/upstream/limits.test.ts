@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseServeArgs } from '../../proxy-core/src/cli/serve-command.js';
+import { parseServeArgs } from '../../proxy-core/src/cli/serve-args.js';
 import { migrateSettings } from '../../proxy-core/src/control/settings-migrations.js';
 import { isLocalDestination } from '../../proxy-core/src/proxy/access-control.js';
 import { type EchoOrigin, type RunningVeil, startEchoOrigin, startVeil, viaProxy } from '../privacy/harness.js';

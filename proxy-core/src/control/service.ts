@@ -5,7 +5,7 @@ import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
 import { redactUpstreamUrl } from '../proxy/upstream-url.js';
-import { serialQueue } from '../serial-queue.js';
+import { serialQueue, settledWithin } from '../serial-queue.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';
 import { composePolicy } from './compose-policy.js';
 import {
@@ -23,12 +23,12 @@ import {
   type VeilEvents,
 } from './contract.js';
 
-export { InvalidOverridesError } from './listen-failure.js';
-
+import { engineTimeouts, listenerOptions } from './engine-settings.js';
 import type { CommandHandler, EventSource, Feature, FeatureFactory, ServiceHost, SubscribeOptions } from './feature.js';
 import { resolverOf } from './features/dns-feature.js';
 import { builtInFeatures } from './features/index.js';
-import { InvalidOverridesError, listenFailure } from './listen-failure.js';
+import { listenFailure } from './listen-failure.js';
+import { RunOverrides } from './run-overrides.js';
 import { mergeSettings, validateSettings } from './settings-merge.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
 import type { SettingsStore } from './settings-store.js';
@@ -112,14 +112,8 @@ export function createService(options: ServiceOptions): VeilService {
   const handlers = new Map<string, CommandHandler<CommandName>>();
   const own: { [C in CommandName]?: CommandHandler<C> } = {
     'status.get': async () => status(),
-    'proxy.start': async () => {
-      await update({ proxy: { ...requireSettings().proxy, enabled: true } }, true);
-      return status();
-    },
-    'proxy.stop': async () => {
-      await update({ proxy: { ...requireSettings().proxy, enabled: false } }, true);
-      return status();
-    },
+    'proxy.start': () => setEnabled(true),
+    'proxy.stop': () => setEnabled(false),
     'settings.get': async () => requireSettings(),
     'settings.update': async (args) => update(args!.patch, true),
     'settings.validate': async (args) => update(args!.patch, false),
@@ -136,6 +130,11 @@ export function createService(options: ServiceOptions): VeilService {
       if (handlers.has(name)) throw new Error(`Command ${name} is answered twice (${f.name})`);
       handlers.set(name, fn as CommandHandler<CommandName>);
     }
+  }
+
+  async function setEnabled(enabled: boolean): Promise<Status> {
+    await update({ proxy: { ...requireSettings().proxy, enabled } }, true);
+    return status();
   }
 
   function emit<E extends keyof VeilEvents>(event: E, payload: VeilEvents[E]): void {
@@ -161,53 +160,7 @@ export function createService(options: ServiceOptions): VeilService {
   }
 
   /** This run's flag overrides; a field the user later changes (UI, tray) is dropped from them. */
-  const overrides: Record<string, Record<string, unknown>> = structuredClone(
-    (options.overrides ?? {}) as Record<string, Record<string, unknown>>,
-  );
-
-  /**
-   * Reconciles a patch with the flags: a flag-held field echoed back unchanged (whole-section patches do that)
-   * is left out, so the flag's value is never written to the file; a flag-held field changed on purpose takes
-   * the new value, and the flag stops holding it.
-   */
-  function applyOverridesTo(patch: Record<string, unknown>): {
-    patch: Record<string, unknown>;
-    /** Drops the released fields from the flags; returns the undo, for a change that could not take effect. */
-    release: () => () => void;
-  } {
-    const out: Record<string, unknown> = { ...patch };
-    const released: Array<[Record<string, unknown>, string]> = [];
-    const current = effective as Record<string, unknown> | null;
-    for (const [section, value] of Object.entries(patch)) {
-      const held = overrides[section];
-      if (!held || typeof value !== 'object' || value === null || Array.isArray(value)) continue;
-      const fields: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-      const now = (current?.[section] ?? {}) as Record<string, unknown>;
-      for (const field of Object.keys(held)) {
-        if (!(field in fields)) continue;
-        if (JSON.stringify(fields[field]) === JSON.stringify(now[field])) delete fields[field];
-        else released.push([held, field]);
-      }
-      out[section] = fields;
-    }
-    return {
-      patch: out,
-      release: () => {
-        const values = released.map(([held, field]) => [held, field, held[field]] as const);
-        for (const [held, field] of released) delete held[field];
-        return () => {
-          for (const [held, field, value] of values) held[field] = value;
-        };
-      },
-    };
-  }
-
-  function withOverrides(s: Settings): Settings {
-    if (Object.keys(overrides).length === 0) return s;
-    const merged = validateSettings(mergeSettings(s, overrides));
-    if (!merged.ok) throw new InvalidOverridesError(merged.errors);
-    return merged.settings;
-  }
+  const overrides = new RunOverrides(options.overrides ?? {});
 
   /**
    * Validates, then (when `save`) applies and persists. The listener moves first: a port or address that
@@ -217,12 +170,12 @@ export function createService(options: ServiceOptions): VeilService {
   function update(patch: Record<string, unknown>, save: boolean): Promise<UpdateResult> {
     const run = async (): Promise<UpdateResult> => {
       const base = stored ?? requireSettings();
-      const flags = applyOverridesTo(patch);
+      const flags = overrides.reconcile(patch, effective);
       const result = validateSettings(mergeSettings(base, flags.patch));
       if (!result.ok || !save) return result;
       const previous = effective;
       const undoRelease = flags.release();
-      const next = withOverrides(result.settings);
+      const next = overrides.over(result.settings);
       const failed = await reconcileProxy(next);
       if (failed) {
         undoRelease();
@@ -278,17 +231,9 @@ export function createService(options: ServiceOptions): VeilService {
       // Veil's one resolver (dns/) for the engine's own direct route too; a test's engine.lookup wins
       lookup: resolverOf(host).lookup,
       ...options.engine,
-      port: s.proxy.port,
-      host: s.proxy.listen,
-      allowedClients: s.proxy.allowedClients,
-      allowLoopbackAndLinkLocal: s.proxy.allowLoopbackAndLinkLocal,
+      ...listenerOptions(s),
       guard: destinationGuard,
-      maxClientShare: s.proxy.maxClientShare,
       timeouts: { ...options.engine?.timeouts, ...engineTimeouts(s) },
-      allowedConnectPorts: s.proxy.allowedConnectPorts,
-      allowTrace: s.proxy.allowTrace,
-      ...(s.proxy.proxyAuth ? { proxyAuth: s.proxy.proxyAuth } : {}),
-      ...(s.proxy.transparentPort ? { transparent: { port: s.proxy.transparentPort } } : {}),
       policy: composedPolicy(),
       ...(router ? { router } : {}),
       records,
@@ -417,7 +362,7 @@ export function createService(options: ServiceOptions): VeilService {
     async start() {
       const loaded = await options.store.load();
       stored = loaded.settings;
-      effective = withOverrides(loaded.settings);
+      effective = overrides.over(loaded.settings);
       for (const n of loaded.notices) host.notify(n);
       await applySettings(effective, null);
       const failed = await reconcileProxy(effective);
@@ -436,10 +381,8 @@ export function createService(options: ServiceOptions): VeilService {
     async shutdown(deadlineMs = 5000) {
       closing = true;
       await stopProxy();
-      const all = Promise.allSettled(features.map((f) => f.dispose?.()));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, deadlineMs)))]);
-      clearTimeout(timer);
+      const disposing = features.map((f) => f.dispose?.());
+      await settledWithin(disposing, deadlineMs);
     },
     async invoke<C extends CommandName>(command: C, args?: CommandArgs<C>): Promise<CommandResult<C>> {
       const parsed = parseCommandArgs(command, args);
@@ -453,9 +396,4 @@ export function createService(options: ServiceOptions): VeilService {
     },
     subscribe,
   };
-}
-
-/** The engine's limits from the `timeouts` section (seconds in settings, milliseconds in the engine). */
-function engineTimeouts(s: Settings): { upstreamConnectMs: number; upstreamIdleMs: number } {
-  return { upstreamConnectMs: s.timeouts.connectSeconds * 1000, upstreamIdleMs: s.timeouts.upstreamSeconds * 1000 };
 }
