@@ -10,7 +10,9 @@ import { selfSigned, serverCert, testCa } from './helpers/test-pki.js';
 import { startTlsOrigin, type TlsOrigin } from './helpers/tls-origin.js';
 
 const run = promisify(execFile);
-const CLIENT_UA = 'TestBrowser/1.0 (fingerprintable)';
+// a real browser's full string: the standard profile reduces it to the same browser's reduced form
+const CLIENT_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0.7312.58 Safari/537.36';
 const SENT = {
   'User-Agent': CLIENT_UA,
   Cookie: 'session=secret',
@@ -27,6 +29,7 @@ function expectScrubbed(headers: Array<[string, string]>): void {
   expect(headerValue(headers, 'sec-ch-ua')).toBeUndefined();
   expect(headerValue(headers, 'user-agent')).toBeDefined();
   expect(headerValue(headers, 'user-agent')).not.toBe(CLIENT_UA);
+  expect(headerValue(headers, 'user-agent')).toContain('Chrome/150.0.0.0');
   expect(headerValue(headers, 'sec-gpc')).toBe('1');
 }
 

@@ -14,7 +14,8 @@ export function reduceUserAgent(ua: string): string {
     if (os === 'ios') return ua;
     return `Mozilla/5.0 (${FIREFOX_PLATFORM[os] ?? FIREFOX_PLATFORM.linux}; rv:${m}.0) Gecko/20100101 Firefox/${m}.0`;
   }
-  const chrome = /\b(?:Chrome|Chromium)\/(\d+)/.exec(ua);
+  // HeadlessChrome too: a headless token would single the user out among Chrome users
+  const chrome = /\b(?:HeadlessChrome|Chrome|Chromium)\/(\d+)/.exec(ua);
   if (chrome && os !== 'ios') {
     const mobile = os === 'android' && /\bMobile\b/.test(ua) ? ' Mobile' : '';
     const base = `Mozilla/5.0 (${CHROME_PLATFORM[os] ?? CHROME_PLATFORM.linux}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chrome[1]}.0.0.0${mobile} Safari/537.36`;
