@@ -2,6 +2,7 @@
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../proxy-core/src/control/contract.js';
+import { mergeSettings, validateSettings } from '../../proxy-core/src/control/settings-merge.js';
 import { FakeBridge, failure } from './fake-bridge.js';
 import { builtInProfiles, makeSettings, makeStatus } from './fixtures.js';
 import { renderApp } from './render-app.js';
@@ -143,5 +144,38 @@ describe('Privacy', () => {
       },
     });
     expect(screen.getByText(/\+ 2 changes/)).toBeTruthy();
+  });
+});
+
+describe('the profile form checks its fields as they are typed, by the service’s rules', () => {
+  it('names a bad Accept-Language beside the field before any Save, and Save waits until it is right', async () => {
+    const asked: Array<Record<string, unknown>> = [];
+    const bridge = new FakeBridge({
+      ...base,
+      'privacy.profiles': builtInProfiles,
+      'settings.validate': ((args: { patch: Record<string, unknown> } | undefined) => {
+        asked.push(args?.patch ?? {});
+        return validateSettings(mergeSettings(makeSettings(), args?.patch ?? {}));
+      }) as never,
+    });
+    await renderApp(bridge, 'Privacy');
+    const field = screen.getByRole('textbox', { name: /Accept-Language/ });
+    const typeInto = async (value: string) => {
+      fireEvent.change(field, { target: { value } });
+      await act(async () => {
+        await new Promise((r) => setTimeout(r, 300));
+      });
+    };
+    await typeInto('english please!');
+    expect(screen.getByText('Write languages as sites expect them, e.g. en-US,en;q=0.9.')).toBeTruthy();
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    const save = screen.getByRole('button', { name: 'Save as my profile' });
+    expect(save).toHaveProperty('disabled', true);
+    // checked as the copy it would be saved as: a built-in's edits become the user's own profile
+    const profiles = (asked.at(-1)?.privacy as { customProfiles: Array<{ id: string }> }).customProfiles;
+    expect(profiles.map((p) => p.id)).toEqual(['standard-mine']);
+    await typeInto('en-GB,en;q=0.8');
+    expect(screen.queryByText('Write languages as sites expect them, e.g. en-US,en;q=0.9.')).toBeNull();
+    expect(save).toHaveProperty('disabled', false);
   });
 });

@@ -8,6 +8,7 @@ import type {
   CommandName,
   CommandResult,
   EventName,
+  FieldError,
   Notice,
   Status,
   UpdateResult,
@@ -51,6 +52,11 @@ export interface ServiceHost {
 export interface Feature {
   readonly name: string;
   commands?: CommandTable;
+  /**
+   * Refuses settings that are valid but could not take effect (a path Veil cannot write), before anything
+   * is saved; also run as the user types (`settings.validate`), so it must change nothing.
+   */
+  check?(settings: Settings): FieldError[] | Promise<FieldError[]>;
   /** Called at start and after every settings change, with the previous document (null at start). */
   applySettings?(settings: Settings, previous: Settings | null): void | Promise<void>;
   /** This feature's part of the per-request policy. */

@@ -4,7 +4,6 @@ import { DestinationGuard } from '../proxy/destination-guard.js';
 import type { ExchangePolicy } from '../proxy/exchange-policy.js';
 import type { RecordOptions } from '../proxy/exchange-recorder.js';
 import type { ProxyOptions, Router } from '../proxy/proxy-options.js';
-import { redactUpstreamUrl } from '../proxy/upstream-url.js';
 import { serialQueue, settledWithin } from '../serial-queue.js';
 import { TrafficCounters } from '../traffic/traffic-counters.js';
 import { composePolicy } from './compose-policy.js';
@@ -32,6 +31,7 @@ import { RunOverrides } from './run-overrides.js';
 import { mergeSettings, validateSettings } from './settings-merge.js';
 import type { Settings, SettingsPatch } from './settings-schema.js';
 import type { SettingsStore } from './settings-store.js';
+import { statusOf } from './status-of.js';
 
 export interface ServiceOptions {
   store: SettingsStore;
@@ -172,7 +172,11 @@ export function createService(options: ServiceOptions): VeilService {
       const base = stored ?? requireSettings();
       const flags = overrides.reconcile(patch, effective);
       const result = validateSettings(mergeSettings(base, flags.patch));
-      if (!result.ok || !save) return result;
+      if (!result.ok) return result;
+      // what the features refuse in otherwise valid settings (see Feature.check)
+      const refused = (await Promise.all(features.map((f) => f.check?.(result.settings) ?? []))).flat();
+      if (refused.length) return { ok: false, errors: refused };
+      if (!save) return result;
       const previous = effective;
       const undoRelease = flags.release();
       const next = overrides.over(result.settings);
@@ -338,21 +342,7 @@ export function createService(options: ServiceOptions): VeilService {
   }
 
   function status(): Status {
-    const s = requireSettings();
-    const st: Status = {
-      running: proxy !== null,
-      listening: proxy?.address ?? null,
-      transparent: proxy?.transparentAddress ?? null,
-      profile: s.privacy.profile,
-      upstream: { name: s.upstream.default ? redactUpstreamUrl(s.upstream.default) : 'direct', reachable: null },
-      systemProxy: { active: false, platform: 'unsupported', mode: s.systemProxy.mode },
-      counters: counters.snapshot(),
-      trafficPaused: false,
-      notices: [...notices],
-    };
-    if (listenError) st.error = listenError;
-    for (const f of features) Object.assign(st, f.status?.());
-    return st;
+    return statusOf({ settings: requireSettings(), proxy, counters, notices, listenError, features });
   }
 
   return {

@@ -7,7 +7,8 @@ import { useVeil } from '../store/store.js';
 type Section = Exclude<keyof Settings, 'version'>;
 
 /** How long typing pauses before the draft is checked with the service. */
-const VALIDATE_DELAY_MS = 250;
+/** How long typing pauses before a field is checked with the service's rules. */
+export const VALIDATE_DELAY_MS = 250;
 
 /** The parts of a form its Save/Discard bar needs. */
 export interface FormControls {

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ExchangeRecord } from '../../proxy/exchange-record.js';
 import { auditLine } from '../../traffic/audit-line.js';
 import { AuditWriter, auditUsage } from '../../traffic/audit-writer.js';
@@ -57,6 +59,11 @@ export function createAuditFeature(host: ServiceHost, now?: () => number): Featu
 
   return {
     name: 'audit',
+    async check(next) {
+      if (!next.audit.enabled) return [];
+      const problem = await writeProblem(pathOf(next.audit));
+      return problem ? [{ path: 'audit.path', message: problem }] : [];
+    },
     writer: () => writer,
     async applySettings(settings) {
       const next = settings.audit;
@@ -95,4 +102,35 @@ export function createAuditFeature(host: ServiceHost, now?: () => number): Featu
       writer = null;
     },
   };
+}
+
+/**
+ * Why Veil could not write an audit log at `path`, in words, or null when it can: checked without creating
+ * anything (the nearest folder that exists must be writable; the file, if it exists, must be a writable file).
+ */
+async function writeProblem(path: string): Promise<string | null> {
+  const existing = await stat(path).catch(() => null);
+  if (existing?.isDirectory()) return `${path} is a folder; give the path of a file inside it.`;
+  if (existing) {
+    const ok = await access(path, constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    return ok ? null : `Veil may not write ${path}: choose a file you can write.`;
+  }
+  let dir = dirname(path);
+  for (;;) {
+    const st = await stat(dir).catch(() => null);
+    if (st) {
+      if (!st.isDirectory()) return `${dir} is a file, so the log cannot go inside it.`;
+      const ok = await access(dir, constants.W_OK).then(
+        () => true,
+        () => false,
+      );
+      return ok ? null : `Veil may not create files in ${dir}: choose a folder you can write.`;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return `No folder of ${path} exists.`;
+    dir = parent;
+  }
 }

@@ -1,16 +1,22 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { FieldError, PrivacyProfile, ProfileInfo } from '../../../../proxy-core/src/control/contract.js';
 import { errorMessage, toBridgeError } from '../../bridge/bridge.js';
 import { Field } from '../../components/field.js';
 import { cookieLabels, refererLabels, userAgentLabels } from '../../lib/profile-summary.js';
-import { linesOf } from '../../lib/use-section-form.js';
+import { linesOf, VALIDATE_DELAY_MS } from '../../lib/use-section-form.js';
 import { deleteProfile, saveProfile, setProfile } from '../../store/privacy-actions.js';
+import { validateSettings } from '../../store/settings-actions.js';
 import { useVeil } from '../../store/store.js';
 import { ListInput } from '../settings/section-card.js';
 
 function strip(p: ProfileInfo): PrivacyProfile {
   const { builtIn: _b, ...profile } = p;
   return profile;
+}
+
+/** The profile a draft is saved as: a built-in's edits become the user's own copy. */
+function asSaved(active: ProfileInfo, draft: PrivacyProfile): PrivacyProfile {
+  return active.builtIn ? { ...draft, id: `${active.id}-mine`, name: `${active.name} (mine)` } : draft;
 }
 
 /** A profile setting chosen from labelled values (User-Agent, Referer, cookies). */
@@ -45,9 +51,29 @@ export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [message, setMessage] = useState<string | null>(null);
 
+  const customProfiles = useVeil((s) => s.settings?.privacy.customProfiles);
+  const checkSeq = useRef(0);
+
   useEffect(() => {
     if (!dirty) setDraft(active ? strip(active) : null);
   }, [active, dirty]);
+
+  // checked as it is typed, by the service's own rules: the draft as the custom profile it would be saved as
+  useEffect(() => {
+    if (!dirty || !draft || !active) return;
+    const candidate = asSaved(active, draft);
+    const others = (customProfiles ?? []).filter((c) => c.id !== candidate.id);
+    const seq = ++checkSeq.current;
+    const timer = setTimeout(async () => {
+      try {
+        const result = await validateSettings({ privacy: { customProfiles: [...others, candidate] } });
+        if (seq === checkSeq.current) setErrors(result.ok ? [] : result.errors);
+      } catch {
+        // the check could not run (bridge down): Save still answers with the service's verdict
+      }
+    }, VALIDATE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [draft, dirty, active, customProfiles]);
 
   if (!active || !draft) return null;
   const set = <K extends keyof PrivacyProfile>(key: K, value: PrivacyProfile[K]) => {
@@ -59,7 +85,8 @@ export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
     errors.find((e) => e.path === key || e.path.endsWith(`.${key}`) || e.path.includes(`.${key}.`))?.message;
 
   const save = async () => {
-    const profile = active.builtIn ? { ...draft, id: `${active.id}-mine`, name: `${active.name} (mine)` } : draft;
+    const profile = asSaved(active, draft);
+    checkSeq.current++;
     try {
       const result = await saveProfile(profile);
       if (!result.ok) {
@@ -162,7 +189,7 @@ export function ProfileControls({ profiles }: { profiles: ProfileInfo[] }) {
         )}
       </Field>
       <div className="section-actions">
-        <button type="button" className="primary" disabled={!dirty} onClick={() => void save()}>
+        <button type="button" className="primary" disabled={!dirty || errors.length > 0} onClick={() => void save()}>
           {active.builtIn ? 'Save as my profile' : 'Save'}
         </button>
         <button
