@@ -172,7 +172,8 @@ describe('the profile form checks its fields as they are typed, by the serviceâ€
     const save = screen.getByRole('button', { name: 'Save as my profile' });
     expect(save).toHaveProperty('disabled', true);
     // checked as the copy it would be saved as: a built-in's edits become the user's own profile
-    const profiles = (asked.at(-1)?.privacy as { customProfiles: Array<{ id: string }> }).customProfiles;
+    const last = asked.at(-1) ?? {};
+    const profiles = (last.privacy as { customProfiles: Array<{ id: string }> }).customProfiles;
     expect(profiles.map((p) => p.id)).toEqual(['standard-mine']);
     await typeInto('en-GB,en;q=0.8');
     expect(screen.queryByText('Write languages as sites expect them, e.g. en-US,en;q=0.9.')).toBeNull();
