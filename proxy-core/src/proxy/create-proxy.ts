@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions, ty
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { DEFAULT_ACCEPTORS, ExtraAcceptors, REUSE_PORT_SUPPORTED } from './accept-listeners.js';
 import { AccessControl, type AccessOptions, isLoopbackHost } from './access-control.js';
 import { openTunnel, type TunnelInspector } from './connect-tunnel.js';
 import { UPSTREAM_POOL } from './connection-pool.js';
@@ -61,6 +62,8 @@ export interface ProxyEngine {
   close(): Promise<void>;
   /** The bound address, once listening. */
   readonly address: { host: string; port: number } | null;
+  /** Listening sockets on the engine's port (several on Node 22.12+, see accept-listeners.ts). */
+  readonly acceptors: number;
   /** The transparent listener's bound address, when there is one. */
   readonly transparentAddress: { host: string; port: number } | null;
   /** Open client connections. */
@@ -248,6 +251,7 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     }
   });
 
+  let extra: ExtraAcceptors | null = null;
   const transparent = options.transparent
     ? createTransparentListener(ctx, host, options.transparent, options.maxHeaderSize ?? 16 * 1024, options.lookup)
     : null;
@@ -257,7 +261,11 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const port = options.port ?? 8899;
       // a burst of new clients (a browser opening many connections, a load test) must not overflow
       // the accept queue: a dropped SYN costs the client a 1 s retransmit; the kernel caps it at somaxconn
-      server.listen({ port, host, backlog: 4096 });
+      // several listening sockets on one port where the runtime allows it (see accept-listeners.ts); a TLS
+      // listener keeps one (its handshakes are the engine's https.Server's own)
+      const acceptors = listenerWay ? 1 : (options.acceptors ?? DEFAULT_ACCEPTORS);
+      const shared = acceptors > 1 && REUSE_PORT_SUPPORTED;
+      server.listen({ port, host, backlog: 4096, ...(shared ? { reusePort: true } : {}) });
       try {
         await once(server, 'listening');
       } catch (err) {
@@ -271,6 +279,21 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       }
       const addr = server.address() as AddressInfo;
       bound = { host: addr.address, port: addr.port };
+      if (shared) {
+        extra = new ExtraAcceptors(acceptors - 1, (socket) => {
+          // the engine's own server counts its cap; sockets accepted beside it are held to the same one
+          if (sockets.size >= maxConnections) {
+            socket.destroy();
+            ctx.reportError(
+              'E_TOO_MANY_CONNECTIONS',
+              `Connection refused: ${maxConnections} connections already open.`,
+            );
+            return;
+          }
+          server.emit('connection', socket);
+        });
+        await extra.listen(host, addr.port);
+      }
       try {
         await transparent?.listen();
       } catch (err) {
@@ -286,6 +309,8 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
         guard.release(holder);
         return;
       }
+      await extra?.close();
+      extra = null;
       await transparent?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -302,6 +327,9 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
     },
     get address() {
       return bound;
+    },
+    get acceptors() {
+      return server.listening ? 1 + (extra?.listening ?? 0) : 0;
     },
     get transparentAddress() {
       return transparent?.address ?? null;

@@ -55,6 +55,8 @@ export interface ProxyOptions {
    * every route is guarded alike); default: the engine's own.
    */
   guard?: DestinationGuard;
+  /** Listening sockets on the port where the runtime can share one (Node 22.12+); default 8 there, else 1. */
+  acceptors?: number;
   /** Open client connections at most; more are refused. Default 4096. */
   maxConnections?: number;
   /**
