@@ -204,6 +204,13 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
   server.on('connection', (socket: Socket) => {
     // a stream handed over by serveHttp is already counted (the tunnel's own socket) or not a slot
     if (wayInOf(socket)) return;
+    // one cap over every listening socket: with several (accept-listeners.ts) Node's own maxConnections
+    // sees only the connections its socket accepted
+    if (sockets.size >= maxConnections) {
+      ctx.reportError('E_TOO_MANY_CONNECTIONS', `Connection refused: ${maxConnections} connections already open.`);
+      socket.destroy();
+      return;
+    }
     const addr = socket.remoteAddress ?? '';
     const held = (perClient.get(addr) ?? 0) + 1;
     if (ctx.access.exposed && held > clientCap) {
@@ -280,18 +287,8 @@ export function createProxy(options: ProxyOptions = {}): ProxyEngine {
       const addr = server.address() as AddressInfo;
       bound = { host: addr.address, port: addr.port };
       if (shared) {
-        extra = new ExtraAcceptors(acceptors - 1, (socket) => {
-          // the engine's own server counts its cap; sockets accepted beside it are held to the same one
-          if (sockets.size >= maxConnections) {
-            socket.destroy();
-            ctx.reportError(
-              'E_TOO_MANY_CONNECTIONS',
-              `Connection refused: ${maxConnections} connections already open.`,
-            );
-            return;
-          }
-          server.emit('connection', socket);
-        });
+        // the engine's 'connection' handler holds them to the one cap
+        extra = new ExtraAcceptors(acceptors - 1, (socket) => server.emit('connection', socket));
         await extra.listen(host, addr.port);
       }
       try {
