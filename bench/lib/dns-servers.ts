@@ -1,11 +1,10 @@
-/** The private-dns bench's resolvers: one zone served over UDP (for the system resolver) and over DoH. */
-import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
+import { selfSignedInto } from './self-signed.js';
 
 export const BENCH_ZONE = 'bench-dns.test';
 export const RESOLVER_NAME = 'resolver.bench-dns.test';
@@ -43,31 +42,14 @@ export interface BenchResolvers {
 
 /** Starts both servers; the UDP one needs port 53 (root) on a loopback address of its own. */
 export async function startBenchResolvers(dir: string, udpAddress = '127.53.0.1'): Promise<BenchResolvers> {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${RESOLVER_NAME}`,
-      '-addext',
-      `subjectAltName=DNS:${RESOLVER_NAME}`,
-      '-keyout',
-      join(dir, 'dns-key.pem'),
-      '-out',
-      join(dir, 'dns-cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const key = readFileSync(join(dir, 'dns-key.pem'));
-  const cert = readFileSync(join(dir, 'dns-cert.pem'));
+  // a folder of its own: the scratch directory is shared by every scenario
+  const certDir = join(dir, 'dns-resolver-cert');
+  mkdirSync(certDir, { recursive: true });
+  const { key, cert } = selfSignedInto(certDir, {
+    commonName: RESOLVER_NAME,
+    subjectAltName: `DNS:${RESOLVER_NAME}`,
+    days: 1,
+  });
   const caFile = join(dir, 'dns-ca.pem');
   writeFileSync(caFile, cert);
   const udp: UdpSocket = createSocket('udp4');

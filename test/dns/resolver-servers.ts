@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import {
   constants,
   createSecureServer,
@@ -12,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import * as packet from 'dns-packet';
+import { selfSignedInto } from '../../bench/lib/self-signed.js';
 import { queryPrivacy } from '../../proxy-core/src/dns/dns-message.js';
 
 /** The resolvers' certificate name: Veil must verify it while dialing 127.0.0.1 (bootstrap). */
@@ -59,31 +59,7 @@ let certCache: { key: string; cert: string; caFile: string; dir: string } | null
 export function resolverCert(): { key: string; cert: string; caFile: string } {
   if (certCache) return certCache;
   const dir = mkdtempSync(join(tmpdir(), 'veil-dns-cert-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${RESOLVER_NAME}`,
-      '-addext',
-      `subjectAltName=DNS:${RESOLVER_NAME}`,
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const key = readFileSync(join(dir, 'key.pem'), 'utf8');
-  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const { key, cert } = selfSignedInto(dir, { commonName: RESOLVER_NAME, subjectAltName: `DNS:${RESOLVER_NAME}` });
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, cert);
   certCache = { key, cert, caFile, dir };

@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedInto } from '../../bench/lib/self-signed.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -85,30 +85,8 @@ export function selfSignedCert(): { key: string; cert: string } {
   if (certCache) return certCache;
   const dir = mkdtempSync(join(tmpdir(), 'veil-cert-'));
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    certCache = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    const made = selfSignedInto(dir, { commonName: 'localhost', subjectAltName: 'DNS:localhost,IP:127.0.0.1' });
+    certCache = { key: made.key, cert: made.cert };
     return certCache;
   } finally {
     rmSync(dir, { recursive: true, force: true });
